@@ -1,0 +1,162 @@
+//! Catalog views: what the API and the portal show of domains, products and deployments.
+//!
+//! Times are RFC 3339 strings in UTC so that this crate needs no date library.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Classification, PiiHandling, ProductId, ProductStatus, Visibility};
+
+/// A product in a list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProductSummary {
+    pub id: ProductId,
+    pub title: String,
+    pub domain: String,
+    pub owner: String,
+    pub status: ProductStatus,
+    pub visibility: Visibility,
+    pub tags: Vec<String>,
+    pub revision: i32,
+    pub updated_at: String,
+}
+
+/// A domain with what the home page shows of it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DomainSummary {
+    pub name: String,
+    pub product_count: u64,
+    pub owners: Vec<String>,
+}
+
+/// The home page: every domain and the most recently changed products.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HomeView {
+    pub domains: Vec<DomainSummary>,
+    pub recent: Vec<ProductSummary>,
+    pub product_count: u64,
+}
+
+/// A domain page: its products and their owners.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DomainView {
+    pub name: String,
+    pub created_at: String,
+    pub owners: Vec<String>,
+    pub products: Vec<ProductSummary>,
+    /// Where the domain's data lives, e.g. `store/sales/`.
+    pub storage_prefix: String,
+}
+
+/// Where an input's data comes from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum InputView {
+    File { name: String, format: String, path: String },
+    Url { name: String, format: String, url: String },
+    Object { name: String, format: String, uri: String },
+    Stream { name: String },
+    Product { name: String, product: ProductId, registered: bool },
+}
+
+impl InputView {
+    pub fn name(&self) -> &str {
+        match self {
+            InputView::File { name, .. }
+            | InputView::Url { name, .. }
+            | InputView::Object { name, .. }
+            | InputView::Stream { name }
+            | InputView::Product { name, .. } => name,
+        }
+    }
+}
+
+/// One column of an output contract.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ColumnView {
+    pub name: String,
+    pub data_type: String,
+    pub required: bool,
+    pub primary_key: bool,
+    pub description: Option<String>,
+    pub classification: Option<Classification>,
+    pub pii: Option<PiiHandling>,
+}
+
+/// A quality check: a SQL query that must return `expect`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QualityCheckView {
+    pub name: String,
+    pub sql: String,
+    /// The expected value, as JSON text (`0`, `true`, `"ok"`).
+    pub expect: String,
+}
+
+/// An output port and its data contract.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutputView {
+    pub name: String,
+    pub description: String,
+    /// The SQL table name consumers query, e.g. `sales.orders`.
+    pub table_name: String,
+    pub storage_path: String,
+    pub columns: Vec<ColumnView>,
+    pub quality: Vec<QualityCheckView>,
+}
+
+/// The freshness objective of a product.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SloView {
+    /// As written in the descriptor, e.g. `24h`.
+    pub freshness: String,
+    pub freshness_seconds: u64,
+    pub alert_webhook: Option<String>,
+}
+
+/// One deployed revision of a product.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RevisionView {
+    pub revision: i32,
+    pub deployed_at: String,
+    pub content_hash: String,
+    pub source: Option<String>,
+    pub changes: Vec<String>,
+}
+
+/// Everything the product page shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProductDetail {
+    pub summary: ProductSummary,
+    pub description_markdown: String,
+    /// The description rendered to sanitized HTML.
+    pub description_html: String,
+    pub inputs: Vec<InputView>,
+    pub transform_sql: Option<String>,
+    pub outputs: Vec<OutputView>,
+    pub schedule: Option<String>,
+    pub slo: Option<SloView>,
+    pub revisions: Vec<RevisionView>,
+    /// Products whose inputs name this one.
+    pub consumers: Vec<ProductId>,
+    pub created_at: String,
+}
+
+/// What a deploy did to one product.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeployChange {
+    Created,
+    Updated,
+    Unchanged,
+}
+
+/// The answer to a deploy of one descriptor.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeployOutcome {
+    pub product_id: ProductId,
+    pub change: DeployChange,
+    pub revision: i32,
+    /// What changed, one line each; empty when created or unchanged.
+    pub changes: Vec<String>,
+    /// Whether this deploy created the product's domain.
+    pub domain_created: bool,
+}

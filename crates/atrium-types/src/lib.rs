@@ -1,0 +1,17 @@
+//! Wasm-safe types shared by the portal (`app`), the server and the service crates.
+//!
+//! Architecture invariant: this crate depends on serde and thiserror only, compiles for
+//! `wasm32-unknown-unknown`, and never sees database rows or engine types; the service crates
+//! convert into these types at their boundary.
+
+pub mod catalog;
+pub mod diagnostic;
+pub mod error;
+pub mod ids;
+pub mod vocabulary;
+
+pub use catalog::*;
+pub use diagnostic::Diagnostic;
+pub use error::{ApiError, ApiErrorBody, ErrorCode};
+pub use ids::{DomainName, Name, NameError, ProductId};
+pub use vocabulary::{Classification, PiiHandling, ProductStatus, Visibility};
