@@ -1,1 +1,16 @@
+//! The catalog's database schema, as ordered sea-orm migrations that run on SQLite and PostgreSQL.
+//!
+//! Migrations are append-only: a released migration is never edited; a change is a new one.
 
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_catalog;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261122_000001_catalog::Migration)]
+    }
+}

@@ -1,1 +1,25 @@
+//! The catalog store: domains, products, revisions, output contracts and the dependency edges
+//! between products, in SQLite (embedded default) or PostgreSQL through sea-orm.
+//!
+//! Architecture invariant: the catalog knows the descriptor model and the wasm-safe views, never
+//! HTTP or Leptos; database rows never leave this crate (they become `atrium_types` views here).
 
+mod connect;
+mod deploy;
+mod entity;
+mod error;
+mod markdown;
+mod read;
+mod time;
+
+pub use deploy::Deployment;
+pub use error::{CatalogError, Result};
+pub use markdown::render_markdown;
+
+use sea_orm::DatabaseConnection;
+
+/// The catalog, over one database.
+#[derive(Clone, Debug)]
+pub struct Catalog {
+    db: DatabaseConnection,
+}

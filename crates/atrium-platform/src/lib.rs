@@ -1,1 +1,80 @@
+//! The platform facade: what the CLI, the REST API and the portal's server functions call.
+//! It wires the descriptor rules, the storage layout and the catalog together (deploy = validate,
+//! provision the domain's storage area, register in one transaction) and serves catalog reads.
+//!
+//! Architecture invariant: no HTTP, no Leptos. Every entry point returns `Result<_, PlatformError>`
+//! whose `code()` the edge maps to a status.
 
+mod deploy;
+mod error;
+mod storage;
+
+pub use atrium_catalog::Catalog;
+pub use deploy::DescriptorSource;
+pub use error::{PlatformError, Result};
+pub use storage::StorageLayout;
+
+use std::path::{Path, PathBuf};
+
+use atrium_types::{DomainView, HomeView, ProductDetail, ProductId, ProductSummary};
+
+/// Where the platform keeps its state.
+#[derive(Debug, Clone)]
+pub struct PlatformSettings {
+    /// The data directory: the SQLite file and the local store live here.
+    pub data_dir: PathBuf,
+    /// The catalog database; `None` is the embedded SQLite file `<data-dir>/atrium.db`.
+    pub database_url: Option<String>,
+}
+
+/// The running platform. Cheap to clone: clones share the database pool.
+#[derive(Debug, Clone)]
+pub struct Platform {
+    catalog: Catalog,
+    storage: StorageLayout,
+}
+
+impl Platform {
+    /// Opens (and migrates) the catalog and prepares the data directory.
+    pub async fn open(settings: &PlatformSettings) -> Result<Self> {
+        create_dir(&settings.data_dir).await?;
+        let url = match &settings.database_url {
+            Some(url) => url.clone(),
+            None => Catalog::sqlite_url(&settings.data_dir.join("atrium.db")),
+        };
+        let catalog = Catalog::connect(&url).await?;
+        let storage = StorageLayout::local(settings.data_dir.join("store"));
+        Ok(Self { catalog, storage })
+    }
+
+    pub fn storage(&self) -> &StorageLayout {
+        &self.storage
+    }
+
+    pub async fn list_products(&self) -> Result<Vec<ProductSummary>> {
+        Ok(self.catalog.list_products().await?)
+    }
+
+    pub async fn home(&self) -> Result<HomeView> {
+        Ok(self.catalog.home().await?)
+    }
+
+    pub async fn domain(&self, name: &str) -> Result<DomainView> {
+        Ok(self.catalog.domain(name).await?)
+    }
+
+    pub async fn product(&self, id: &str) -> Result<ProductDetail> {
+        let id = ProductId::parse(id).map_err(|error| PlatformError::BadId {
+            id: id.to_owned(),
+            reason: error.to_string(),
+        })?;
+        Ok(self.catalog.product(&id).await?)
+    }
+}
+
+pub(crate) async fn create_dir(path: &Path) -> Result<()> {
+    tokio::fs::create_dir_all(path).await.map_err(|source| PlatformError::Storage {
+        path: path.to_owned(),
+        source,
+    })
+}

@@ -1,0 +1,60 @@
+//! Opening the catalog database and bringing its schema up to date.
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, Database};
+
+use crate::{Catalog, CatalogError, Result};
+
+impl Catalog {
+    /// Connects to `url` (`sqlite://path?mode=rwc` or `postgres://…`) and runs pending migrations.
+    pub async fn connect(url: &str) -> Result<Self> {
+        let mut options = ConnectOptions::new(url.to_owned());
+        options.sqlx_logging(false);
+        if url.starts_with("sqlite:") {
+            // One writer at a time is SQLite's rule; a small pool avoids lock contention.
+            options.max_connections(4);
+        }
+        let db = Database::connect(options).await.map_err(|source| CatalogError::Connect {
+            url: redact(url),
+            source,
+        })?;
+        if url.starts_with("sqlite:") {
+            use sea_orm::ConnectionTrait;
+            // WAL lets readers go on while a deploy writes; it is a property of the file, so once is
+            // enough. Foreign keys and a busy timeout are on by default in every pooled connection.
+            db.execute_unprepared("PRAGMA journal_mode=WAL").await?;
+        }
+        Migrator::up(&db, None).await?;
+        Ok(Self { db })
+    }
+
+    /// The SQLite URL of a database file, created when missing.
+    pub fn sqlite_url(path: &std::path::Path) -> String {
+        format!("sqlite://{}?mode=rwc", path.display())
+    }
+}
+
+/// The URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn passwords_never_reach_messages() {
+        assert_eq!(redact("postgres://atrium:s3cret@db:5432/atrium"), "postgres://atrium:***@db:5432/atrium");
+        assert_eq!(redact("sqlite://./.atrium/atrium.db?mode=rwc"), "sqlite://./.atrium/atrium.db?mode=rwc");
+    }
+}

@@ -1,0 +1,278 @@
+//! Applying validated descriptors: one transaction for a whole batch, so that bad input never
+//! leaves a half-written product behind.
+
+use atrium_descriptor::{Descriptor, InputSource, describe_changes};
+use atrium_types::{DeployChange, DeployOutcome};
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set, TransactionTrait};
+
+use crate::entity::{domain, output_column, product, product_input, product_output, product_revision, product_tag, quality_check};
+use crate::{Catalog, CatalogError, Result};
+
+/// A validated descriptor with where the platform keeps its data.
+#[derive(Debug, Clone)]
+pub struct Deployment {
+    pub descriptor: Descriptor,
+    /// The descriptor text as deployed.
+    pub yaml: String,
+    /// Where the text came from (a file name), if anywhere.
+    pub source: Option<String>,
+    /// The storage prefix of the product's domain, e.g. `store/sales/`.
+    pub domain_storage_prefix: String,
+    /// The storage path of each output, in the order of `descriptor.outputs`.
+    pub output_storage_paths: Vec<String>,
+}
+
+impl Catalog {
+    /// Applies every deployment in one transaction: all are recorded, or none.
+    pub async fn apply(&self, deployments: &[Deployment]) -> Result<Vec<DeployOutcome>> {
+        let transaction = self.db.begin().await?;
+        let mut outcomes = Vec::with_capacity(deployments.len());
+        for deployment in deployments {
+            outcomes.push(apply_one(&transaction, deployment).await?);
+        }
+        transaction.commit().await?;
+        Ok(outcomes)
+    }
+}
+
+async fn apply_one(txn: &DatabaseTransaction, deployment: &Deployment) -> Result<DeployOutcome> {
+    let descriptor = &deployment.descriptor;
+    let id = descriptor.id().to_string();
+    let content_hash = descriptor.content_hash();
+    let existing = product::Entity::find_by_id(id.clone()).one(txn).await?;
+    if let Some(current) = existing.as_ref().filter(|current| current.content_hash == content_hash) {
+        return Ok(DeployOutcome {
+            product_id: descriptor.id().clone(),
+            change: DeployChange::Unchanged,
+            revision: current.current_revision,
+            changes: Vec::new(),
+            domain_created: false,
+        });
+    }
+    let domain_created = ensure_domain(txn, deployment).await?;
+    let (revision, changes) = match &existing {
+        Some(current) => (current.current_revision + 1, changes_since(txn, current, descriptor).await?),
+        None => (1, Vec::new()),
+    };
+    write_product(txn, descriptor, existing.as_ref(), revision, &content_hash).await?;
+    write_revision(txn, deployment, revision, &content_hash, &changes).await?;
+    replace_contract(txn, deployment).await?;
+    let change = if existing.is_some() { DeployChange::Updated } else { DeployChange::Created };
+    tracing::info!(product = %id, revision, ?change, "product deployed");
+    Ok(DeployOutcome {
+        product_id: descriptor.id().clone(),
+        change,
+        revision,
+        changes,
+        domain_created,
+    })
+}
+
+/// Creates the domain on first use; returns whether it was created.
+async fn ensure_domain(txn: &DatabaseTransaction, deployment: &Deployment) -> Result<bool> {
+    let name = deployment.descriptor.metadata.domain.to_string();
+    if domain::Entity::find_by_id(name.clone()).one(txn).await?.is_some() {
+        return Ok(false);
+    }
+    domain::ActiveModel {
+        name: Set(name),
+        storage_prefix: Set(deployment.domain_storage_prefix.clone()),
+        created_at: Set(Utc::now()),
+    }
+    .insert(txn)
+    .await?;
+    Ok(true)
+}
+
+async fn changes_since(txn: &DatabaseTransaction, current: &product::Model, new: &Descriptor) -> Result<Vec<String>> {
+    let previous = product_revision::Entity::find()
+        .filter(product_revision::Column::ProductId.eq(current.id.clone()))
+        .filter(product_revision::Column::Revision.eq(current.current_revision))
+        .one(txn)
+        .await?
+        .ok_or_else(|| CatalogError::Corrupt(format!("product `{}` has no current revision", current.id)))?;
+    let old: Descriptor = serde_json::from_str(&previous.descriptor_json)
+        .map_err(|error| CatalogError::Corrupt(format!("revision {} of `{}`: {error}", previous.revision, current.id)))?;
+    let mut changes = describe_changes(&old, new);
+    if changes.is_empty() {
+        changes.push("order of columns, inputs or checks changed".to_owned());
+    }
+    Ok(changes)
+}
+
+async fn write_product(
+    txn: &DatabaseTransaction,
+    descriptor: &Descriptor,
+    existing: Option<&product::Model>,
+    revision: i32,
+    content_hash: &str,
+) -> Result<()> {
+    let metadata = &descriptor.metadata;
+    let now = Utc::now();
+    let row = product::ActiveModel {
+        id: Set(metadata.id.to_string()),
+        domain: Set(metadata.domain.to_string()),
+        name: Set(metadata.id.name().to_string()),
+        title: Set(metadata.title.clone()),
+        description: Set(metadata.description.clone()),
+        owner: Set(metadata.owner.clone()),
+        status: Set(metadata.status.as_str().to_owned()),
+        visibility: Set(metadata.visibility.as_str().to_owned()),
+        transform_sql: Set(descriptor.transform.as_ref().map(|t| t.sql.clone())),
+        schedule: Set(descriptor.schedule.as_ref().map(|s| s.cron.clone())),
+        slo_freshness: Set(descriptor.slo.as_ref().map(|s| s.freshness.clone())),
+        slo_freshness_seconds: Set(descriptor.slo.as_ref().map(|s| i64::try_from(s.freshness_seconds).unwrap_or(i64::MAX))),
+        slo_alert_webhook: Set(descriptor.slo.as_ref().and_then(|s| s.alert_webhook.clone())),
+        current_revision: Set(revision),
+        content_hash: Set(content_hash.to_owned()),
+        created_at: Set(existing.map_or(now, |current| current.created_at)),
+        updated_at: Set(now),
+    };
+    if existing.is_some() {
+        row.update(txn).await?;
+    } else {
+        row.insert(txn).await?;
+    }
+    Ok(())
+}
+
+async fn write_revision(
+    txn: &DatabaseTransaction,
+    deployment: &Deployment,
+    revision: i32,
+    content_hash: &str,
+    changes: &[String],
+) -> Result<()> {
+    let id = deployment.descriptor.id().to_string();
+    product_revision::ActiveModel {
+        product_id: Set(id.clone()),
+        revision: Set(revision),
+        content_hash: Set(content_hash.to_owned()),
+        descriptor_yaml: Set(deployment.yaml.clone()),
+        descriptor_json: Set(deployment.descriptor.canonical_json()),
+        source: Set(deployment.source.clone()),
+        changes: Set(serde_json::to_string(changes).unwrap_or_else(|_| "[]".to_owned())),
+        deployed_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await
+    .map_err(|error| match error.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => CatalogError::ConcurrentDeploy(id),
+        _ => CatalogError::Database(error),
+    })?;
+    Ok(())
+}
+
+/// Replaces tags, inputs, outputs, columns and checks with those of the new revision.
+async fn replace_contract(txn: &DatabaseTransaction, deployment: &Deployment) -> Result<()> {
+    let descriptor = &deployment.descriptor;
+    let id = descriptor.id().to_string();
+    delete_contract(txn, &id).await?;
+    for tag in &descriptor.metadata.tags {
+        product_tag::ActiveModel {
+            product_id: Set(id.clone()),
+            tag: Set(tag.clone()),
+        }
+        .insert(txn)
+        .await?;
+    }
+    for (position, input) in descriptor.inputs.iter().enumerate() {
+        let (format, location, upstream) = match &input.source {
+            InputSource::File { format, path } => (Some(format.as_str()), Some(path.clone()), None),
+            InputSource::Url { format, url } => (Some(format.as_str()), Some(url.clone()), None),
+            InputSource::Object { format, uri } => (Some(format.as_str()), Some(uri.clone()), None),
+            InputSource::Stream => (None, None, None),
+            InputSource::Product { product } => (None, None, Some(product.to_string())),
+        };
+        product_input::ActiveModel {
+            product_id: Set(id.clone()),
+            position: Set(as_position(position)),
+            name: Set(input.name.to_string()),
+            kind: Set(input.source.kind().to_owned()),
+            format: Set(format.map(str::to_owned)),
+            location: Set(location),
+            upstream_product_id: Set(upstream),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
+    }
+    for (position, output) in descriptor.outputs.iter().enumerate() {
+        let storage_path = deployment.output_storage_paths.get(position).cloned().unwrap_or_default();
+        let row = product_output::ActiveModel {
+            product_id: Set(id.clone()),
+            position: Set(as_position(position)),
+            name: Set(output.name.to_string()),
+            description: Set(output.description.clone()),
+            storage_path: Set(storage_path),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
+        write_output_contract(txn, row.id, output).await?;
+    }
+    Ok(())
+}
+
+async fn write_output_contract(txn: &DatabaseTransaction, output_id: i32, output: &atrium_descriptor::Output) -> Result<()> {
+    for (position, column) in output.columns.iter().enumerate() {
+        output_column::ActiveModel {
+            output_id: Set(output_id),
+            position: Set(as_position(position)),
+            name: Set(column.name.to_string()),
+            data_type: Set(column.data_type.to_string()),
+            required: Set(column.required),
+            primary_key: Set(column.primary_key),
+            description: Set(column.description.clone()),
+            classification: Set(column.classification.map(|c| c.as_str().to_owned())),
+            pii: Set(column.pii.map(|p| p.as_str().to_owned())),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
+    }
+    for (position, check) in output.quality.iter().enumerate() {
+        quality_check::ActiveModel {
+            output_id: Set(output_id),
+            position: Set(as_position(position)),
+            name: Set(check.name.to_string()),
+            sql: Set(check.sql.clone()),
+            expect: Set(check.expect.to_json()),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
+    }
+    Ok(())
+}
+
+async fn delete_contract(txn: &DatabaseTransaction, id: &str) -> Result<()> {
+    let output_ids: Vec<i32> = product_output::Entity::find()
+        .filter(product_output::Column::ProductId.eq(id))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|output| output.id)
+        .collect();
+    if !output_ids.is_empty() {
+        output_column::Entity::delete_many()
+            .filter(output_column::Column::OutputId.is_in(output_ids.clone()))
+            .exec(txn)
+            .await?;
+        quality_check::Entity::delete_many()
+            .filter(quality_check::Column::OutputId.is_in(output_ids))
+            .exec(txn)
+            .await?;
+    }
+    product_output::Entity::delete_many().filter(product_output::Column::ProductId.eq(id)).exec(txn).await?;
+    product_input::Entity::delete_many().filter(product_input::Column::ProductId.eq(id)).exec(txn).await?;
+    product_tag::Entity::delete_many().filter(product_tag::Column::ProductId.eq(id)).exec(txn).await?;
+    Ok(())
+}
+
+/// Positions are small list indices; a list that long was refused long before.
+fn as_position(index: usize) -> i32 {
+    i32::try_from(index).unwrap_or(i32::MAX)
+}

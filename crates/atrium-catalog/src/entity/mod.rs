@@ -1,0 +1,10 @@
+//! The sea-orm entities of the catalog tables; their schema is `migrations/`.
+
+pub mod domain;
+pub mod output_column;
+pub mod product;
+pub mod product_input;
+pub mod product_output;
+pub mod product_revision;
+pub mod product_tag;
+pub mod quality_check;

@@ -1,0 +1,272 @@
+//! Reading the catalog into views: product lists, the home page, domain and product pages.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use atrium_types::{
+    ColumnView, DomainSummary, DomainView, HomeView, InputView, OutputView, ProductDetail, ProductId, ProductSummary,
+    QualityCheckView, RevisionView, SloView,
+};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+
+use crate::entity::{domain, output_column, product, product_input, product_output, product_revision, product_tag, quality_check};
+use crate::time::rfc3339;
+use crate::{Catalog, CatalogError, Result, render_markdown};
+
+/// How many recently changed products the home page lists.
+const RECENT_ON_HOME: usize = 8;
+
+impl Catalog {
+    /// Every product, by id.
+    pub async fn list_products(&self) -> Result<Vec<ProductSummary>> {
+        let rows = product::Entity::find().order_by_asc(product::Column::Id).all(&self.db).await?;
+        self.summaries(rows).await
+    }
+
+    /// Domains with their product counts and owners, and the latest changes.
+    pub async fn home(&self) -> Result<HomeView> {
+        let products = self.list_products().await?;
+        let domains = domain::Entity::find().order_by_asc(domain::Column::Name).all(&self.db).await?;
+        let mut by_domain: BTreeMap<&str, (u64, BTreeSet<&str>)> = BTreeMap::new();
+        for product in &products {
+            let entry = by_domain.entry(product.domain.as_str()).or_default();
+            entry.0 += 1;
+            entry.1.insert(product.owner.as_str());
+        }
+        let domains = domains
+            .iter()
+            .map(|domain| {
+                let (product_count, owners) = by_domain.remove(domain.name.as_str()).unwrap_or_default();
+                DomainSummary {
+                    name: domain.name.clone(),
+                    product_count,
+                    owners: owners.into_iter().map(str::to_owned).collect(),
+                }
+            })
+            .collect();
+        let mut recent = products.clone();
+        recent.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then_with(|| a.id.cmp(&b.id)));
+        recent.truncate(RECENT_ON_HOME);
+        Ok(HomeView {
+            domains,
+            recent,
+            product_count: products.len() as u64,
+        })
+    }
+
+    pub async fn domain(&self, name: &str) -> Result<DomainView> {
+        let domain = domain::Entity::find_by_id(name.to_owned())
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| not_found("domain", name))?;
+        let rows = product::Entity::find()
+            .filter(product::Column::Domain.eq(name))
+            .order_by_asc(product::Column::Id)
+            .all(&self.db)
+            .await?;
+        let products = self.summaries(rows).await?;
+        let owners: BTreeSet<String> = products.iter().map(|p| p.owner.clone()).collect();
+        Ok(DomainView {
+            name: domain.name,
+            created_at: rfc3339(&domain.created_at),
+            owners: owners.into_iter().collect(),
+            products,
+            storage_prefix: domain.storage_prefix,
+        })
+    }
+
+    pub async fn product(&self, id: &ProductId) -> Result<ProductDetail> {
+        let id_text = id.to_string();
+        let row = product::Entity::find_by_id(id_text.clone())
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| not_found("product", &id_text))?;
+        let summary = self.summaries(vec![row.clone()]).await?.pop().ok_or_else(|| not_found("product", &id_text))?;
+        Ok(ProductDetail {
+            summary,
+            description_html: render_markdown(&row.description),
+            description_markdown: row.description,
+            inputs: self.inputs(&id_text).await?,
+            transform_sql: row.transform_sql,
+            outputs: self.outputs(&id_text).await?,
+            schedule: row.schedule,
+            slo: row.slo_freshness.map(|freshness| SloView {
+                freshness,
+                freshness_seconds: row.slo_freshness_seconds.and_then(|s| u64::try_from(s).ok()).unwrap_or(0),
+                alert_webhook: row.slo_alert_webhook,
+            }),
+            revisions: self.revisions(&id_text).await?,
+            consumers: self.consumers(&id_text).await?,
+            created_at: rfc3339(&row.created_at),
+        })
+    }
+
+    async fn summaries(&self, rows: Vec<product::Model>) -> Result<Vec<ProductSummary>> {
+        let ids: Vec<String> = rows.iter().map(|row| row.id.clone()).collect();
+        let mut tags: HashMap<String, Vec<String>> = HashMap::new();
+        for tag in product_tag::Entity::find()
+            .filter(product_tag::Column::ProductId.is_in(ids))
+            .order_by_asc(product_tag::Column::Tag)
+            .all(&self.db)
+            .await?
+        {
+            tags.entry(tag.product_id).or_default().push(tag.tag);
+        }
+        rows.into_iter()
+            .map(|row| {
+                let tags = tags.remove(&row.id).unwrap_or_default();
+                summary(row, tags)
+            })
+            .collect()
+    }
+
+    async fn inputs(&self, id: &str) -> Result<Vec<InputView>> {
+        let rows = product_input::Entity::find()
+            .filter(product_input::Column::ProductId.eq(id))
+            .order_by_asc(product_input::Column::Position)
+            .all(&self.db)
+            .await?;
+        let upstream_ids: Vec<String> = rows.iter().filter_map(|row| row.upstream_product_id.clone()).collect();
+        let registered: BTreeSet<String> = product::Entity::find()
+            .filter(product::Column::Id.is_in(upstream_ids))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|row| row.id)
+            .collect();
+        rows.into_iter().map(|row| input_view(row, &registered)).collect()
+    }
+
+    async fn outputs(&self, id: &str) -> Result<Vec<OutputView>> {
+        let outputs = product_output::Entity::find()
+            .filter(product_output::Column::ProductId.eq(id))
+            .order_by_asc(product_output::Column::Position)
+            .all(&self.db)
+            .await?;
+        let output_ids: Vec<i32> = outputs.iter().map(|output| output.id).collect();
+        let mut columns: HashMap<i32, Vec<ColumnView>> = HashMap::new();
+        for column in output_column::Entity::find()
+            .filter(output_column::Column::OutputId.is_in(output_ids.clone()))
+            .order_by_asc(output_column::Column::Position)
+            .all(&self.db)
+            .await?
+        {
+            columns.entry(column.output_id).or_default().push(column_view(column)?);
+        }
+        let mut checks: HashMap<i32, Vec<QualityCheckView>> = HashMap::new();
+        for check in quality_check::Entity::find()
+            .filter(quality_check::Column::OutputId.is_in(output_ids))
+            .order_by_asc(quality_check::Column::Position)
+            .all(&self.db)
+            .await?
+        {
+            checks.entry(check.output_id).or_default().push(QualityCheckView {
+                name: check.name,
+                sql: check.sql,
+                expect: check.expect,
+            });
+        }
+        let single_output = outputs.len() == 1;
+        Ok(outputs
+            .into_iter()
+            .map(|output| OutputView {
+                table_name: if single_output { id.to_owned() } else { format!("{id}.{}", output.name) },
+                columns: columns.remove(&output.id).unwrap_or_default(),
+                quality: checks.remove(&output.id).unwrap_or_default(),
+                name: output.name,
+                description: output.description,
+                storage_path: output.storage_path,
+            })
+            .collect())
+    }
+
+    async fn revisions(&self, id: &str) -> Result<Vec<RevisionView>> {
+        product_revision::Entity::find()
+            .filter(product_revision::Column::ProductId.eq(id))
+            .order_by_desc(product_revision::Column::Revision)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|row| {
+                let changes: Vec<String> = serde_json::from_str(&row.changes)
+                    .map_err(|error| CatalogError::Corrupt(format!("changes of `{id}` revision {}: {error}", row.revision)))?;
+                Ok(RevisionView {
+                    revision: row.revision,
+                    deployed_at: rfc3339(&row.deployed_at),
+                    content_hash: row.content_hash,
+                    source: row.source,
+                    changes,
+                })
+            })
+            .collect()
+    }
+
+    /// Products that read this one.
+    async fn consumers(&self, id: &str) -> Result<Vec<ProductId>> {
+        let consumers: BTreeSet<String> = product_input::Entity::find()
+            .filter(product_input::Column::UpstreamProductId.eq(id))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|row| row.product_id)
+            .collect();
+        consumers.iter().map(|consumer| parse_id(consumer)).collect()
+    }
+}
+
+fn not_found(what: &'static str, id: &str) -> CatalogError {
+    CatalogError::NotFound { what, id: id.to_owned() }
+}
+
+fn parse_id(text: &str) -> Result<ProductId> {
+    ProductId::parse(text).map_err(|error| CatalogError::Corrupt(format!("product id `{text}` {error}")))
+}
+
+fn parse_word<T: std::str::FromStr>(what: &str, text: &str) -> Result<T> {
+    text.parse().map_err(|_| CatalogError::Corrupt(format!("{what} `{text}`")))
+}
+
+fn summary(row: product::Model, tags: Vec<String>) -> Result<ProductSummary> {
+    Ok(ProductSummary {
+        id: parse_id(&row.id)?,
+        status: parse_word("status", &row.status)?,
+        visibility: parse_word("visibility", &row.visibility)?,
+        title: row.title,
+        domain: row.domain,
+        owner: row.owner,
+        tags,
+        revision: row.current_revision,
+        updated_at: rfc3339(&row.updated_at),
+    })
+}
+
+fn input_view(row: product_input::Model, registered: &BTreeSet<String>) -> Result<InputView> {
+    let format = row.format.unwrap_or_default();
+    let location = row.location.unwrap_or_default();
+    Ok(match row.kind.as_str() {
+        "file" => InputView::File { name: row.name, format, path: location },
+        "url" => InputView::Url { name: row.name, format, url: location },
+        "object" => InputView::Object { name: row.name, format, uri: location },
+        "stream" => InputView::Stream { name: row.name },
+        "product" => {
+            let upstream = row.upstream_product_id.unwrap_or_default();
+            InputView::Product {
+                registered: registered.contains(&upstream),
+                product: parse_id(&upstream)?,
+                name: row.name,
+            }
+        }
+        other => return Err(CatalogError::Corrupt(format!("input kind `{other}`"))),
+    })
+}
+
+fn column_view(row: output_column::Model) -> Result<ColumnView> {
+    Ok(ColumnView {
+        classification: row.classification.as_deref().map(|c| parse_word("classification", c)).transpose()?,
+        pii: row.pii.as_deref().map(|p| parse_word("pii handling", p)).transpose()?,
+        name: row.name,
+        data_type: row.data_type,
+        required: row.required,
+        primary_key: row.primary_key,
+        description: row.description,
+    })
+}

@@ -1,0 +1,87 @@
+//! Deploy: validate every descriptor of a batch, provision the domains' storage areas, then
+//! register the batch in one catalog transaction.
+
+use std::collections::HashMap;
+
+use atrium_catalog::Deployment;
+use atrium_descriptor::{Descriptor, Diagnostic, parse_descriptor};
+use atrium_types::DeployOutcome;
+
+use crate::{Platform, PlatformError, Result, StorageLayout};
+
+/// A descriptor's text and where it came from.
+#[derive(Debug, Clone)]
+pub struct DescriptorSource {
+    pub text: String,
+    /// A file name for messages, e.g. `examples/mesh/sales/orders.yaml`.
+    pub name: Option<String>,
+}
+
+impl DescriptorSource {
+    pub fn new(text: impl Into<String>, name: Option<String>) -> Self {
+        Self { text: text.into(), name }
+    }
+}
+
+impl Platform {
+    /// Validates descriptors without deploying them: every problem of every file.
+    pub fn validate(sources: &[DescriptorSource]) -> Result<Vec<Descriptor>> {
+        let mut descriptors = Vec::with_capacity(sources.len());
+        let mut problems = Vec::new();
+        for source in sources {
+            match parse_descriptor(&source.text, source.name.as_deref()) {
+                Ok(descriptor) => descriptors.push(descriptor),
+                Err(found) => problems.extend(found),
+            }
+        }
+        problems.extend(duplicate_ids(sources, &descriptors));
+        if problems.is_empty() { Ok(descriptors) } else { Err(PlatformError::Invalid(problems)) }
+    }
+
+    /// Validates and applies a batch: all of it, or nothing when any descriptor is invalid.
+    pub async fn deploy(&self, sources: &[DescriptorSource]) -> Result<Vec<DeployOutcome>> {
+        let descriptors = Self::validate(sources)?;
+        let mut deployments = Vec::with_capacity(descriptors.len());
+        for (descriptor, source) in descriptors.into_iter().zip(sources) {
+            let domain = &descriptor.metadata.domain;
+            self.storage.provision_domain(domain).await?;
+            let output_storage_paths = descriptor
+                .outputs
+                .iter()
+                .map(|output| StorageLayout::output_prefix(descriptor.id(), &output.name))
+                .collect();
+            deployments.push(Deployment {
+                domain_storage_prefix: StorageLayout::domain_prefix(domain),
+                output_storage_paths,
+                yaml: source.text.clone(),
+                source: source.name.clone(),
+                descriptor,
+            });
+        }
+        Ok(self.catalog.apply(&deployments).await?)
+    }
+}
+
+/// A batch must not declare one product twice: which file would win is anyone's guess.
+fn duplicate_ids(sources: &[DescriptorSource], descriptors: &[Descriptor]) -> Vec<Diagnostic> {
+    if descriptors.len() != sources.len() {
+        return Vec::new();
+    }
+    let mut first_seen: HashMap<String, Option<&str>> = HashMap::new();
+    let mut problems = Vec::new();
+    for (descriptor, source) in descriptors.iter().zip(sources) {
+        let id = descriptor.id().to_string();
+        if let Some(first) = first_seen.get(&id) {
+            problems.push(Diagnostic {
+                file: source.name.clone(),
+                line: 1,
+                column: 1,
+                field: "metadata.id".to_owned(),
+                message: format!("product `{id}` is also declared in {}", first.unwrap_or("another descriptor")),
+            });
+        } else {
+            first_seen.insert(id, source.name.as_deref());
+        }
+    }
+    problems
+}

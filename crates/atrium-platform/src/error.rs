@@ -1,0 +1,47 @@
+//! Errors of the platform facade, each with its code from the shared table.
+
+use std::path::PathBuf;
+
+use atrium_catalog::CatalogError;
+use atrium_types::{Diagnostic, ErrorCode};
+
+pub type Result<T, E = PlatformError> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PlatformError {
+    #[error("the descriptor has {}", plural(.0.len(), "problem"))]
+    Invalid(Vec<Diagnostic>),
+    #[error("`{id}` is not a product id: it {reason}")]
+    BadId { id: String, reason: String },
+    #[error("cannot prepare the storage area `{}`", .path.display())]
+    Storage {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+}
+
+fn plural(count: usize, noun: &str) -> String {
+    if count == 1 { format!("1 {noun}") } else { format!("{count} {noun}s") }
+}
+
+impl PlatformError {
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            PlatformError::Invalid(_) => ErrorCode::Invalid,
+            PlatformError::BadId { .. } => ErrorCode::BadRequest,
+            PlatformError::Storage { .. } => ErrorCode::Internal,
+            PlatformError::Catalog(error) => error.code(),
+        }
+    }
+
+    /// The located problems of an invalid descriptor; empty for other errors.
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        match self {
+            PlatformError::Invalid(problems) => problems,
+            _ => &[],
+        }
+    }
+}
