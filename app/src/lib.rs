@@ -1,1 +1,73 @@
+//! The Atrium portal: the Leptos application (routes, pages, components) and the server
+//! functions that feed it. Rendered on the server, hydrated in the browser.
+//!
+//! Architecture invariant: under `hydrate` this crate compiles to wasm and reaches only
+//! `atrium-types`; the service layer (`atrium-platform`) is a dependency under `ssr` only, used by
+//! the server functions in `api`.
 
+#![recursion_limit = "256"]
+
+pub mod api;
+mod components;
+mod pages;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{SsrMode, path};
+
+use crate::components::{NotFound, TopNav};
+use crate::pages::{DomainPage, HomePage, ProductPage};
+
+/// The HTML document around the application, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="description" content="Atrium: the self-serve data mesh platform" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The portal: a top navigation and the catalog pages at stable paths.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="atrium" href="/pkg/atrium.css" />
+        <Title formatter=|title: String| if title.is_empty() { "Atrium".to_owned() } else { format!("{title} · Atrium") } />
+        <Router>
+            <TopNav />
+            <main class="page">
+                <Routes fallback=|| view! { <NotFound /> }>
+                    // Async rendering waits for the data, so that a missing product answers 404.
+                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
+                    <Route path=path!("/domains/:domain") view=DomainPage ssr=SsrMode::Async />
+                    <Route path=path!("/products/:id") view=ProductPage ssr=SsrMode::Async />
+                </Routes>
+            </main>
+            <footer class="footer">
+                "Atrium · self-serve data products · "
+                <a href="/api/v1/products">"REST API"</a>
+            </footer>
+        </Router>
+    }
+}
+
+/// The entry point of the wasm bundle.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+}

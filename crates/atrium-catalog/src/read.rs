@@ -25,14 +25,32 @@ impl Catalog {
     /// Domains with their product counts and owners, and the latest changes.
     pub async fn home(&self) -> Result<HomeView> {
         let products = self.list_products().await?;
+        let domains = self.domains_of(&products).await?;
+        let mut recent = products.clone();
+        recent.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then_with(|| a.id.cmp(&b.id)));
+        recent.truncate(RECENT_ON_HOME);
+        Ok(HomeView {
+            domains,
+            recent,
+            products,
+        })
+    }
+
+    /// Every domain with its product count and owners.
+    pub async fn domains(&self) -> Result<Vec<DomainSummary>> {
+        let products = self.list_products().await?;
+        self.domains_of(&products).await
+    }
+
+    async fn domains_of(&self, products: &[ProductSummary]) -> Result<Vec<DomainSummary>> {
         let domains = domain::Entity::find().order_by_asc(domain::Column::Name).all(&self.db).await?;
         let mut by_domain: BTreeMap<&str, (u64, BTreeSet<&str>)> = BTreeMap::new();
-        for product in &products {
+        for product in products {
             let entry = by_domain.entry(product.domain.as_str()).or_default();
             entry.0 += 1;
             entry.1.insert(product.owner.as_str());
         }
-        let domains = domains
+        Ok(domains
             .iter()
             .map(|domain| {
                 let (product_count, owners) = by_domain.remove(domain.name.as_str()).unwrap_or_default();
@@ -42,15 +60,7 @@ impl Catalog {
                     owners: owners.into_iter().map(str::to_owned).collect(),
                 }
             })
-            .collect();
-        let mut recent = products.clone();
-        recent.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then_with(|| a.id.cmp(&b.id)));
-        recent.truncate(RECENT_ON_HOME);
-        Ok(HomeView {
-            domains,
-            recent,
-            product_count: products.len() as u64,
-        })
+            .collect())
     }
 
     pub async fn domain(&self, name: &str) -> Result<DomainView> {

@@ -73,6 +73,9 @@ fn required_complete(entry: &mut Mapping<'_, '_>, key: &str, who: &str, map: &mu
 pub(crate) fn check_column(column: &Column, path: &str, visibility: Option<Visibility>, map: &mut SourceMap) {
     let classification_path = format!("{path}.classification");
     let pii_path = format!("{path}.pii");
+    if map.has_problem_within(&classification_path) || map.has_problem_within(&pii_path) {
+        return; // The value itself was wrong; that is reported already.
+    }
     if column.data_type.holds_text() && column.classification.is_none() {
         map.report(
             &classification_path,

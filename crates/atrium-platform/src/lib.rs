@@ -16,7 +16,7 @@ pub use storage::StorageLayout;
 
 use std::path::{Path, PathBuf};
 
-use atrium_types::{DomainView, HomeView, ProductDetail, ProductId, ProductSummary};
+use atrium_types::{DomainSummary, DomainView, HomeView, ProductDetail, ProductId, ProductSummary};
 
 /// Where the platform keeps its state.
 #[derive(Debug, Clone)]
@@ -57,6 +57,10 @@ impl Platform {
 
     pub async fn home(&self) -> Result<HomeView> {
         Ok(self.catalog.home().await?)
+    }
+
+    pub async fn domains(&self) -> Result<Vec<DomainSummary>> {
+        Ok(self.catalog.domains().await?)
     }
 
     pub async fn domain(&self, name: &str) -> Result<DomainView> {

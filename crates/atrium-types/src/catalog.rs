@@ -28,12 +28,13 @@ pub struct DomainSummary {
     pub owners: Vec<String>,
 }
 
-/// The home page: every domain and the most recently changed products.
+/// The home page: every domain, the most recently changed products, and every product for the
+/// name filter.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HomeView {
     pub domains: Vec<DomainSummary>,
     pub recent: Vec<ProductSummary>,
-    pub product_count: u64,
+    pub products: Vec<ProductSummary>,
 }
 
 /// A domain page: its products and their owners.

@@ -1,0 +1,142 @@
+//! Small components shared by the pages: navigation, badges, product tables, error panels.
+
+use atrium_types::{ProductStatus, ProductSummary, Visibility};
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::api::{error_message, list_domains};
+
+/// The top navigation: the catalog and each domain.
+#[component]
+pub fn TopNav() -> impl IntoView {
+    let domains = Resource::new(|| (), |_| list_domains());
+    view! {
+        <header class="topbar">
+            <nav class="topnav" aria-label="Main">
+                <A href="/" attr:class="brand">
+                    <span class="brand-mark" aria-hidden="true">"◆"</span>
+                    "Atrium"
+                </A>
+                <A href="/" attr:class="navlink" exact=true>"Catalog"</A>
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        domains
+                            .await
+                            .unwrap_or_default()
+                            .into_iter()
+                            .map(|domain| {
+                                let href = format!("/domains/{}", domain.name);
+                                view! { <A href=href attr:class="navlink">{domain.name}</A> }
+                            })
+                            .collect_view()
+                    })}
+                </Transition>
+            </nav>
+        </header>
+    }
+}
+
+#[component]
+pub fn StatusBadge(status: ProductStatus) -> impl IntoView {
+    view! { <span class=format!("badge status-{status}")>{status.as_str()}</span> }
+}
+
+#[component]
+pub fn VisibilityBadge(visibility: Visibility) -> impl IntoView {
+    view! { <span class=format!("badge visibility-{visibility}")>{visibility.as_str()}</span> }
+}
+
+#[component]
+pub fn Tags(tags: Vec<String>) -> impl IntoView {
+    view! {
+        <span class="tags">
+            {tags.into_iter().map(|tag| view! { <span class="tag">{tag}</span> }).collect_view()}
+        </span>
+    }
+}
+
+/// A table of products with their owner, status and visibility.
+#[component]
+pub fn ProductTable(products: Vec<ProductSummary>, #[prop(optional)] show_domain: bool) -> impl IntoView {
+    view! {
+        <div class="table-scroll">
+            <table class="products">
+                <thead>
+                    <tr>
+                        <th>"Product"</th>
+                        {show_domain.then(|| view! { <th>"Domain"</th> })}
+                        <th>"Owner"</th>
+                        <th>"Status"</th>
+                        <th>"Visibility"</th>
+                        <th>"Updated"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {products
+                        .into_iter()
+                        .map(|product| {
+                            let href = format!("/products/{}", product.id);
+                            let domain_href = format!("/domains/{}", product.domain);
+                            view! {
+                                <tr>
+                                    <td>
+                                        <A href=href attr:class="product-link">{product.title.clone()}</A>
+                                        <div class="muted mono">{product.id.to_string()}</div>
+                                    </td>
+                                    {show_domain.then(|| view! { <td><A href=domain_href>{product.domain.clone()}</A></td> })}
+                                    <td>{product.owner.clone()}</td>
+                                    <td><StatusBadge status=product.status /></td>
+                                    <td><VisibilityBadge visibility=product.visibility /></td>
+                                    <td class="muted nowrap">
+                                        {short_date(&product.updated_at)}
+                                        <span class="revision">{format!(" · r{}", product.revision)}</span>
+                                    </td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+/// `2026-11-22T06:05:42Z` → `2026-11-22 06:05 UTC`.
+pub fn short_date(rfc3339: &str) -> String {
+    match (rfc3339.get(..10), rfc3339.get(11..16)) {
+        (Some(day), Some(time)) => format!("{day} {time} UTC"),
+        _ => rfc3339.to_owned(),
+    }
+}
+
+/// What a page shows when its data could not be loaded.
+#[component]
+pub fn ErrorPanel(error: ServerFnError) -> impl IntoView {
+    view! {
+        <section class="panel error" role="alert">
+            <h1>"Cannot show this page"</h1>
+            <p>{error_message(&error)}</p>
+            <p><A href="/">"Back to the catalog"</A></p>
+        </section>
+    }
+}
+
+#[component]
+pub fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <section class="panel">
+            <h1>"Page not found"</h1>
+            <p>"There is nothing at this address. " <A href="/">"Back to the catalog"</A></p>
+        </section>
+    }
+}
+
+/// The loading placeholder of a page.
+#[component]
+pub fn Loading() -> impl IntoView {
+    view! { <p class="loading" aria-busy="true">"Loading…"</p> }
+}

@@ -1,0 +1,11 @@
+//! The catalog pages, one module each, at stable paths: `/`, `/domains/{domain}`,
+//! `/products/{id}`.
+
+mod domain;
+mod home;
+mod product;
+mod product_contract;
+
+pub use domain::DomainPage;
+pub use home::HomePage;
+pub use product::ProductPage;

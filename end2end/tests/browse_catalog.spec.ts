@@ -1,0 +1,80 @@
+import { expect, test } from '@playwright/test';
+
+test('a visitor goes from the home page to a domain and a product, and sees its schema', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.getByRole('heading', { name: 'Data products' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Domains' })).toBeVisible();
+
+  // The top navigation lists the domains.
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'sales', exact: true }).click();
+  await expect(page).toHaveURL(/\/domains\/sales$/);
+  await expect(page.getByRole('heading', { name: 'sales', level: 1 })).toBeVisible();
+  await expect(page.getByText('team-sales').first()).toBeVisible();
+
+  await page.getByRole('link', { name: 'Customer orders' }).click();
+  await expect(page).toHaveURL(/\/products\/sales\.orders$/);
+  await expect(page.getByRole('heading', { name: 'Customer orders', level: 1 })).toBeVisible();
+  await expect(page).toHaveTitle('Customer orders · Atrium');
+
+  // The description is rendered Markdown.
+  await expect(page.locator('.prose strong', { hasText: 'one row per order' })).toBeVisible();
+
+  // The schema table shows every column with its type, classification and PII handling.
+  const schema = page.locator('table.schema');
+  await expect(schema.locator('tbody tr')).toHaveCount(7);
+  const orderId = schema.locator('tr', { hasText: 'order_id' });
+  await expect(orderId).toContainText('int64');
+  await expect(orderId).toContainText('key');
+  await expect(schema.locator('tr', { hasText: 'total_price' })).toContainText('decimal(15,2)');
+  await expect(schema.locator('tr', { hasText: 'clerk' })).toContainText('confidential');
+
+  // Quality checks, schedule, SLO, consumers and history.
+  await expect(page.locator('table.checks')).toContainText('no_negative_totals');
+  await expect(page.getByText('0 */6 * * *')).toBeVisible();
+  await expect(page.locator('#operations')).toContainText('every 8h');
+  await expect(page.locator('#operations').getByRole('link', { name: 'finance.revenue_by_nation' })).toBeVisible();
+  await expect(page.locator('#revisions')).toContainText('r1');
+});
+
+test('PII columns show how they are handled', async ({ page }) => {
+  await page.goto('/products/crm.customers');
+  const schema = page.locator('table.schema');
+  await expect(schema.locator('tr', { hasText: 'phone' })).toContainText('masked');
+  await expect(schema.locator('tr', { hasText: 'address' })).toContainText('dropped');
+  await expect(schema.locator('tr', { hasText: /^\s*name/ }).first()).toContainText('hashed');
+});
+
+test('the filter on the home page narrows products by name once the page is hydrated', async ({ page }) => {
+  await page.goto('/');
+  const filter = page.getByRole('searchbox', { name: 'Filter products by name' });
+  // Typing only filters once the wasm bundle has hydrated the page: this checks the bundle too.
+  await expect(async () => {
+    await filter.fill('');
+    await filter.pressSequentially('revenue');
+    await expect(page.getByRole('heading', { name: /matching product/ })).toHaveText('3 matching products', { timeout: 1_000 });
+  }).toPass();
+  const results = page.locator('section[aria-live]');
+  await expect(results.getByRole('link', { name: 'Daily revenue' })).toBeVisible();
+  await expect(results.getByRole('link', { name: 'Revenue by nation' })).toBeVisible();
+  await filter.fill('supplier');
+  await expect(page.getByRole('heading', { name: /matching product/ })).toHaveText('3 matching products');
+  await expect(results.getByRole('link', { name: 'Part availability by supplier' })).toBeVisible();
+  await filter.fill('zzz');
+  await expect(page.getByRole('heading', { name: /matching product/ })).toHaveText('0 matching products');
+});
+
+test('an unknown product answers 404 with a readable page', async ({ page }) => {
+  const response = await page.goto('/products/sales.nope');
+  expect(response?.status()).toBe(404);
+  await expect(page.getByRole('alert')).toContainText('product `sales.nope` does not exist');
+});
+
+test('pages fit a phone screen', async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  for (const path of ['/', '/domains/crm', '/products/sales.orders']) {
+    await page.goto(path);
+    await expect(page.locator('main h1')).toBeVisible();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow, `horizontal overflow on ${path}`).toBeLessThanOrEqual(0);
+  }
+});

@@ -1,0 +1,53 @@
+//! The command line of the `atrium` binary.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// Atrium: the self-serve data mesh platform.
+#[derive(Debug, Parser)]
+#[command(name = "atrium", version, about)]
+pub struct Cli {
+    /// The data directory (catalog database and local store) [default: .atrium]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// A configuration file [default: atrium.toml when present]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the portal and the REST API
+    Serve {
+        /// The address to listen on [default: 127.0.0.1:3000]
+        #[arg(long)]
+        addr: Option<SocketAddr>,
+        /// The built site (wasm, JS, CSS) [default: target/site]
+        #[arg(long, value_name = "DIR")]
+        site_root: Option<PathBuf>,
+    },
+    /// Check descriptors without deploying them; exits 1 when any has a problem
+    Validate {
+        /// Descriptor files, or folders searched for *.yaml and *.yml
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+    /// Validate and apply descriptors, all in one transaction; prints what changed
+    Deploy {
+        /// Descriptor files, or folders searched for *.yaml and *.yml
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+    /// List the deployed products
+    Products {
+        /// Print JSON instead of a table
+        #[arg(long)]
+        json: bool,
+    },
+}

@@ -1,0 +1,168 @@
+//! The CLI commands other than `serve`: validate, deploy, products.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use atrium_platform::{DescriptorSource, Platform, PlatformError};
+use atrium_types::{DeployChange, DeployOutcome, ProductSummary};
+
+use crate::report::render_problems;
+
+/// What a command tells the process to exit with.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Success,
+    /// Some descriptor is invalid: exit 1.
+    Invalid,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    #[error("cannot read `{}`", .path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("no descriptor (*.yaml, *.yml) found in `{}`", .0.display())]
+    NoDescriptors(PathBuf),
+    #[error(transparent)]
+    Platform(#[from] PlatformError),
+}
+
+/// `atrium validate FILE...`
+pub fn validate(paths: &[PathBuf]) -> Result<Outcome, CommandError> {
+    let sources = read_sources(paths)?;
+    match Platform::validate(&sources) {
+        Ok(descriptors) => {
+            for (descriptor, source) in descriptors.iter().zip(&sources) {
+                println!("{:<9} {} ({})", "ok", source.name.as_deref().unwrap_or_default(), descriptor.id());
+            }
+            Ok(Outcome::Success)
+        }
+        Err(error) => report_invalid(error, &sources),
+    }
+}
+
+/// `atrium deploy FILE...`
+pub async fn deploy(platform: &Platform, paths: &[PathBuf]) -> Result<Outcome, CommandError> {
+    let sources = read_sources(paths)?;
+    match platform.deploy(&sources).await {
+        Ok(outcomes) => {
+            for outcome in &outcomes {
+                print_outcome(outcome);
+            }
+            let changed = outcomes.iter().filter(|o| o.change != DeployChange::Unchanged).count();
+            println!("{} deployed, {changed} changed", plural(outcomes.len(), "product"));
+            Ok(Outcome::Success)
+        }
+        Err(error) => report_invalid(error, &sources),
+    }
+}
+
+/// `atrium products`
+pub async fn products(platform: &Platform, json: bool) -> Result<Outcome, CommandError> {
+    let products = platform.list_products().await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&products).unwrap_or_default());
+    } else {
+        print!("{}", product_table(&products));
+    }
+    Ok(Outcome::Success)
+}
+
+fn report_invalid(error: PlatformError, sources: &[DescriptorSource]) -> Result<Outcome, CommandError> {
+    let PlatformError::Invalid(problems) = &error else {
+        return Err(error.into());
+    };
+    let texts: HashMap<String, String> = sources
+        .iter()
+        .filter_map(|source| source.name.clone().map(|name| (name, source.text.clone())))
+        .collect();
+    eprint!("{}", render_problems(problems, &texts));
+    let files: std::collections::BTreeSet<_> = problems.iter().filter_map(|p| p.file.as_deref()).collect();
+    eprintln!("{} in {}; nothing was deployed", plural(problems.len(), "problem"), plural(files.len(), "file"));
+    Ok(Outcome::Invalid)
+}
+
+fn print_outcome(outcome: &DeployOutcome) {
+    let id = &outcome.product_id;
+    if outcome.domain_created {
+        println!("{:<9} domain {}", "created", id.domain());
+    }
+    let verb = match outcome.change {
+        DeployChange::Created => "created",
+        DeployChange::Updated => "updated",
+        DeployChange::Unchanged => "unchanged",
+    };
+    println!("{verb:<9} {id} (revision {})", outcome.revision);
+    for change in &outcome.changes {
+        println!("{:<9} - {change}", "");
+    }
+}
+
+fn product_table(products: &[ProductSummary]) -> String {
+    let rows: Vec<[String; 5]> = products
+        .iter()
+        .map(|p| [p.id.to_string(), p.owner.clone(), p.status.to_string(), p.visibility.to_string(), p.title.clone()])
+        .collect();
+    let header = ["ID", "OWNER", "STATUS", "VISIBILITY", "TITLE"].map(str::to_owned);
+    let mut widths = header.clone().map(|h| h.chars().count());
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    std::iter::once(&header)
+        .chain(&rows)
+        .map(|row| {
+            let cells: Vec<String> = row.iter().zip(widths).map(|(cell, width)| format!("{cell:<width$}")).collect();
+            format!("{}\n", cells.join("  ").trim_end())
+        })
+        .collect()
+}
+
+/// Reads the descriptor files; folders are searched for `*.yaml` and `*.yml`, in name order.
+fn read_sources(paths: &[PathBuf]) -> Result<Vec<DescriptorSource>, CommandError> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let before = files.len();
+            collect_yaml(path, &mut files)?;
+            if files.len() == before {
+                return Err(CommandError::NoDescriptors(path.clone()));
+            }
+        } else {
+            files.push(path.clone());
+        }
+    }
+    files
+        .into_iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(&path).map_err(|source| CommandError::Read { path: path.clone(), source })?;
+            Ok(DescriptorSource::new(text, Some(path.display().to_string())))
+        })
+        .collect()
+}
+
+fn collect_yaml(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), CommandError> {
+    let read_error = |source| CommandError::Read { path: dir.to_owned(), source };
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(read_error)?
+        .map(|entry| entry.map(|e| e.path()))
+        .collect::<Result<_, _>>()
+        .map_err(read_error)?;
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            collect_yaml(&path, files)?;
+        } else if path.extension().is_some_and(|ext| ext == "yaml" || ext == "yml") {
+            files.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn plural(count: usize, noun: &str) -> String {
+    if count == 1 { format!("1 {noun}") } else { format!("{count} {noun}s") }
+}

@@ -1,0 +1,217 @@
+//! The typed configuration: built-in defaults, then `atrium.toml`, then `ATRIUM_SECTION__KEY`
+//! environment variables, then command-line flags. Unknown keys are rejected wherever they come
+//! from. The loader takes the environment as a parameter so that tests pass their own.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+/// The file read from the working directory when no `--config` is given.
+pub const DEFAULT_CONFIG_FILE: &str = "atrium.toml";
+const ENV_PREFIX: &str = "ATRIUM_";
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub storage: StorageConfig,
+    pub database: DatabaseConfig,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// Where `atrium serve` listens.
+    pub addr: SocketAddr,
+    /// The built site (wasm, JS, CSS, public assets), as `make build` lays it out.
+    pub site_root: PathBuf,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            site_root: PathBuf::from("target/site"),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StorageConfig {
+    /// The data directory: the embedded catalog database and the local store.
+    pub data_dir: PathBuf,
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from(".atrium"),
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    /// `postgres://…` or `sqlite://…`; unset means `<data-dir>/atrium.db`.
+    pub url: Option<SecretString>,
+}
+
+impl DatabaseConfig {
+    pub fn url(&self) -> Option<String> {
+        self.url.as_ref().map(|url| url.expose_secret().to_owned())
+    }
+}
+
+/// Values given on the command line; they win over everything else.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub data_dir: Option<PathBuf>,
+    pub addr: Option<SocketAddr>,
+    pub site_root: Option<PathBuf>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the configuration file `{}`", .path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("invalid configuration in `{}`: {message}", .path.display())]
+    File { path: PathBuf, message: String },
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+impl Config {
+    /// Loads the configuration. `file` is an explicit `--config` (which must exist); without it,
+    /// `atrium.toml` in the working directory is read when present.
+    pub fn load(file: Option<&Path>, env: &BTreeMap<String, String>, overrides: &Overrides) -> Result<Self, ConfigError> {
+        let mut table = match file {
+            Some(path) => read_file(path)?,
+            None if Path::new(DEFAULT_CONFIG_FILE).is_file() => read_file(Path::new(DEFAULT_CONFIG_FILE))?,
+            None => toml::Table::new(),
+        };
+        merge_env(&mut table, env)?;
+        let mut config: Config = table
+            .try_into()
+            .map_err(|error: toml::de::Error| ConfigError::Invalid(error.message().to_owned()))?;
+        if let Some(data_dir) = &overrides.data_dir {
+            config.storage.data_dir = data_dir.clone();
+        }
+        if let Some(addr) = overrides.addr {
+            config.server.addr = addr;
+        }
+        if let Some(site_root) = &overrides.site_root {
+            config.server.site_root = site_root.clone();
+        }
+        Ok(config)
+    }
+}
+
+fn read_file(path: &Path) -> Result<toml::Table, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    // Checking the file on its own names the file in the error.
+    toml::from_str::<Config>(&text).map_err(|error| ConfigError::File {
+        path: path.to_owned(),
+        message: error.to_string(),
+    })?;
+    toml::from_str(&text).map_err(|error: toml::de::Error| ConfigError::File {
+        path: path.to_owned(),
+        message: error.to_string(),
+    })
+}
+
+/// `ATRIUM_SERVER__ADDR=…` becomes `server.addr`. Values are typed as TOML would type them
+/// (numbers, booleans), text otherwise.
+fn merge_env(table: &mut toml::Table, env: &BTreeMap<String, String>) -> Result<(), ConfigError> {
+    for (name, value) in env {
+        let Some(key) = name.strip_prefix(ENV_PREFIX) else { continue };
+        let Some((section, field)) = key.split_once("__") else {
+            return Err(ConfigError::Invalid(format!(
+                "environment variable `{name}` is not of the form {ENV_PREFIX}SECTION__KEY"
+            )));
+        };
+        let section_table = table
+            .entry(section.to_lowercase())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        let toml::Value::Table(section_table) = section_table else {
+            return Err(ConfigError::Invalid(format!("`{}` is not a section", section.to_lowercase())));
+        };
+        section_table.insert(field.to_lowercase(), env_value(value));
+    }
+    Ok(())
+}
+
+fn env_value(text: &str) -> toml::Value {
+    if let Ok(integer) = text.parse::<i64>() {
+        return toml::Value::Integer(integer);
+    }
+    match text {
+        "true" => toml::Value::Boolean(true),
+        "false" => toml::Value::Boolean(false),
+        _ => toml::Value::String(text.to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    fn load(pairs: &[(&str, &str)], overrides: &Overrides) -> Result<Config, ConfigError> {
+        Config::load(Some(Path::new("/dev/null")), &env(pairs), overrides)
+    }
+
+    #[test]
+    fn defaults_need_no_file() {
+        let config = load(&[], &Overrides::default()).expect("loads");
+        assert_eq!(config.server.addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(config.storage.data_dir, PathBuf::from(".atrium"));
+        assert!(config.database.url().is_none());
+    }
+
+    #[test]
+    fn environment_then_flags() {
+        let vars = [
+            ("ATRIUM_DATABASE__URL", "postgres://a:b@h/d"),
+            ("ATRIUM_SERVER__ADDR", "0.0.0.0:8080"),
+            ("ATRIUM_STORAGE__DATA_DIR", "/srv/atrium"),
+            ("PATH", "/bin"),
+        ];
+        let config = load(&vars, &Overrides::default()).expect("loads");
+        assert_eq!(config.database.url().as_deref(), Some("postgres://a:b@h/d"));
+        assert_eq!(config.server.addr.to_string(), "0.0.0.0:8080");
+        let flags = Overrides {
+            data_dir: Some(PathBuf::from("/tmp/x")),
+            ..Overrides::default()
+        };
+        assert_eq!(load(&vars, &flags).expect("loads").storage.data_dir, PathBuf::from("/tmp/x"));
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected() {
+        let error = load(&[("ATRIUM_SERVER__PORT", "1")], &Overrides::default()).expect_err("refused");
+        assert!(error.to_string().contains("unknown field `port`"), "{error}");
+        let error = load(&[("ATRIUM_DEBUG", "1")], &Overrides::default()).expect_err("refused");
+        assert!(error.to_string().contains("ATRIUM_SECTION__KEY"), "{error}");
+    }
+
+    #[test]
+    fn secrets_are_not_printed() {
+        let config = load(&[("ATRIUM_DATABASE__URL", "postgres://a:hunter2@h/d")], &Overrides::default()).expect("loads");
+        assert!(!format!("{config:?}").contains("hunter2"));
+    }
+}

@@ -1,0 +1,72 @@
+//! The REST API, `/api/v1`: thin handlers over the platform, for scripts, CLIs and other tools.
+
+use atrium_platform::DescriptorSource;
+use atrium_types::{DeployChange, DeployOutcome, DomainSummary, DomainView, ErrorCode, ProductDetail, ProductSummary};
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+
+use super::{AppState, HttpError};
+
+pub fn router() -> Router<AppState> {
+    let v1 = Router::new()
+        .route("/products", get(list_products).post(deploy_product))
+        .route("/products/{id}", get(get_product))
+        .route("/domains", get(list_domains))
+        .route("/domains/{name}", get(get_domain))
+        .fallback(unknown_endpoint);
+    Router::new().route("/healthz", get(healthz)).nest("/api/v1", v1)
+}
+
+async fn healthz() -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "status": "ok" }))
+}
+
+async fn list_products(State(state): State<AppState>) -> Result<Json<Vec<ProductSummary>>, HttpError> {
+    Ok(Json(state.platform.list_products().await?))
+}
+
+async fn get_product(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<ProductDetail>, HttpError> {
+    Ok(Json(state.platform.product(&id).await?))
+}
+
+async fn list_domains(State(state): State<AppState>) -> Result<Json<Vec<DomainSummary>>, HttpError> {
+    Ok(Json(state.platform.domains().await?))
+}
+
+async fn get_domain(State(state): State<AppState>, Path(name): Path<String>) -> Result<Json<DomainView>, HttpError> {
+    Ok(Json(state.platform.domain(&name).await?))
+}
+
+#[derive(Debug, Deserialize)]
+struct DeployQuery {
+    /// A file name to show in located errors, e.g. `orders.yaml`.
+    file: Option<String>,
+}
+
+/// Deploys the YAML descriptor in the body: 201 when created, 200 when updated or unchanged,
+/// 422 with every located problem when invalid.
+async fn deploy_product(
+    State(state): State<AppState>,
+    Query(query): Query<DeployQuery>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<DeployOutcome>), HttpError> {
+    let text = String::from_utf8(body.to_vec())
+        .map_err(|_| HttpError::new(ErrorCode::BadRequest, "the descriptor must be UTF-8 text"))?;
+    if text.trim().is_empty() {
+        return Err(HttpError::new(ErrorCode::BadRequest, "the request body is empty; send the YAML descriptor"));
+    }
+    let mut outcomes = state.platform.deploy(&[DescriptorSource::new(text, query.file)]).await?;
+    let outcome = outcomes
+        .pop()
+        .ok_or_else(|| HttpError::new(ErrorCode::Internal, "the deploy returned no outcome"))?;
+    let status = if outcome.change == DeployChange::Created { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, Json(outcome)))
+}
+
+async fn unknown_endpoint() -> HttpError {
+    HttpError::new(ErrorCode::NotFound, "no such API endpoint; see /api/v1/products")
+}

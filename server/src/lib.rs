@@ -1,0 +1,83 @@
+//! The `atrium` binary's library: CLI, configuration, the HTTP edge and the commands. `main.rs`
+//! only parses arguments and calls [`run`]; tests start the same server through [`http`].
+
+#![recursion_limit = "256"]
+
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod http;
+mod report;
+
+use std::collections::BTreeMap;
+
+use atrium_platform::{Platform, PlatformSettings};
+
+use crate::cli::{Cli, Command};
+use crate::commands::Outcome;
+use crate::config::{Config, Overrides};
+
+/// Why the binary stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
+    #[error(transparent)]
+    Platform(#[from] atrium_platform::PlatformError),
+    #[error(transparent)]
+    Command(#[from] commands::CommandError),
+    #[error("cannot listen on {addr}")]
+    Listen {
+        addr: std::net::SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the server stopped")]
+    Serve(#[source] std::io::Error),
+}
+
+/// Runs one CLI invocation; the environment is passed in (see `config`).
+pub async fn run(cli: Cli, env: &BTreeMap<String, String>) -> Result<Outcome, RunError> {
+    let (addr, site_root) = match &cli.command {
+        Command::Serve { addr, site_root } => (*addr, site_root.clone()),
+        _ => (None, None),
+    };
+    let overrides = Overrides {
+        data_dir: cli.data_dir.clone(),
+        addr,
+        site_root,
+    };
+    let config = Config::load(cli.config.as_deref(), env, &overrides)?;
+    if let Command::Validate { files } = &cli.command {
+        return Ok(commands::validate(files)?);
+    }
+    let platform = Platform::open(&PlatformSettings {
+        data_dir: config.storage.data_dir.clone(),
+        database_url: config.database.url(),
+    })
+    .await?;
+    match cli.command {
+        Command::Serve { .. } => serve(&config, platform).await,
+        Command::Deploy { files } => Ok(commands::deploy(&platform, &files).await?),
+        Command::Products { json } => Ok(commands::products(&platform, json).await?),
+        Command::Validate { .. } => Ok(Outcome::Success),
+    }
+}
+
+async fn serve(config: &Config, platform: Platform) -> Result<Outcome, RunError> {
+    let addr = config.server.addr;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| RunError::Listen { addr, source })?;
+    let site_root = &config.server.site_root;
+    if !site_root.join("pkg").is_dir() {
+        tracing::warn!(site_root = %site_root.display(), "no built site here: pages render but do not hydrate; run `make build`");
+    }
+    let state = http::AppState {
+        leptos_options: http::leptos_options(site_root, addr),
+        platform,
+    };
+    tracing::info!(%addr, data_dir = %config.storage.data_dir.display(), "serving the portal on http://{addr}");
+    http::serve(listener, state).await.map_err(RunError::Serve)?;
+    Ok(Outcome::Success)
+}
