@@ -150,15 +150,32 @@ impl MigrationTrait for Migration {
                     .col(string(Products::ContentHash))
                     .col(timestamp_with_time_zone(Products::CreatedAt))
                     .col(timestamp_with_time_zone(Products::UpdatedAt))
-                    .foreign_key(&mut ForeignKey::create().from(Products::Table, Products::Domain).to(Domains::Table, Domains::Name).to_owned())
+                    .foreign_key(
+                        &mut ForeignKey::create()
+                            .from(Products::Table, Products::Domain)
+                            .to(Domains::Table, Domains::Name)
+                            .to_owned(),
+                    )
                     .to_owned(),
             )
             .await?;
         manager
-            .create_index(Index::create().name("idx_products_domain").table(Products::Table).col(Products::Domain).to_owned())
+            .create_index(
+                Index::create()
+                    .name("idx_products_domain")
+                    .table(Products::Table)
+                    .col(Products::Domain)
+                    .to_owned(),
+            )
             .await?;
         manager
-            .create_index(Index::create().name("idx_products_updated_at").table(Products::Table).col(Products::UpdatedAt).to_owned())
+            .create_index(
+                Index::create()
+                    .name("idx_products_updated_at")
+                    .table(Products::Table)
+                    .col(Products::UpdatedAt)
+                    .to_owned(),
+            )
             .await?;
         manager
             .create_table(
@@ -167,7 +184,10 @@ impl MigrationTrait for Migration {
                     .col(string(ProductTags::ProductId))
                     .col(string(ProductTags::Tag))
                     .primary_key(Index::create().col(ProductTags::ProductId).col(ProductTags::Tag))
-                    .foreign_key(&mut cascade((ProductTags::Table, ProductTags::ProductId), (Products::Table, Products::Id)))
+                    .foreign_key(&mut cascade(
+                        (ProductTags::Table, ProductTags::ProductId),
+                        (Products::Table, Products::Id),
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -184,7 +204,10 @@ impl MigrationTrait for Migration {
                     .col(string_null(ProductRevisions::Source))
                     .col(text(ProductRevisions::Changes))
                     .col(timestamp_with_time_zone(ProductRevisions::DeployedAt))
-                    .foreign_key(&mut cascade((ProductRevisions::Table, ProductRevisions::ProductId), (Products::Table, Products::Id)))
+                    .foreign_key(&mut cascade(
+                        (ProductRevisions::Table, ProductRevisions::ProductId),
+                        (Products::Table, Products::Id),
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -212,7 +235,10 @@ impl MigrationTrait for Migration {
                     .col(text_null(ProductInputs::Location))
                     // No foreign key: a product may name an upstream that is deployed later.
                     .col(string_null(ProductInputs::UpstreamProductId))
-                    .foreign_key(&mut cascade((ProductInputs::Table, ProductInputs::ProductId), (Products::Table, Products::Id)))
+                    .foreign_key(&mut cascade(
+                        (ProductInputs::Table, ProductInputs::ProductId),
+                        (Products::Table, Products::Id),
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -235,7 +261,10 @@ impl MigrationTrait for Migration {
                     .col(string(ProductOutputs::Name))
                     .col(text(ProductOutputs::Description))
                     .col(string(ProductOutputs::StoragePath))
-                    .foreign_key(&mut cascade((ProductOutputs::Table, ProductOutputs::ProductId), (Products::Table, Products::Id)))
+                    .foreign_key(&mut cascade(
+                        (ProductOutputs::Table, ProductOutputs::ProductId),
+                        (Products::Table, Products::Id),
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -253,7 +282,10 @@ impl MigrationTrait for Migration {
                     .col(text_null(OutputColumns::Description))
                     .col(string_null(OutputColumns::Classification))
                     .col(string_null(OutputColumns::Pii))
-                    .foreign_key(&mut cascade((OutputColumns::Table, OutputColumns::OutputId), (ProductOutputs::Table, ProductOutputs::Id)))
+                    .foreign_key(&mut cascade(
+                        (OutputColumns::Table, OutputColumns::OutputId),
+                        (ProductOutputs::Table, ProductOutputs::Id),
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -267,7 +299,10 @@ impl MigrationTrait for Migration {
                     .col(string(QualityChecks::Name))
                     .col(text(QualityChecks::Sql))
                     .col(string(QualityChecks::Expect))
-                    .foreign_key(&mut cascade((QualityChecks::Table, QualityChecks::OutputId), (ProductOutputs::Table, ProductOutputs::Id)))
+                    .foreign_key(&mut cascade(
+                        (QualityChecks::Table, QualityChecks::OutputId),
+                        (ProductOutputs::Table, ProductOutputs::Id),
+                    ))
                     .to_owned(),
             )
             .await

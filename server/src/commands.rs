@@ -36,7 +36,12 @@ pub fn validate(paths: &[PathBuf]) -> Result<Outcome, CommandError> {
     match Platform::validate(&sources) {
         Ok(descriptors) => {
             for (descriptor, source) in descriptors.iter().zip(&sources) {
-                println!("{:<9} {} ({})", "ok", source.name.as_deref().unwrap_or_default(), descriptor.id());
+                println!(
+                    "{:<9} {} ({})",
+                    "ok",
+                    source.name.as_deref().unwrap_or_default(),
+                    descriptor.id()
+                );
             }
             Ok(Outcome::Success)
         }
@@ -81,7 +86,11 @@ fn report_invalid(error: PlatformError, sources: &[DescriptorSource]) -> Result<
         .collect();
     eprint!("{}", render_problems(problems, &texts));
     let files: std::collections::BTreeSet<_> = problems.iter().filter_map(|p| p.file.as_deref()).collect();
-    eprintln!("{} in {}; nothing was deployed", plural(problems.len(), "problem"), plural(files.len(), "file"));
+    eprintln!(
+        "{} in {}; nothing was deployed",
+        plural(problems.len(), "problem"),
+        plural(files.len(), "file")
+    );
     Ok(Outcome::Invalid)
 }
 
@@ -104,7 +113,15 @@ fn print_outcome(outcome: &DeployOutcome) {
 fn product_table(products: &[ProductSummary]) -> String {
     let rows: Vec<[String; 5]> = products
         .iter()
-        .map(|p| [p.id.to_string(), p.owner.clone(), p.status.to_string(), p.visibility.to_string(), p.title.clone()])
+        .map(|p| {
+            [
+                p.id.to_string(),
+                p.owner.clone(),
+                p.status.to_string(),
+                p.visibility.to_string(),
+                p.title.clone(),
+            ]
+        })
         .collect();
     let header = ["ID", "OWNER", "STATUS", "VISIBILITY", "TITLE"].map(str::to_owned);
     let mut widths = header.clone().map(|h| h.chars().count());
@@ -116,7 +133,11 @@ fn product_table(products: &[ProductSummary]) -> String {
     std::iter::once(&header)
         .chain(&rows)
         .map(|row| {
-            let cells: Vec<String> = row.iter().zip(widths).map(|(cell, width)| format!("{cell:<width$}")).collect();
+            let cells: Vec<String> = row
+                .iter()
+                .zip(widths)
+                .map(|(cell, width)| format!("{cell:<width$}"))
+                .collect();
             format!("{}\n", cells.join("  ").trim_end())
         })
         .collect()
@@ -139,14 +160,20 @@ fn read_sources(paths: &[PathBuf]) -> Result<Vec<DescriptorSource>, CommandError
     files
         .into_iter()
         .map(|path| {
-            let text = std::fs::read_to_string(&path).map_err(|source| CommandError::Read { path: path.clone(), source })?;
+            let text = std::fs::read_to_string(&path).map_err(|source| CommandError::Read {
+                path: path.clone(),
+                source,
+            })?;
             Ok(DescriptorSource::new(text, Some(path.display().to_string())))
         })
         .collect()
 }
 
 fn collect_yaml(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), CommandError> {
-    let read_error = |source| CommandError::Read { path: dir.to_owned(), source };
+    let read_error = |source| CommandError::Read {
+        path: dir.to_owned(),
+        source,
+    };
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(read_error)?
         .map(|entry| entry.map(|e| e.path()))
@@ -164,5 +191,9 @@ fn collect_yaml(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), CommandError
 }
 
 fn plural(count: usize, noun: &str) -> String {
-    if count == 1 { format!("1 {noun}") } else { format!("{count} {noun}s") }
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
 }

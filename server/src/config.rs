@@ -92,7 +92,11 @@ pub enum ConfigError {
 impl Config {
     /// Loads the configuration. `file` is an explicit `--config` (which must exist); without it,
     /// `atrium.toml` in the working directory is read when present.
-    pub fn load(file: Option<&Path>, env: &BTreeMap<String, String>, overrides: &Overrides) -> Result<Self, ConfigError> {
+    pub fn load(
+        file: Option<&Path>,
+        env: &BTreeMap<String, String>,
+        overrides: &Overrides,
+    ) -> Result<Self, ConfigError> {
         let mut table = match file {
             Some(path) => read_file(path)?,
             None if Path::new(DEFAULT_CONFIG_FILE).is_file() => read_file(Path::new(DEFAULT_CONFIG_FILE))?,
@@ -135,7 +139,9 @@ fn read_file(path: &Path) -> Result<toml::Table, ConfigError> {
 /// (numbers, booleans), text otherwise.
 fn merge_env(table: &mut toml::Table, env: &BTreeMap<String, String>) -> Result<(), ConfigError> {
     for (name, value) in env {
-        let Some(key) = name.strip_prefix(ENV_PREFIX) else { continue };
+        let Some(key) = name.strip_prefix(ENV_PREFIX) else {
+            continue;
+        };
         let Some((section, field)) = key.split_once("__") else {
             return Err(ConfigError::Invalid(format!(
                 "environment variable `{name}` is not of the form {ENV_PREFIX}SECTION__KEY"
@@ -145,7 +151,10 @@ fn merge_env(table: &mut toml::Table, env: &BTreeMap<String, String>) -> Result<
             .entry(section.to_lowercase())
             .or_insert_with(|| toml::Value::Table(toml::Table::new()));
         let toml::Value::Table(section_table) = section_table else {
-            return Err(ConfigError::Invalid(format!("`{}` is not a section", section.to_lowercase())));
+            return Err(ConfigError::Invalid(format!(
+                "`{}` is not a section",
+                section.to_lowercase()
+            )));
         };
         section_table.insert(field.to_lowercase(), env_value(value));
     }
@@ -198,7 +207,10 @@ mod tests {
             data_dir: Some(PathBuf::from("/tmp/x")),
             ..Overrides::default()
         };
-        assert_eq!(load(&vars, &flags).expect("loads").storage.data_dir, PathBuf::from("/tmp/x"));
+        assert_eq!(
+            load(&vars, &flags).expect("loads").storage.data_dir,
+            PathBuf::from("/tmp/x")
+        );
     }
 
     #[test]
@@ -211,7 +223,11 @@ mod tests {
 
     #[test]
     fn secrets_are_not_printed() {
-        let config = load(&[("ATRIUM_DATABASE__URL", "postgres://a:hunter2@h/d")], &Overrides::default()).expect("loads");
+        let config = load(
+            &[("ATRIUM_DATABASE__URL", "postgres://a:hunter2@h/d")],
+            &Overrides::default(),
+        )
+        .expect("loads");
         assert!(!format!("{config:?}").contains("hunter2"));
     }
 }

@@ -11,7 +11,11 @@ pub fn render_problems(problems: &[Diagnostic], sources: &HashMap<String, String
     let mut out = String::new();
     for problem in problems {
         let file = problem.file.as_deref().unwrap_or("<descriptor>");
-        let field = if problem.field.is_empty() { String::new() } else { format!("{}: ", problem.field) };
+        let field = if problem.field.is_empty() {
+            String::new()
+        } else {
+            format!("{}: ", problem.field)
+        };
         let _ = writeln!(out, "error: {field}{}", problem.message);
         let _ = writeln!(out, "  --> {file}:{}:{}", problem.line, problem.column);
         let line_text = sources

@@ -6,7 +6,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::get_home;
-use crate::components::{ErrorPanel, Loading, ProductTable};
+use crate::components::{ErrorPanel, Loading, ProductTable, plural};
 
 #[component]
 pub fn HomePage() -> impl IntoView {
@@ -38,7 +38,7 @@ fn Home(home: HomeView) -> impl IntoView {
         <section class="hero">
             <h1>"Data products"</h1>
             <p class="lede">
-                {format!("{product_count} products published by {domain_count} domain teams. ")}
+                {format!("{} published by {}. ", plural(product_count, "product"), plural(domain_count, "domain team"))}
                 "Find one by name, or browse a domain."
             </p>
             <form class="search" method="get" action="/" role="search" on:submit=|event| event.prevent_default()>
@@ -59,7 +59,7 @@ fn Home(home: HomeView) -> impl IntoView {
                     let count = found.len();
                     view! {
                         <section class="panel" aria-live="polite">
-                            <h2>{format!("{count} matching product{}", if count == 1 { "" } else { "s" })}</h2>
+                            <h2>{plural(count, "matching product")}</h2>
                             {(count > 0).then(|| view! { <ProductTable products=found show_domain=true /> })}
                         </section>
                     }
@@ -77,7 +77,7 @@ fn Home(home: HomeView) -> impl IntoView {
                             <li class="card">
                                 <A href=href attr:class="card-title">{domain.name.clone()}</A>
                                 <p class="card-count">
-                                    {format!("{} product{}", domain.product_count, if domain.product_count == 1 { "" } else { "s" })}
+                                    {plural(domain.product_count as usize, "product")}
                                 </p>
                                 <p class="muted">{domain.owners.join(", ")}</p>
                             </li>
@@ -97,9 +97,7 @@ fn Home(home: HomeView) -> impl IntoView {
 fn matching(products: &[ProductSummary], needle: &str) -> Vec<ProductSummary> {
     products
         .iter()
-        .filter(|product| {
-            product.title.to_lowercase().contains(needle) || product.id.to_string().contains(needle)
-        })
+        .filter(|product| product.title.to_lowercase().contains(needle) || product.id.to_string().contains(needle))
         .cloned()
         .collect()
 }

@@ -98,11 +98,25 @@ fn Inputs(inputs: Vec<InputView>, transform_sql: Option<String>) -> impl IntoVie
 fn InputLine(input: InputView) -> impl IntoView {
     let name = input.name().to_owned();
     let (kind, detail) = match input {
-        InputView::File { format, path, .. } => ("file", view! { <span class="mono">{format!("{path} ({format})")}</span> }.into_any()),
-        InputView::Url { format, url, .. } => ("url", view! { <span class="mono">{format!("{url} ({format})")}</span> }.into_any()),
-        InputView::Object { format, uri, .. } => ("object", view! { <span class="mono">{format!("{uri} ({format})")}</span> }.into_any()),
-        InputView::Stream { .. } => ("stream", view! { <span class="muted">"rows pushed over HTTP"</span> }.into_any()),
-        InputView::Product { product, registered, .. } => ("product", view! { <ProductLink product registered /> }.into_any()),
+        InputView::File { format, path, .. } => (
+            "file",
+            view! { <span class="mono">{format!("{path} ({format})")}</span> }.into_any(),
+        ),
+        InputView::Url { format, url, .. } => (
+            "url",
+            view! { <span class="mono">{format!("{url} ({format})")}</span> }.into_any(),
+        ),
+        InputView::Object { format, uri, .. } => (
+            "object",
+            view! { <span class="mono">{format!("{uri} ({format})")}</span> }.into_any(),
+        ),
+        InputView::Stream { .. } => (
+            "stream",
+            view! { <span class="muted">"rows pushed over HTTP"</span> }.into_any(),
+        ),
+        InputView::Product {
+            product, registered, ..
+        } => ("product", view! { <ProductLink product registered /> }.into_any()),
     };
     view! {
         <span class="input-name mono">{name}</span>

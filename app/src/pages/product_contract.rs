@@ -72,7 +72,9 @@ pub fn OutputContract(output: OutputView) -> impl IntoView {
 
 #[component]
 fn ColumnRow(column: ColumnView) -> impl IntoView {
-    let key = column.primary_key.then(|| view! { <span class="badge key" title="primary key">"key"</span> });
+    let key = column
+        .primary_key
+        .then(|| view! { <span class="badge key" title="primary key">"key"</span> });
     view! {
         <tr>
             <td class="mono">{column.name} " " {key}</td>

@@ -14,10 +14,12 @@ impl Catalog {
             // One writer at a time is SQLite's rule; a small pool avoids lock contention.
             options.max_connections(4);
         }
-        let db = Database::connect(options).await.map_err(|source| CatalogError::Connect {
-            url: redact(url),
-            source,
-        })?;
+        let db = Database::connect(options)
+            .await
+            .map_err(|source| CatalogError::Connect {
+                url: redact(url),
+                source,
+            })?;
         if url.starts_with("sqlite:") {
             use sea_orm::ConnectionTrait;
             // WAL lets readers go on while a deploy writes; it is a property of the file, so once is
@@ -54,7 +56,13 @@ mod tests {
 
     #[test]
     fn passwords_never_reach_messages() {
-        assert_eq!(redact("postgres://atrium:s3cret@db:5432/atrium"), "postgres://atrium:***@db:5432/atrium");
-        assert_eq!(redact("sqlite://./.atrium/atrium.db?mode=rwc"), "sqlite://./.atrium/atrium.db?mode=rwc");
+        assert_eq!(
+            redact("postgres://atrium:s3cret@db:5432/atrium"),
+            "postgres://atrium:***@db:5432/atrium"
+        );
+        assert_eq!(
+            redact("sqlite://./.atrium/atrium.db?mode=rwc"),
+            "sqlite://./.atrium/atrium.db?mode=rwc"
+        );
     }
 }

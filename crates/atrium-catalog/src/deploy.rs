@@ -6,7 +6,9 @@ use atrium_types::{DeployChange, DeployOutcome};
 use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set, TransactionTrait};
 
-use crate::entity::{domain, output_column, product, product_input, product_output, product_revision, product_tag, quality_check};
+use crate::entity::{
+    domain, output_column, product, product_input, product_output, product_revision, product_tag, quality_check,
+};
 use crate::{Catalog, CatalogError, Result};
 
 /// A validated descriptor with where the platform keeps its data.
@@ -52,13 +54,20 @@ async fn apply_one(txn: &DatabaseTransaction, deployment: &Deployment) -> Result
     }
     let domain_created = ensure_domain(txn, deployment).await?;
     let (revision, changes) = match &existing {
-        Some(current) => (current.current_revision + 1, changes_since(txn, current, descriptor).await?),
+        Some(current) => (
+            current.current_revision + 1,
+            changes_since(txn, current, descriptor).await?,
+        ),
         None => (1, Vec::new()),
     };
     write_product(txn, descriptor, existing.as_ref(), revision, &content_hash).await?;
     write_revision(txn, deployment, revision, &content_hash, &changes).await?;
     replace_contract(txn, deployment).await?;
-    let change = if existing.is_some() { DeployChange::Updated } else { DeployChange::Created };
+    let change = if existing.is_some() {
+        DeployChange::Updated
+    } else {
+        DeployChange::Created
+    };
     tracing::info!(product = %id, revision, ?change, "product deployed");
     Ok(DeployOutcome {
         product_id: descriptor.id().clone(),
@@ -92,8 +101,9 @@ async fn changes_since(txn: &DatabaseTransaction, current: &product::Model, new:
         .one(txn)
         .await?
         .ok_or_else(|| CatalogError::Corrupt(format!("product `{}` has no current revision", current.id)))?;
-    let old: Descriptor = serde_json::from_str(&previous.descriptor_json)
-        .map_err(|error| CatalogError::Corrupt(format!("revision {} of `{}`: {error}", previous.revision, current.id)))?;
+    let old: Descriptor = serde_json::from_str(&previous.descriptor_json).map_err(|error| {
+        CatalogError::Corrupt(format!("revision {} of `{}`: {error}", previous.revision, current.id))
+    })?;
     let mut changes = describe_changes(&old, new);
     if changes.is_empty() {
         changes.push("order of columns, inputs or checks changed".to_owned());
@@ -122,7 +132,10 @@ async fn write_product(
         transform_sql: Set(descriptor.transform.as_ref().map(|t| t.sql.clone())),
         schedule: Set(descriptor.schedule.as_ref().map(|s| s.cron.clone())),
         slo_freshness: Set(descriptor.slo.as_ref().map(|s| s.freshness.clone())),
-        slo_freshness_seconds: Set(descriptor.slo.as_ref().map(|s| i64::try_from(s.freshness_seconds).unwrap_or(i64::MAX))),
+        slo_freshness_seconds: Set(descriptor
+            .slo
+            .as_ref()
+            .map(|s| i64::try_from(s.freshness_seconds).unwrap_or(i64::MAX))),
         slo_alert_webhook: Set(descriptor.slo.as_ref().and_then(|s| s.alert_webhook.clone())),
         current_revision: Set(revision),
         content_hash: Set(content_hash.to_owned()),
@@ -200,7 +213,11 @@ async fn replace_contract(txn: &DatabaseTransaction, deployment: &Deployment) ->
         .await?;
     }
     for (position, output) in descriptor.outputs.iter().enumerate() {
-        let storage_path = deployment.output_storage_paths.get(position).cloned().unwrap_or_default();
+        let storage_path = deployment
+            .output_storage_paths
+            .get(position)
+            .cloned()
+            .unwrap_or_default();
         let row = product_output::ActiveModel {
             product_id: Set(id.clone()),
             position: Set(as_position(position)),
@@ -216,7 +233,11 @@ async fn replace_contract(txn: &DatabaseTransaction, deployment: &Deployment) ->
     Ok(())
 }
 
-async fn write_output_contract(txn: &DatabaseTransaction, output_id: i32, output: &atrium_descriptor::Output) -> Result<()> {
+async fn write_output_contract(
+    txn: &DatabaseTransaction,
+    output_id: i32,
+    output: &atrium_descriptor::Output,
+) -> Result<()> {
     for (position, column) in output.columns.iter().enumerate() {
         output_column::ActiveModel {
             output_id: Set(output_id),
@@ -266,9 +287,18 @@ async fn delete_contract(txn: &DatabaseTransaction, id: &str) -> Result<()> {
             .exec(txn)
             .await?;
     }
-    product_output::Entity::delete_many().filter(product_output::Column::ProductId.eq(id)).exec(txn).await?;
-    product_input::Entity::delete_many().filter(product_input::Column::ProductId.eq(id)).exec(txn).await?;
-    product_tag::Entity::delete_many().filter(product_tag::Column::ProductId.eq(id)).exec(txn).await?;
+    product_output::Entity::delete_many()
+        .filter(product_output::Column::ProductId.eq(id))
+        .exec(txn)
+        .await?;
+    product_input::Entity::delete_many()
+        .filter(product_input::Column::ProductId.eq(id))
+        .exec(txn)
+        .await?;
+    product_tag::Entity::delete_many()
+        .filter(product_tag::Column::ProductId.eq(id))
+        .exec(txn)
+        .await?;
     Ok(())
 }
 

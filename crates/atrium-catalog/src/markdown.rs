@@ -17,7 +17,10 @@ mod tests {
 
     #[test]
     fn renders_and_sanitizes() {
-        assert_eq!(render_markdown("Orders **cleaned**."), "<p>Orders <strong>cleaned</strong>.</p>\n");
+        assert_eq!(
+            render_markdown("Orders **cleaned**."),
+            "<p>Orders <strong>cleaned</strong>.</p>\n"
+        );
         let hostile = render_markdown("<script>alert(1)</script><img src=x onerror=alert(1)> [a](javascript:alert(1))");
         assert!(!hostile.contains("<script"), "{hostile}");
         assert!(!hostile.contains("onerror"), "{hostile}");

@@ -8,7 +8,9 @@ use atrium_types::{
 };
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
-use crate::entity::{domain, output_column, product, product_input, product_output, product_revision, product_tag, quality_check};
+use crate::entity::{
+    domain, output_column, product, product_input, product_output, product_revision, product_tag, quality_check,
+};
 use crate::time::rfc3339;
 use crate::{Catalog, CatalogError, Result, render_markdown};
 
@@ -18,7 +20,10 @@ const RECENT_ON_HOME: usize = 8;
 impl Catalog {
     /// Every product, by id.
     pub async fn list_products(&self) -> Result<Vec<ProductSummary>> {
-        let rows = product::Entity::find().order_by_asc(product::Column::Id).all(&self.db).await?;
+        let rows = product::Entity::find()
+            .order_by_asc(product::Column::Id)
+            .all(&self.db)
+            .await?;
         self.summaries(rows).await
     }
 
@@ -43,7 +48,10 @@ impl Catalog {
     }
 
     async fn domains_of(&self, products: &[ProductSummary]) -> Result<Vec<DomainSummary>> {
-        let domains = domain::Entity::find().order_by_asc(domain::Column::Name).all(&self.db).await?;
+        let domains = domain::Entity::find()
+            .order_by_asc(domain::Column::Name)
+            .all(&self.db)
+            .await?;
         let mut by_domain: BTreeMap<&str, (u64, BTreeSet<&str>)> = BTreeMap::new();
         for product in products {
             let entry = by_domain.entry(product.domain.as_str()).or_default();
@@ -90,7 +98,11 @@ impl Catalog {
             .one(&self.db)
             .await?
             .ok_or_else(|| not_found("product", &id_text))?;
-        let summary = self.summaries(vec![row.clone()]).await?.pop().ok_or_else(|| not_found("product", &id_text))?;
+        let summary = self
+            .summaries(vec![row.clone()])
+            .await?
+            .pop()
+            .ok_or_else(|| not_found("product", &id_text))?;
         Ok(ProductDetail {
             summary,
             description_html: render_markdown(&row.description),
@@ -101,7 +113,10 @@ impl Catalog {
             schedule: row.schedule,
             slo: row.slo_freshness.map(|freshness| SloView {
                 freshness,
-                freshness_seconds: row.slo_freshness_seconds.and_then(|s| u64::try_from(s).ok()).unwrap_or(0),
+                freshness_seconds: row
+                    .slo_freshness_seconds
+                    .and_then(|s| u64::try_from(s).ok())
+                    .unwrap_or(0),
                 alert_webhook: row.slo_alert_webhook,
             }),
             revisions: self.revisions(&id_text).await?,
@@ -179,7 +194,11 @@ impl Catalog {
         Ok(outputs
             .into_iter()
             .map(|output| OutputView {
-                table_name: if single_output { id.to_owned() } else { format!("{id}.{}", output.name) },
+                table_name: if single_output {
+                    id.to_owned()
+                } else {
+                    format!("{id}.{}", output.name)
+                },
                 columns: columns.remove(&output.id).unwrap_or_default(),
                 quality: checks.remove(&output.id).unwrap_or_default(),
                 name: output.name,
@@ -197,8 +216,9 @@ impl Catalog {
             .await?
             .into_iter()
             .map(|row| {
-                let changes: Vec<String> = serde_json::from_str(&row.changes)
-                    .map_err(|error| CatalogError::Corrupt(format!("changes of `{id}` revision {}: {error}", row.revision)))?;
+                let changes: Vec<String> = serde_json::from_str(&row.changes).map_err(|error| {
+                    CatalogError::Corrupt(format!("changes of `{id}` revision {}: {error}", row.revision))
+                })?;
                 Ok(RevisionView {
                     revision: row.revision,
                     deployed_at: rfc3339(&row.deployed_at),
@@ -224,7 +244,10 @@ impl Catalog {
 }
 
 fn not_found(what: &'static str, id: &str) -> CatalogError {
-    CatalogError::NotFound { what, id: id.to_owned() }
+    CatalogError::NotFound {
+        what,
+        id: id.to_owned(),
+    }
 }
 
 fn parse_id(text: &str) -> Result<ProductId> {
@@ -232,7 +255,8 @@ fn parse_id(text: &str) -> Result<ProductId> {
 }
 
 fn parse_word<T: std::str::FromStr>(what: &str, text: &str) -> Result<T> {
-    text.parse().map_err(|_| CatalogError::Corrupt(format!("{what} `{text}`")))
+    text.parse()
+        .map_err(|_| CatalogError::Corrupt(format!("{what} `{text}`")))
 }
 
 fn summary(row: product::Model, tags: Vec<String>) -> Result<ProductSummary> {
@@ -253,9 +277,21 @@ fn input_view(row: product_input::Model, registered: &BTreeSet<String>) -> Resul
     let format = row.format.unwrap_or_default();
     let location = row.location.unwrap_or_default();
     Ok(match row.kind.as_str() {
-        "file" => InputView::File { name: row.name, format, path: location },
-        "url" => InputView::Url { name: row.name, format, url: location },
-        "object" => InputView::Object { name: row.name, format, uri: location },
+        "file" => InputView::File {
+            name: row.name,
+            format,
+            path: location,
+        },
+        "url" => InputView::Url {
+            name: row.name,
+            format,
+            url: location,
+        },
+        "object" => InputView::Object {
+            name: row.name,
+            format,
+            uri: location,
+        },
         "stream" => InputView::Stream { name: row.name },
         "product" => {
             let upstream = row.upstream_product_id.unwrap_or_default();
@@ -271,7 +307,11 @@ fn input_view(row: product_input::Model, registered: &BTreeSet<String>) -> Resul
 
 fn column_view(row: output_column::Model) -> Result<ColumnView> {
     Ok(ColumnView {
-        classification: row.classification.as_deref().map(|c| parse_word("classification", c)).transpose()?,
+        classification: row
+            .classification
+            .as_deref()
+            .map(|c| parse_word("classification", c))
+            .transpose()?,
         pii: row.pii.as_deref().map(|p| parse_word("pii handling", p)).transpose()?,
         name: row.name,
         data_type: row.data_type,

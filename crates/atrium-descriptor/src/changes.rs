@@ -12,20 +12,53 @@ pub fn describe_changes(old: &Descriptor, new: &Descriptor) -> Vec<String> {
     let (old_meta, new_meta) = (&old.metadata, &new.metadata);
     field(&mut changes, "title", &old_meta.title, &new_meta.title);
     field(&mut changes, "owner", &old_meta.owner, &new_meta.owner);
-    field(&mut changes, "status", &old_meta.status.as_str(), &new_meta.status.as_str());
-    field(&mut changes, "visibility", &old_meta.visibility.as_str(), &new_meta.visibility.as_str());
+    field(
+        &mut changes,
+        "status",
+        &old_meta.status.as_str(),
+        &new_meta.status.as_str(),
+    );
+    field(
+        &mut changes,
+        "visibility",
+        &old_meta.visibility.as_str(),
+        &new_meta.visibility.as_str(),
+    );
     if old_meta.description != new_meta.description {
         changes.push("description changed".to_owned());
     }
     if old_meta.tags != new_meta.tags {
-        changes.push(format!("tags: [{}] → [{}]", old_meta.tags.join(", "), new_meta.tags.join(", ")));
+        changes.push(format!(
+            "tags: [{}] → [{}]",
+            old_meta.tags.join(", "),
+            new_meta.tags.join(", ")
+        ));
     }
-    keyed(&mut changes, "input", &old.inputs, &new.inputs, |i: &Input| i.name.to_string(), |_, _| Vec::new());
+    keyed(
+        &mut changes,
+        "input",
+        &old.inputs,
+        &new.inputs,
+        |i: &Input| i.name.to_string(),
+        |_, _| Vec::new(),
+    );
     if old.transform != new.transform {
         changes.push("transform sql changed".to_owned());
     }
-    keyed(&mut changes, "output", &old.outputs, &new.outputs, |o: &Output| o.name.to_string(), output_changes);
-    field(&mut changes, "schedule", &old.schedule.as_ref().map(|s| &s.cron), &new.schedule.as_ref().map(|s| &s.cron));
+    keyed(
+        &mut changes,
+        "output",
+        &old.outputs,
+        &new.outputs,
+        |o: &Output| o.name.to_string(),
+        output_changes,
+    );
+    field(
+        &mut changes,
+        "schedule",
+        &old.schedule.as_ref().map(|s| &s.cron),
+        &new.schedule.as_ref().map(|s| &s.cron),
+    );
     if old.slo != new.slo {
         changes.push("slo changed".to_owned());
     }
@@ -37,17 +70,46 @@ fn output_changes(old: &Output, new: &Output) -> Vec<String> {
     if old.description != new.description {
         changes.push("description changed".to_owned());
     }
-    keyed(&mut changes, "column", &old.columns, &new.columns, |c: &Column| c.name.to_string(), column_changes);
-    keyed(&mut changes, "quality check", &old.quality, &new.quality, |q: &QualityCheck| q.name.to_string(), |_, _| Vec::new());
+    keyed(
+        &mut changes,
+        "column",
+        &old.columns,
+        &new.columns,
+        |c: &Column| c.name.to_string(),
+        column_changes,
+    );
+    keyed(
+        &mut changes,
+        "quality check",
+        &old.quality,
+        &new.quality,
+        |q: &QualityCheck| q.name.to_string(),
+        |_, _| Vec::new(),
+    );
     changes
 }
 
 fn column_changes(old: &Column, new: &Column) -> Vec<String> {
     let mut changes = Vec::new();
-    field(&mut changes, "type", &old.data_type.to_string(), &new.data_type.to_string());
+    field(
+        &mut changes,
+        "type",
+        &old.data_type.to_string(),
+        &new.data_type.to_string(),
+    );
     field(&mut changes, "required", &old.required, &new.required);
-    field(&mut changes, "classification", &old.classification.map(|c| c.as_str()), &new.classification.map(|c| c.as_str()));
-    field(&mut changes, "pii", &old.pii.map(|p| p.as_str()), &new.pii.map(|p| p.as_str()));
+    field(
+        &mut changes,
+        "classification",
+        &old.classification.map(|c| c.as_str()),
+        &new.classification.map(|c| c.as_str()),
+    );
+    field(
+        &mut changes,
+        "pii",
+        &old.pii.map(|p| p.as_str()),
+        &new.pii.map(|p| p.as_str()),
+    );
     if old.description != new.description {
         changes.push("description changed".to_owned());
     }
@@ -63,8 +125,15 @@ fn field<T: PartialEq + Debug>(changes: &mut Vec<String>, name: &str, old: &T, n
 /// Debug output without the quotes and `Some(..)` wrappers that mean nothing to a reader.
 fn show<T: Debug>(value: &T) -> String {
     let text = format!("{value:?}");
-    let text = text.strip_prefix("Some(").and_then(|t| t.strip_suffix(')')).unwrap_or(&text);
-    if text == "None" { "none".to_owned() } else { text.trim_matches('"').to_owned() }
+    let text = text
+        .strip_prefix("Some(")
+        .and_then(|t| t.strip_suffix(')'))
+        .unwrap_or(&text);
+    if text == "None" {
+        "none".to_owned()
+    } else {
+        text.trim_matches('"').to_owned()
+    }
 }
 
 /// Added, removed and changed items of a list keyed by name; `inner` details a changed item.

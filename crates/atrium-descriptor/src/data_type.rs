@@ -89,7 +89,9 @@ impl FromStr for DataType {
         if let Some(inner) = text.strip_prefix("list<").and_then(|r| r.strip_suffix('>')) {
             return Ok(DataType::List(Box::new(inner.parse()?)));
         }
-        Err(DataTypeError(format!("unknown type `{text}`; expected one of {TYPE_NAMES}")))
+        Err(DataTypeError(format!(
+            "unknown type `{text}`; expected one of {TYPE_NAMES}"
+        )))
     }
 }
 
@@ -142,11 +144,26 @@ mod tests {
         check("decimal( 12 , 2 )", "decimal(12,2)");
         check("list<string>", "list<string>");
         check("list<list<decimal(5,0)>>", "list<list<decimal(5,0)>>");
-        check("decimal(39,2)", "error: decimal precision must be between 1 and 38, found 39");
-        check("decimal(4,5)", "error: decimal scale (5) must not exceed its precision (4)");
-        check("decimal", "error: unknown type `decimal`; expected one of bool, int32, int64, float64, decimal(p,s), string, date, timestamp, binary, list<T>");
-        check("decimal(a,b)", "error: write decimals as `decimal(precision,scale)`, e.g. `decimal(12,2)`");
-        check("varchar", "error: unknown type `varchar`; expected one of bool, int32, int64, float64, decimal(p,s), string, date, timestamp, binary, list<T>");
+        check(
+            "decimal(39,2)",
+            "error: decimal precision must be between 1 and 38, found 39",
+        );
+        check(
+            "decimal(4,5)",
+            "error: decimal scale (5) must not exceed its precision (4)",
+        );
+        check(
+            "decimal",
+            "error: unknown type `decimal`; expected one of bool, int32, int64, float64, decimal(p,s), string, date, timestamp, binary, list<T>",
+        );
+        check(
+            "decimal(a,b)",
+            "error: write decimals as `decimal(precision,scale)`, e.g. `decimal(12,2)`",
+        );
+        check(
+            "varchar",
+            "error: unknown type `varchar`; expected one of bool, int32, int64, float64, decimal(p,s), string, date, timestamp, binary, list<T>",
+        );
     }
 
     #[test]

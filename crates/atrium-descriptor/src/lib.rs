@@ -7,9 +7,9 @@
 mod changes;
 mod data_type;
 mod model;
+mod parse;
 mod parse_inputs;
 mod parse_outputs;
-mod parse;
 mod policy;
 mod reader;
 mod source_map;

@@ -86,13 +86,24 @@ impl Format {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum InputSource {
     /// A file; `path` is relative to the descriptor.
-    File { format: Format, path: String },
-    Url { format: Format, url: String },
-    Object { format: Format, uri: String },
+    File {
+        format: Format,
+        path: String,
+    },
+    Url {
+        format: Format,
+        url: String,
+    },
+    Object {
+        format: Format,
+        uri: String,
+    },
     /// Rows pushed over HTTP.
     Stream,
     /// Another product's output.
-    Product { product: ProductId },
+    Product {
+        product: ProductId,
+    },
 }
 
 impl InputSource {

@@ -12,8 +12,26 @@ use crate::reader::{Mapping, Node};
 use crate::source_map::{Position, SourceMap};
 use crate::{API_VERSION, Descriptor, KIND, Metadata, Schedule, Slo, Transform};
 
-const TOP_LEVEL_FIELDS: &[&str] = &["apiVersion", "kind", "metadata", "inputs", "transform", "outputs", "schedule", "slo"];
-const METADATA_FIELDS: &[&str] = &["id", "title", "domain", "owner", "description", "tags", "status", "visibility"];
+const TOP_LEVEL_FIELDS: &[&str] = &[
+    "apiVersion",
+    "kind",
+    "metadata",
+    "inputs",
+    "transform",
+    "outputs",
+    "schedule",
+    "slo",
+];
+const METADATA_FIELDS: &[&str] = &[
+    "id",
+    "title",
+    "domain",
+    "owner",
+    "description",
+    "tags",
+    "status",
+    "visibility",
+];
 
 /// Parses and validates one descriptor. `file` names the source in the diagnostics.
 ///
@@ -169,7 +187,10 @@ fn read_domain(metadata: &mut Mapping<'_, '_>, id: Option<&ProductId>, map: &mut
             if let Some(id) = id.filter(|id| id.domain() != &domain) {
                 map.report(
                     &path,
-                    format!("domain `{domain}` does not match the id `{id}`, whose domain is `{}`", id.domain()),
+                    format!(
+                        "domain `{domain}` does not match the id `{id}`, whose domain is `{}`",
+                        id.domain()
+                    ),
                 );
                 return None;
             }
@@ -216,7 +237,11 @@ fn read_transform(top: &mut Mapping<'_, '_>, map: &mut SourceMap) -> Option<Tran
 fn read_schedule(top: &mut Mapping<'_, '_>, map: &mut SourceMap) -> Result<Option<Schedule>, ()> {
     let path = top.field_path("schedule");
     let Some(cron) = top.text("schedule", map) else {
-        return if map.has_problem_within(&path) { Err(()) } else { Ok(None) };
+        return if map.has_problem_within(&path) {
+            Err(())
+        } else {
+            Ok(None)
+        };
     };
     let parser = CronParser::builder().seconds(Seconds::Disallowed).build();
     match parser.parse(cron.trim()) {
@@ -226,7 +251,9 @@ fn read_schedule(top: &mut Mapping<'_, '_>, map: &mut SourceMap) -> Result<Optio
         Err(error) => {
             map.report(
                 &path,
-                format!("`{cron}` is not a valid cron schedule (five fields: minute hour day month weekday, UTC): {error}"),
+                format!(
+                    "`{cron}` is not a valid cron schedule (five fields: minute hour day month weekday, UTC): {error}"
+                ),
             );
             Err(())
         }
@@ -236,7 +263,11 @@ fn read_schedule(top: &mut Mapping<'_, '_>, map: &mut SourceMap) -> Result<Optio
 fn read_slo(top: &mut Mapping<'_, '_>, map: &mut SourceMap) -> Result<Option<Slo>, ()> {
     let path = top.field_path("slo");
     let Some(mut slo) = top.mapping("slo", map) else {
-        return if map.has_problem_within(&path) { Err(()) } else { Ok(None) };
+        return if map.has_problem_within(&path) {
+            Err(())
+        } else {
+            Ok(None)
+        };
     };
     let freshness_path = slo.field_path("freshness");
     let freshness = slo.text("freshness", map);
@@ -259,7 +290,10 @@ fn read_slo(top: &mut Mapping<'_, '_>, map: &mut SourceMap) -> Result<Option<Slo
             alert_webhook,
         })),
         _ => {
-            map.report(&freshness_path, format!("`{freshness}` is not a duration; write e.g. `30m`, `24h` or `7d`"));
+            map.report(
+                &freshness_path,
+                format!("`{freshness}` is not a duration; write e.g. `30m`, `24h` or `7d`"),
+            );
             Err(())
         }
     }

@@ -29,7 +29,10 @@ pub(crate) fn read_inputs(
         entry.finish(INPUT_FIELDS, map);
         match input {
             Some(input) if !seen.insert(input.name.clone()) => {
-                map.report(&format!("{path}.name"), format!("input `{}` is declared twice", input.name));
+                map.report(
+                    &format!("{path}.name"),
+                    format!("input `{}` is declared twice", input.name),
+                );
                 all_valid = false;
             }
             Some(input) => inputs.push(input),
@@ -53,12 +56,18 @@ fn read_input(entry: &mut Mapping<'_, '_>, own_id: Option<&ProductId>, map: &mut
         (None, Some(source)) => read_source(source, map),
         (None, None) => {
             if !map.has_problem_within(&entry.path) {
-                map.report(&entry.path, "an input needs a `source` (file, url, object, stream) or a `product`");
+                map.report(
+                    &entry.path,
+                    "an input needs a `source` (file, url, object, stream) or a `product`",
+                );
             }
             None
         }
     };
-    Some(Input { name: name?, source: source? })
+    Some(Input {
+        name: name?,
+        source: source?,
+    })
 }
 
 fn read_product_input(text: &str, path: &str, own_id: Option<&ProductId>, map: &mut SourceMap) -> Option<InputSource> {
@@ -76,15 +85,16 @@ fn read_source(mut source: Mapping<'_, '_>, map: &mut SourceMap) -> Option<Input
     let read = match kind.as_deref() {
         Some("file") => read_located(&mut source, "path", map, check_relative_path)
             .map(|(format, path)| InputSource::File { format, path }),
-        Some("url") => {
-            read_located(&mut source, "url", map, policy::http_url).map(|(format, url)| InputSource::Url { format, url })
-        }
-        Some("object") => {
-            read_located(&mut source, "uri", map, check_object_uri).map(|(format, uri)| InputSource::Object { format, uri })
-        }
+        Some("url") => read_located(&mut source, "url", map, policy::http_url)
+            .map(|(format, url)| InputSource::Url { format, url }),
+        Some("object") => read_located(&mut source, "uri", map, check_object_uri)
+            .map(|(format, uri)| InputSource::Object { format, uri }),
         Some("stream") => Some(InputSource::Stream),
         Some(other) => {
-            map.report(&kind_path, format!("unknown source kind `{other}`; expected file | url | object | stream"));
+            map.report(
+                &kind_path,
+                format!("unknown source kind `{other}`; expected file | url | object | stream"),
+            );
             None
         }
         None => {
@@ -128,7 +138,10 @@ fn read_located(
         None => {
             let inferred = location.as_deref().and_then(format_from_extension);
             if inferred.is_none() && location.is_some() {
-                map.report(&format_path, format!("missing `format` ({FORMATS}); it cannot be told from the name"));
+                map.report(
+                    &format_path,
+                    format!("missing `format` ({FORMATS}); it cannot be told from the name"),
+                );
             }
             inferred
         }
@@ -162,7 +175,9 @@ fn check_relative_path(path: &str) -> Result<String, String> {
         return Err("`path` must not be empty".into());
     }
     if trimmed.starts_with('/') || trimmed.contains(":\\") {
-        return Err(format!("`{trimmed}` is absolute; a file path is relative to the descriptor"));
+        return Err(format!(
+            "`{trimmed}` is absolute; a file path is relative to the descriptor"
+        ));
     }
     Ok(trimmed.to_owned())
 }
@@ -171,7 +186,9 @@ fn check_object_uri(uri: &str) -> Result<String, String> {
     let parsed = url::Url::parse(uri.trim()).map_err(|error| format!("`{uri}` is not a URI: {error}"))?;
     match parsed.scheme() {
         "s3" | "s3a" | "gs" | "az" | "abfs" | "abfss" | "file" => Ok(parsed.to_string()),
-        other => Err(format!("unsupported object store scheme `{other}`; expected e.g. s3://bucket/key")),
+        other => Err(format!(
+            "unsupported object store scheme `{other}`; expected e.g. s3://bucket/key"
+        )),
     }
 }
 

@@ -10,7 +10,15 @@ use crate::source_map::SourceMap;
 use crate::{Column, DataType, Expected, Output, QualityCheck, policy};
 
 const OUTPUT_FIELDS: &[&str] = &["name", "description", "columns", "quality"];
-const COLUMN_FIELDS: &[&str] = &["name", "type", "required", "primary_key", "description", "classification", "pii"];
+const COLUMN_FIELDS: &[&str] = &[
+    "name",
+    "type",
+    "required",
+    "primary_key",
+    "description",
+    "classification",
+    "pii",
+];
 const CHECK_FIELDS: &[&str] = &["name", "sql", "expect"];
 
 /// `None` when some output is invalid (already reported). `visibility` is the product's, needed
@@ -34,7 +42,10 @@ pub(crate) fn read_outputs(
     for (node, path) in items {
         match read_output(node, &path, visibility, map) {
             Some(output) if !seen.insert(output.name.clone()) => {
-                map.report(&format!("{path}.name"), format!("output `{}` is declared twice", output.name));
+                map.report(
+                    &format!("{path}.name"),
+                    format!("output `{}` is declared twice", output.name),
+                );
                 all_valid = false;
             }
             Some(output) => outputs.push(output),
@@ -59,7 +70,11 @@ fn read_output(node: &Node<'_>, path: &str, visibility: Option<Visibility>, map:
     })
 }
 
-fn read_columns(entry: &mut Mapping<'_, '_>, visibility: Option<Visibility>, map: &mut SourceMap) -> Option<Vec<Column>> {
+fn read_columns(
+    entry: &mut Mapping<'_, '_>,
+    visibility: Option<Visibility>,
+    map: &mut SourceMap,
+) -> Option<Vec<Column>> {
     let items = entry.sequence("columns", map);
     if items.is_empty() {
         let path = entry.field_path("columns");
@@ -74,7 +89,10 @@ fn read_columns(entry: &mut Mapping<'_, '_>, visibility: Option<Visibility>, map
     for (node, path) in items {
         match read_column(node, &path, visibility, map) {
             Some(column) if !seen.insert(column.name.clone()) => {
-                map.report(&format!("{path}.name"), format!("column `{}` is declared twice", column.name));
+                map.report(
+                    &format!("{path}.name"),
+                    format!("column `{}` is declared twice", column.name),
+                );
                 all_valid = false;
             }
             Some(column) => columns.push(column),
@@ -126,7 +144,10 @@ fn read_quality(entry: &mut Mapping<'_, '_>, map: &mut SourceMap) -> Option<Vec<
     for (node, path) in entry.sequence("quality", map) {
         match read_check(node, &path, map) {
             Some(check) if !seen.insert(check.name.clone()) => {
-                map.report(&format!("{path}.name"), format!("quality check `{}` is declared twice", check.name));
+                map.report(
+                    &format!("{path}.name"),
+                    format!("quality check `{}` is declared twice", check.name),
+                );
                 all_valid = false;
             }
             Some(check) => checks.push(check),
@@ -144,7 +165,10 @@ fn read_check(node: &Node<'_>, path: &str, map: &mut SourceMap) -> Option<Qualit
     let expect = match entry.node("expect") {
         Some((value, _)) => expected_value(value, &expect_path, map),
         None => {
-            map.report(&expect_path, "missing required field `expect`: the value the query must return");
+            map.report(
+                &expect_path,
+                "missing required field `expect`: the value the query must return",
+            );
             None
         }
     };
@@ -166,7 +190,10 @@ fn expected_value(node: &Node<'_>, path: &str, map: &mut SourceMap) -> Option<Ex
             map.report_at(
                 path,
                 position_of(node),
-                format!("`expect` is a single value (number, true/false or text), found {}", describe(node)),
+                format!(
+                    "`expect` is a single value (number, true/false or text), found {}",
+                    describe(node)
+                ),
             );
             None
         }

@@ -57,12 +57,18 @@ fn required_complete(entry: &mut Mapping<'_, '_>, key: &str, who: &str, map: &mu
     match entry.text(key, map) {
         Some(text) if !text.trim().is_empty() => Some(text),
         Some(_) => {
-            map.report(&path, format!("`{key}` is empty; {who} a `{key}` (policy: metadata completeness)"));
+            map.report(
+                &path,
+                format!("`{key}` is empty; {who} a `{key}` (policy: metadata completeness)"),
+            );
             None
         }
         None => {
             if !map.has_problem_within(&path) {
-                map.report(&path, format!("missing `{key}`; {who} a `{key}` (policy: metadata completeness)"));
+                map.report(
+                    &path,
+                    format!("missing `{key}`; {who} a `{key}` (policy: metadata completeness)"),
+                );
             }
             None
         }
@@ -122,15 +128,29 @@ pub(crate) fn check_column(column: &Column, path: &str, visibility: Option<Visib
 }
 
 /// Without a transform, the single input is the single output.
-pub(crate) fn check_pipeline_shape(inputs: &[Input], transform: Option<&Transform>, outputs: &[Output], map: &mut SourceMap) {
+pub(crate) fn check_pipeline_shape(
+    inputs: &[Input],
+    transform: Option<&Transform>,
+    outputs: &[Output],
+    map: &mut SourceMap,
+) {
     if transform.is_some() {
         return;
     }
     if inputs.len() > 1 {
-        map.report("inputs", format!("{} inputs need a `transform` that combines them", inputs.len()));
+        map.report(
+            "inputs",
+            format!("{} inputs need a `transform` that combines them", inputs.len()),
+        );
     }
     if outputs.len() > 1 {
-        map.report("outputs", format!("{} outputs need a `transform`; without one the single input is the output", outputs.len()));
+        map.report(
+            "outputs",
+            format!(
+                "{} outputs need a `transform`; without one the single input is the output",
+                outputs.len()
+            ),
+        );
     }
 }
 

@@ -29,7 +29,11 @@ impl<'tree, 'input> Mapping<'tree, 'input> {
     pub fn read(node: &'tree Node<'input>, path: &str, map: &mut SourceMap) -> Option<Self> {
         map.record(path, position_of(node));
         let YamlData::Mapping(pairs) = &node.data else {
-            map.report_at(path, position_of(node), format!("expected a mapping, found {}", describe(node)));
+            map.report_at(
+                path,
+                position_of(node),
+                format!("expected a mapping, found {}", describe(node)),
+            );
             return None;
         };
         let mut entries = Vec::with_capacity(pairs.len());
@@ -41,7 +45,11 @@ impl<'tree, 'input> Mapping<'tree, 'input> {
             let field = child_path(path, &key_text);
             // Scalars point at their value; missing values and collections at their key, so that a
             // field missing inside `metadata:` points at that line.
-            let at = if is_null(value) || is_collection(value) { position_of(key) } else { position_of(value) };
+            let at = if is_null(value) || is_collection(value) {
+                position_of(key)
+            } else {
+                position_of(value)
+            };
             map.record(&field, at);
             entries.push((key_text, value, position_of(key)));
         }
@@ -73,7 +81,10 @@ impl<'tree, 'input> Mapping<'tree, 'input> {
             return None;
         }
         let (tail, _, _) = self.entries.iter().find(|(key, value, _)| {
-            is_null(value) && key.strip_suffix(')').is_some_and(|digits| digits.trim().parse::<u8>().is_ok())
+            is_null(value)
+                && key
+                    .strip_suffix(')')
+                    .is_some_and(|digits| digits.trim().parse::<u8>().is_ok())
         })?;
         let tail = tail.clone();
         let joined = format!("{head},{tail}");
@@ -101,7 +112,11 @@ impl<'tree, 'input> Mapping<'tree, 'input> {
         match scalar_text(node) {
             Some(text) => Some(text),
             None => {
-                map.report_at(&path, position_of(node), format!("expected text, found {}", describe(node)));
+                map.report_at(
+                    &path,
+                    position_of(node),
+                    format!("expected text, found {}", describe(node)),
+                );
                 None
             }
         }
@@ -130,7 +145,11 @@ impl<'tree, 'input> Mapping<'tree, 'input> {
         match &node.data {
             YamlData::Value(Scalar::Boolean(value)) => Some(*value),
             _ => {
-                map.report_at(&path, position_of(node), format!("expected true or false, found {}", describe(node)));
+                map.report_at(
+                    &path,
+                    position_of(node),
+                    format!("expected true or false, found {}", describe(node)),
+                );
                 None
             }
         }
@@ -173,7 +192,11 @@ impl<'tree, 'input> Mapping<'tree, 'input> {
             return Vec::new();
         };
         let YamlData::Sequence(items) = &node.data else {
-            map.report_at(&path, position_of(node), format!("expected a list, found {}", describe(node)));
+            map.report_at(
+                &path,
+                position_of(node),
+                format!("expected a list, found {}", describe(node)),
+            );
             return Vec::new();
         };
         items
@@ -227,7 +250,9 @@ pub(crate) fn describe(node: &Node<'_>) -> String {
         YamlData::Value(Scalar::Null) => "nothing".into(),
         YamlData::Tagged(tag, _) => format!("a value tagged `{tag}`"),
         YamlData::Alias(_) | YamlData::BadValue => "an unreadable value".into(),
-        _ => scalar_text(node).map(|text| format!("`{text}`")).unwrap_or_else(|| "a value".into()),
+        _ => scalar_text(node)
+            .map(|text| format!("`{text}`"))
+            .unwrap_or_else(|| "a value".into()),
     }
 }
 
@@ -261,7 +286,10 @@ mod tests {
 
     #[test]
     fn typos_find_their_field() {
-        assert_eq!(closest("clasification", &["classification", "pii", "name"]), Some("classification"));
+        assert_eq!(
+            closest("clasification", &["classification", "pii", "name"]),
+            Some("classification")
+        );
         assert_eq!(closest("colour", &["classification", "pii", "name"]), None);
         assert_eq!(edit_distance("kitten", "sitting"), 3);
     }

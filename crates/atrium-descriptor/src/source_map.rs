@@ -42,7 +42,13 @@ impl SourceMap {
             }
             match current.rfind(['.', '[']) {
                 Some(cut) => current = &current[..cut],
-                None => return self.positions.get("").copied().unwrap_or(Position { line: 1, column: 1 }),
+                None => {
+                    return self
+                        .positions
+                        .get("")
+                        .copied()
+                        .unwrap_or(Position { line: 1, column: 1 });
+                }
             }
         }
     }
@@ -89,7 +95,11 @@ impl SourceMap {
 
 /// `parent.key`, or `key` at the top.
 pub(crate) fn child_path(parent: &str, key: &str) -> String {
-    if parent.is_empty() { key.to_owned() } else { format!("{parent}.{key}") }
+    if parent.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{parent}.{key}")
+    }
 }
 
 /// `parent[index]`.
@@ -105,7 +115,10 @@ mod tests {
     fn missing_fields_are_located_at_their_parent() {
         let mut map = SourceMap::new(Some("a.yaml"));
         map.record("outputs[0]", Position { line: 7, column: 5 });
-        assert_eq!(map.locate("outputs[0].columns[1].type"), Position { line: 7, column: 5 });
+        assert_eq!(
+            map.locate("outputs[0].columns[1].type"),
+            Position { line: 7, column: 5 }
+        );
         assert_eq!(map.locate("slo"), Position { line: 1, column: 1 });
     }
 

@@ -29,10 +29,19 @@ fn the_spec_example_is_valid() {
     let upstream: Vec<String> = descriptor.upstream_products().map(ToString::to_string).collect();
     assert_eq!(upstream, ["crm.customers"]);
     let orders = &descriptor.outputs[0];
-    assert_eq!(orders.columns[4].data_type, DataType::Decimal { precision: 12, scale: 2 });
+    assert_eq!(
+        orders.columns[4].data_type,
+        DataType::Decimal {
+            precision: 12,
+            scale: 2
+        }
+    );
     assert!(orders.columns[0].required && orders.columns[0].primary_key);
     assert_eq!(orders.quality[1].expect.to_json(), "true");
-    assert_eq!(descriptor.schedule.as_ref().map(|s| s.cron.as_str()), Some("0 */6 * * *"));
+    assert_eq!(
+        descriptor.schedule.as_ref().map(|s| s.cron.as_str()),
+        Some("0 */6 * * *")
+    );
     let slo = descriptor.slo.as_ref().expect("slo");
     assert_eq!(slo.freshness_seconds, 24 * 3600);
     assert_eq!(slo.alert_webhook.as_deref(), Some("http://127.0.0.1:9000/hooks/sales"));
@@ -51,12 +60,19 @@ fn every_mistake_of_a_file_is_reported_with_its_position() {
 #[test]
 fn comments_and_layout_do_not_change_the_hash() {
     let compact = parse_descriptor(SPEC_EXAMPLE, None).expect("parses");
-    let reformatted = SPEC_EXAMPLE.replace("  # another product's output: a lineage edge, needs a read grant for the owner", "");
+    let reformatted = SPEC_EXAMPLE.replace(
+        "  # another product's output: a lineage edge, needs a read grant for the owner",
+        "",
+    );
     let same = parse_descriptor(&reformatted, None).expect("parses");
     assert_eq!(compact.content_hash(), same.content_hash());
-    let retitled = parse_descriptor(&SPEC_EXAMPLE.replace("title: Customer orders", "title: Orders"), None).expect("parses");
+    let retitled =
+        parse_descriptor(&SPEC_EXAMPLE.replace("title: Customer orders", "title: Orders"), None).expect("parses");
     assert_ne!(compact.content_hash(), retitled.content_hash());
-    assert_eq!(describe_changes(&compact, &retitled), ["title: Customer orders → Orders"]);
+    assert_eq!(
+        describe_changes(&compact, &retitled),
+        ["title: Customer orders → Orders"]
+    );
 }
 
 #[test]
@@ -64,7 +80,10 @@ fn changes_name_columns_and_checks() {
     let old = parse_descriptor(SPEC_EXAMPLE, None).expect("parses");
     let edited = SPEC_EXAMPLE
         .replace("type: decimal(12,2)", "type: decimal(14,2)")
-        .replace("      - { name: has_rows, sql: \"SELECT count(*) > 0 FROM orders\", expect: true }\n", "")
+        .replace(
+            "      - { name: has_rows, sql: \"SELECT count(*) > 0 FROM orders\", expect: true }\n",
+            "",
+        )
         .replace("schedule: \"0 */6 * * *\"", "schedule: \"0 1 * * *\"");
     let new = parse_descriptor(&edited, None).expect("parses");
     assert_eq!(
@@ -115,21 +134,38 @@ fn columns() {
 #[test]
 fn document_level_mistakes() {
     assert_eq!(problems(""), "p.yaml:1:1: the descriptor is empty");
-    assert_eq!(problems("a: [1,"), "p.yaml:2:1: invalid YAML: while parsing a node, did not find expected node content");
+    assert_eq!(
+        problems("a: [1,"),
+        "p.yaml:2:1: invalid YAML: while parsing a node, did not find expected node content"
+    );
     assert_eq!(problems("- 1\n"), "p.yaml:1:1: expected a mapping, found a list");
     let header = with_columns("      - { name: id, type: int64 }\n").replace("atrium/v1", "atrium/v2");
-    assert_eq!(problems(&header), "p.yaml:1:13: apiVersion: unsupported apiVersion `atrium/v2`; expected `atrium/v1`");
-    let no_outputs = "apiVersion: atrium/v1\nkind: DataProduct\nmetadata: {id: a.b, title: t, owner: o, description: d}\n";
-    assert_eq!(problems(no_outputs), "p.yaml:1:1: outputs: a product needs at least one output");
+    assert_eq!(
+        problems(&header),
+        "p.yaml:1:13: apiVersion: unsupported apiVersion `atrium/v2`; expected `atrium/v1`"
+    );
+    let no_outputs =
+        "apiVersion: atrium/v1\nkind: DataProduct\nmetadata: {id: a.b, title: t, owner: o, description: d}\n";
+    assert_eq!(
+        problems(no_outputs),
+        "p.yaml:1:1: outputs: a product needs at least one output"
+    );
     let duplicate_key = "apiVersion: atrium/v1\napiVersion: atrium/v1\n";
-    assert!(problems(duplicate_key).contains("duplicated key"), "{}", problems(duplicate_key));
+    assert!(
+        problems(duplicate_key).contains("duplicated key"),
+        "{}",
+        problems(duplicate_key)
+    );
 }
 
 #[test]
 fn inputs_schedule_and_slo() {
     let base = with_columns("      - { name: id, type: int64 }\n");
     let check = |extra: &str, expected: &str| assert_eq!(problems(&format!("{base}{extra}")), expected, "{extra}");
-    check("inputs:\n  - { name: raw, source: { kind: file, path: people.csv } }\n", "ok");
+    check(
+        "inputs:\n  - { name: raw, source: { kind: file, path: people.csv } }\n",
+        "ok",
+    );
     check(
         "inputs:\n  - { name: raw, source: { kind: file, path: /etc/people.csv } }\n",
         "p.yaml:15:46: inputs[0].source.path: `/etc/people.csv` is absolute; a file path is relative to the descriptor",
@@ -147,7 +183,10 @@ fn inputs_schedule_and_slo() {
         "p.yaml:14:1: inputs: 2 inputs need a `transform` that combines them",
     );
     check("schedule: \"0 */6 * * *\"\n", "ok");
-    assert!(problems(&format!("{base}schedule: \"every day\"\n")).starts_with("p.yaml:14:11: schedule: `every day` is not a valid cron schedule"));
+    assert!(
+        problems(&format!("{base}schedule: \"every day\"\n"))
+            .starts_with("p.yaml:14:11: schedule: `every day` is not a valid cron schedule")
+    );
     check(
         "slo: { freshness: soon }\n",
         "p.yaml:14:19: slo.freshness: `soon` is not a duration; write e.g. `30m`, `24h` or `7d`",

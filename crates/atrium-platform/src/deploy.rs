@@ -19,7 +19,10 @@ pub struct DescriptorSource {
 
 impl DescriptorSource {
     pub fn new(text: impl Into<String>, name: Option<String>) -> Self {
-        Self { text: text.into(), name }
+        Self {
+            text: text.into(),
+            name,
+        }
     }
 }
 
@@ -35,7 +38,11 @@ impl Platform {
             }
         }
         problems.extend(duplicate_ids(sources, &descriptors));
-        if problems.is_empty() { Ok(descriptors) } else { Err(PlatformError::Invalid(problems)) }
+        if problems.is_empty() {
+            Ok(descriptors)
+        } else {
+            Err(PlatformError::Invalid(problems))
+        }
     }
 
     /// Validates and applies a batch: all of it, or nothing when any descriptor is invalid.
@@ -77,7 +84,10 @@ fn duplicate_ids(sources: &[DescriptorSource], descriptors: &[Descriptor]) -> Ve
                 line: 1,
                 column: 1,
                 field: "metadata.id".to_owned(),
-                message: format!("product `{id}` is also declared in {}", first.unwrap_or("another descriptor")),
+                message: format!(
+                    "product `{id}` is also declared in {}",
+                    first.unwrap_or("another descriptor")
+                ),
             });
         } else {
             first_seen.insert(id, source.name.as_deref());

@@ -77,8 +77,10 @@ impl Platform {
 }
 
 pub(crate) async fn create_dir(path: &Path) -> Result<()> {
-    tokio::fs::create_dir_all(path).await.map_err(|source| PlatformError::Storage {
-        path: path.to_owned(),
-        source,
-    })
+    tokio::fs::create_dir_all(path)
+        .await
+        .map_err(|source| PlatformError::Storage {
+            path: path.to_owned(),
+            source,
+        })
 }

@@ -38,16 +38,37 @@ async fn deploy_creates_then_reports_unchanged_then_updates() {
     let dir = tempfile::tempdir().expect("temp dir");
     let platform = platform(&dir).await;
 
-    let first = platform.deploy(&[source(ORDERS, "orders.yaml")]).await.expect("deploys");
-    assert_eq!((first[0].change.clone(), first[0].revision, first[0].domain_created), (DeployChange::Created, 1, true));
-    assert!(dir.path().join("store/sales").is_dir(), "the domain's storage area exists");
+    let first = platform
+        .deploy(&[source(ORDERS, "orders.yaml")])
+        .await
+        .expect("deploys");
+    assert_eq!(
+        (first[0].change.clone(), first[0].revision, first[0].domain_created),
+        (DeployChange::Created, 1, true)
+    );
+    assert!(
+        dir.path().join("store/sales").is_dir(),
+        "the domain's storage area exists"
+    );
 
-    let again = platform.deploy(&[source(&format!("# a comment\n{ORDERS}"), "orders.yaml")]).await.expect("deploys");
-    assert_eq!((again[0].change.clone(), again[0].revision), (DeployChange::Unchanged, 1));
+    let again = platform
+        .deploy(&[source(&format!("# a comment\n{ORDERS}"), "orders.yaml")])
+        .await
+        .expect("deploys");
+    assert_eq!(
+        (again[0].change.clone(), again[0].revision),
+        (DeployChange::Unchanged, 1)
+    );
 
     let edited = ORDERS.replace("title: Orders", "title: Web shop orders");
-    let updated = platform.deploy(&[source(&edited, "orders.yaml")]).await.expect("deploys");
-    assert_eq!((updated[0].change.clone(), updated[0].revision), (DeployChange::Updated, 2));
+    let updated = platform
+        .deploy(&[source(&edited, "orders.yaml")])
+        .await
+        .expect("deploys");
+    assert_eq!(
+        (updated[0].change.clone(), updated[0].revision),
+        (DeployChange::Updated, 2)
+    );
     assert_eq!(updated[0].changes, ["title: Orders → Web shop orders"]);
 
     let detail = platform.product("sales.orders").await.expect("reads");
@@ -55,7 +76,10 @@ async fn deploy_creates_then_reports_unchanged_then_updates() {
     assert_eq!(detail.revisions.iter().map(|r| r.revision).collect::<Vec<_>>(), [2, 1]);
     assert_eq!(detail.outputs[0].columns[1].pii.map(|p| p.as_str()), Some("hash"));
     assert_eq!(detail.outputs[0].storage_path, "sales/orders/orders/");
-    assert!(matches!(&detail.inputs[0], atrium_types::InputView::Product { registered: false, .. }));
+    assert!(matches!(
+        &detail.inputs[0],
+        atrium_types::InputView::Product { registered: false, .. }
+    ));
 }
 
 #[tokio::test]
@@ -71,25 +95,38 @@ async fn dependencies_are_recorded_as_edges() {
         .await
         .expect("deploys");
     let upstream = platform.product("crm.customers").await.expect("reads");
-    assert_eq!(upstream.consumers.iter().map(ToString::to_string).collect::<Vec<_>>(), ["sales.orders"]);
+    assert_eq!(
+        upstream.consumers.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        ["sales.orders"]
+    );
     let downstream = platform.product("sales.orders").await.expect("reads");
-    assert!(matches!(&downstream.inputs[0], atrium_types::InputView::Product { registered: true, .. }));
+    assert!(matches!(
+        &downstream.inputs[0],
+        atrium_types::InputView::Product { registered: true, .. }
+    ));
 }
 
 #[tokio::test]
 async fn an_invalid_file_in_a_batch_deploys_nothing() {
     let dir = tempfile::tempdir().expect("temp dir");
     let platform = platform(&dir).await;
-    let broken = ORDERS.replace("sales.orders", "crm.people").replace("type: int64", "type: integer");
+    let broken = ORDERS
+        .replace("sales.orders", "crm.people")
+        .replace("type: int64", "type: integer");
     let error = platform
         .deploy(&[source(ORDERS, "orders.yaml"), source(&broken, "people.yaml")])
         .await
         .expect_err("refused");
-    let PlatformError::Invalid(problems) = &error else { panic!("expected invalid, got {error}") };
+    let PlatformError::Invalid(problems) = &error else {
+        panic!("expected invalid, got {error}")
+    };
     assert_eq!(problems.len(), 1);
     assert_eq!(problems[0].file.as_deref(), Some("people.yaml"));
     assert_eq!(problems[0].line, 15);
-    assert!(platform.list_products().await.expect("lists").is_empty(), "nothing half-written");
+    assert!(
+        platform.list_products().await.expect("lists").is_empty(),
+        "nothing half-written"
+    );
 }
 
 #[tokio::test]
@@ -100,7 +137,10 @@ async fn one_product_twice_in_a_batch_is_refused() {
         .deploy(&[source(ORDERS, "a.yaml"), source(ORDERS, "b.yaml")])
         .await
         .expect_err("refused");
-    assert_eq!(error.diagnostics()[0].message, "product `sales.orders` is also declared in a.yaml");
+    assert_eq!(
+        error.diagnostics()[0].message,
+        "product `sales.orders` is also declared in a.yaml"
+    );
 }
 
 #[tokio::test]

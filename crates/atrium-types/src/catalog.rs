@@ -52,11 +52,29 @@ pub struct DomainView {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum InputView {
-    File { name: String, format: String, path: String },
-    Url { name: String, format: String, url: String },
-    Object { name: String, format: String, uri: String },
-    Stream { name: String },
-    Product { name: String, product: ProductId, registered: bool },
+    File {
+        name: String,
+        format: String,
+        path: String,
+    },
+    Url {
+        name: String,
+        format: String,
+        url: String,
+    },
+    Object {
+        name: String,
+        format: String,
+        uri: String,
+    },
+    Stream {
+        name: String,
+    },
+    Product {
+        name: String,
+        product: ProductId,
+        registered: bool,
+    },
 }
 
 impl InputView {

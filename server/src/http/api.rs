@@ -57,13 +57,23 @@ async fn deploy_product(
     let text = String::from_utf8(body.to_vec())
         .map_err(|_| HttpError::new(ErrorCode::BadRequest, "the descriptor must be UTF-8 text"))?;
     if text.trim().is_empty() {
-        return Err(HttpError::new(ErrorCode::BadRequest, "the request body is empty; send the YAML descriptor"));
+        return Err(HttpError::new(
+            ErrorCode::BadRequest,
+            "the request body is empty; send the YAML descriptor",
+        ));
     }
-    let mut outcomes = state.platform.deploy(&[DescriptorSource::new(text, query.file)]).await?;
+    let mut outcomes = state
+        .platform
+        .deploy(&[DescriptorSource::new(text, query.file)])
+        .await?;
     let outcome = outcomes
         .pop()
         .ok_or_else(|| HttpError::new(ErrorCode::Internal, "the deploy returned no outcome"))?;
-    let status = if outcome.change == DeployChange::Created { StatusCode::CREATED } else { StatusCode::OK };
+    let status = if outcome.change == DeployChange::Created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     Ok((status, Json(outcome)))
 }
 

@@ -1,0 +1,105 @@
+# Atrium: `make run` to try it, `make test` to check everything. See README.md.
+#
+# Builds with plain cargo + wasm-bindgen (cargo-leptos works too, see README); installs what is
+# missing (the wasm32 target, the pinned wasm-bindgen-cli, Chromium, the npm packages of end2end/),
+# each only when absent.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+CARGO ?= cargo
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
+SITE_DIR := target/site
+DATA_DIR ?= .atrium
+ADDR ?= 127.0.0.1:3000
+WASM_TARGET := wasm32-unknown-unknown
+# The wasm-bindgen-cli version must equal the wasm-bindgen crate in Cargo.lock.
+WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ { getline; gsub(/"/, "", $$3); print $$3 }' Cargo.lock)
+# Packages built natively; `app` comes in with its `ssr` feature through `server`.
+NATIVE_PACKAGES := -p atrium-types -p atrium-descriptor -p atrium-catalog -p atrium-platform -p atrium-migrations -p server
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: help run build demo serve test fmt-check clippy wasm-fence unit e2e site-debug deps \
+        deps-wasm deps-e2e screenshots clean-data
+
+help:
+	@echo "make run     build, deploy the demo mesh into $(DATA_DIR), serve http://$(ADDR)"
+	@echo "make build   release binary target/release/atrium and site target/site"
+	@echo "make test    fmt, clippy, wasm fence, unit + API tests, browser tests"
+
+# --- run ---------------------------------------------------------------------------------
+
+run: build demo
+	target/release/atrium --data-dir $(DATA_DIR) serve --addr $(ADDR)
+
+demo:
+	target/release/atrium --data-dir $(DATA_DIR) deploy examples/mesh
+
+clean-data:
+	rm -rf $(DATA_DIR)
+
+build: deps-wasm
+	$(CARGO) build --release -p server
+	$(CARGO) build --profile wasm-release -p app --lib --target $(WASM_TARGET) --no-default-features --features hydrate
+	$(MAKE) --no-print-directory site WASM=$(TARGET_DIR)/$(WASM_TARGET)/wasm-release/app.wasm
+	@if [ "$(TARGET_DIR)" != "target" ]; then mkdir -p target/release && cp $(TARGET_DIR)/release/atrium target/release/atrium; fi
+	@echo "built target/release/atrium and $(SITE_DIR)"
+
+# The site: the wasm bundle through wasm-bindgen, the stylesheet, the public assets.
+site:
+	rm -rf $(SITE_DIR) && mkdir -p $(SITE_DIR)/pkg
+	wasm-bindgen --target web --no-typescript --out-dir $(SITE_DIR)/pkg --out-name atrium $(WASM)
+	cp style/main.css $(SITE_DIR)/pkg/atrium.css
+	cp -R public/. $(SITE_DIR)/
+
+site-debug: deps-wasm
+	$(CARGO) build -p app --lib --target $(WASM_TARGET) --no-default-features --features hydrate
+	$(MAKE) --no-print-directory site WASM=$(TARGET_DIR)/$(WASM_TARGET)/debug/app.wasm
+
+# --- test --------------------------------------------------------------------------------
+
+test: fmt-check clippy wasm-fence unit e2e
+
+fmt-check:
+	$(CARGO) fmt --all -- --check
+
+clippy: deps-wasm
+	$(CARGO) clippy $(NATIVE_PACKAGES) --all-targets -- -D warnings
+	$(CARGO) clippy -p app --lib --target $(WASM_TARGET) --no-default-features --features hydrate -- -D warnings
+
+# The hydrate build must never pull the server's engines (STYLE.md, "wasm fence").
+FORBIDDEN_IN_WASM := tokio sea-orm sqlx tantivy datafusion object_store deltalake mio atrium-platform atrium-catalog
+wasm-fence: deps-wasm
+	$(CARGO) check -p app --lib --target $(WASM_TARGET) --no-default-features --features hydrate
+	@tree=$$($(CARGO) tree -p app --target $(WASM_TARGET) --no-default-features --features hydrate -e normal --prefix none | awk '{print $$1}' | sort -u); \
+	for crate in $(FORBIDDEN_IN_WASM); do \
+	  if grep -qx "$$crate" <<< "$$tree"; then echo "wasm fence broken: the hydrate build depends on $$crate"; exit 1; fi; \
+	done; echo "wasm fence holds: none of $(FORBIDDEN_IN_WASM)"
+
+unit:
+	$(CARGO) test $(NATIVE_PACKAGES)
+
+e2e: site-debug deps-e2e
+	$(CARGO) build -p server
+	cd end2end && ATRIUM_BIN=$(abspath $(TARGET_DIR))/debug/atrium ATRIUM_SITE_ROOT=$(abspath $(SITE_DIR)) npx playwright test
+
+# README screenshots, from a server started with `make run`.
+screenshots: deps-e2e
+	cd end2end && node screenshot.mjs http://$(ADDR) ../docs
+
+# --- what the two commands install when missing ------------------------------------------
+
+deps-wasm:
+	@rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET)
+	@if [ "$$(wasm-bindgen --version 2>/dev/null | awk '{print $$2}')" != "$(WASM_BINDGEN_VERSION)" ]; then \
+	  echo "installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION) (a few minutes, once)"; \
+	  $(CARGO) install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION); \
+	fi
+
+deps-e2e:
+	@command -v $${CHROMIUM:-chromium} > /dev/null || { \
+	  echo "installing Debian's chromium"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends chromium > /dev/null; }
+	@[ -d end2end/node_modules/@playwright/test ] || \
+	  (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)

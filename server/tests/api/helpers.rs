@@ -1,0 +1,75 @@
+//! `spawn_app()`: starts the application on port 0 and returns a typed client for it.
+
+use std::path::Path;
+
+use atrium_platform::{Platform, PlatformSettings};
+use server::http::{AppState, leptos_options};
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub data_dir: tempfile::TempDir,
+}
+
+pub async fn spawn_app() -> TestApp {
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let platform = Platform::open(&PlatformSettings {
+        data_dir: data_dir.path().to_owned(),
+        database_url: None,
+    })
+    .await
+    .expect("platform opens");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("binds");
+    let addr = listener.local_addr().expect("has an address");
+    let state = AppState {
+        leptos_options: leptos_options(Path::new("target/site"), addr),
+        platform,
+    };
+    tokio::spawn(server::http::serve(listener, state));
+    TestApp {
+        address: format!("http://{addr}"),
+        client: reqwest::Client::new(),
+        data_dir,
+    }
+}
+
+impl TestApp {
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn deploy(&self, yaml: &str) -> reqwest::Response {
+        self.client
+            .post(format!("{}/api/v1/products?file=orders.yaml", self.address))
+            .header("content-type", "application/yaml")
+            .body(yaml.to_owned())
+            .send()
+            .await
+            .expect("request")
+    }
+}
+
+pub const ORDERS: &str = "apiVersion: atrium/v1
+kind: DataProduct
+metadata:
+  id: sales.orders
+  title: Customer orders
+  owner: team-sales
+  description: Every order, **one row per order**.
+  tags: [orders]
+inputs:
+  - { name: customers, product: crm.customers }
+outputs:
+  - name: orders
+    description: One row per order.
+    columns:
+      - { name: order_id, type: int64, required: true, primary_key: true }
+      - { name: email, type: string, classification: pii, pii: hash }
+      - { name: amount, type: decimal(12,2) }
+schedule: \"0 */6 * * *\"
+slo: { freshness: 24h }
+";

@@ -1,0 +1,161 @@
+//! `/api/v1/products`: deploy, list, read, and the error bodies.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{ORDERS, spawn_app};
+
+#[tokio::test]
+async fn healthz_answers() {
+    let app = spawn_app().await;
+    let response = app.get("/healthz").await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.json::<Value>().await.expect("json"), json!({"status": "ok"}));
+}
+
+#[tokio::test]
+async fn deploy_is_201_then_200_unchanged_then_200_updated() {
+    let app = spawn_app().await;
+
+    let created = app.deploy(ORDERS).await;
+    assert_eq!(created.status(), 201);
+    let body: Value = created.json().await.expect("json");
+    assert_eq!(body["change"], "created");
+    assert_eq!(body["revision"], 1);
+    assert!(app.data_dir.path().join("store/sales").is_dir());
+
+    let unchanged = app.deploy(ORDERS).await;
+    assert_eq!(unchanged.status(), 200);
+    let body: Value = unchanged.json().await.expect("json");
+    assert_eq!(
+        (body["change"].as_str(), body["revision"].as_i64()),
+        (Some("unchanged"), Some(1))
+    );
+
+    let updated = app.deploy(&ORDERS.replace("decimal(12,2)", "decimal(14,2)")).await;
+    assert_eq!(updated.status(), 200);
+    let body: Value = updated.json().await.expect("json");
+    assert_eq!(body["change"], "updated");
+    assert_eq!(body["revision"], 2);
+    assert_eq!(
+        body["changes"],
+        json!(["output `orders`: column `amount`: type: decimal(12,2) → decimal(14,2)"])
+    );
+}
+
+#[tokio::test]
+async fn an_invalid_descriptor_is_422_with_every_located_problem() {
+    let app = spawn_app().await;
+    let broken = ORDERS
+        .replace("  title: Customer orders\n", "")
+        .replace("type: int64", "type: integer")
+        .replace("classification: pii, pii: hash", "classification: pii");
+    let response = app.deploy(&broken).await;
+    assert_eq!(response.status(), 422);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "invalid");
+    assert_eq!(body["error"]["message"], "the descriptor has 3 problems");
+    let located: Vec<(i64, i64, &str)> = body["error"]["details"]
+        .as_array()
+        .expect("details")
+        .iter()
+        .map(|d| {
+            (
+                d["line"].as_i64().unwrap_or_default(),
+                d["column"].as_i64().unwrap_or_default(),
+                d["field"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        located,
+        [
+            (3, 1, "metadata.title"),
+            (14, 33, "outputs[0].columns[0].type"),
+            (15, 9, "outputs[0].columns[1].pii"),
+        ]
+    );
+    assert!(
+        body["error"]["details"][0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("metadata completeness")
+    );
+    // Nothing was stored.
+    let list: Value = app.get("/api/v1/products").await.json().await.expect("json");
+    assert_eq!(list, json!([]));
+}
+
+#[tokio::test]
+async fn bad_bodies_are_400() {
+    let app = spawn_app().await;
+    let empty = app.deploy("  \n").await;
+    assert_eq!(empty.status(), 400);
+    let body: Value = empty.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "bad_request");
+    let not_yaml = app.deploy("apiVersion: [unclosed").await;
+    assert_eq!(not_yaml.status(), 422);
+    let body: Value = not_yaml.json().await.expect("json");
+    assert!(
+        body["error"]["details"][0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("invalid YAML")
+    );
+}
+
+#[tokio::test]
+async fn products_are_listed_and_read() {
+    let app = spawn_app().await;
+    app.deploy(ORDERS).await;
+
+    let list: Value = app.get("/api/v1/products").await.json().await.expect("json");
+    assert_eq!(list.as_array().map(Vec::len), Some(1));
+    assert_eq!(list[0]["id"], "sales.orders");
+    assert_eq!(list[0]["visibility"], "internal");
+    assert_eq!(list[0]["tags"], json!(["orders"]));
+
+    let detail: Value = app
+        .get("/api/v1/products/sales.orders")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        detail["description_html"],
+        "<p>Every order, <strong>one row per order</strong>.</p>\n"
+    );
+    assert_eq!(detail["outputs"][0]["table_name"], "sales.orders");
+    assert_eq!(detail["outputs"][0]["columns"][1]["pii"], "hash");
+    assert_eq!(detail["outputs"][0]["columns"][2]["data_type"], "decimal(12,2)");
+    assert_eq!(
+        detail["inputs"][0],
+        json!({"kind": "product", "name": "customers", "product": "crm.customers", "registered": false})
+    );
+    assert_eq!(detail["schedule"], "0 */6 * * *");
+    assert_eq!(detail["slo"]["freshness_seconds"], 86400);
+
+    let domains: Value = app.get("/api/v1/domains").await.json().await.expect("json");
+    assert_eq!(
+        domains,
+        json!([{"name": "sales", "product_count": 1, "owners": ["team-sales"]}])
+    );
+}
+
+#[tokio::test]
+async fn errors_are_json_with_their_status() {
+    let app = spawn_app().await;
+    let missing = app.get("/api/v1/products/sales.nope").await;
+    assert_eq!(missing.status(), 404);
+    assert_eq!(
+        missing.json::<Value>().await.expect("json"),
+        json!({"error": {"code": "not_found", "message": "product `sales.nope` does not exist"}})
+    );
+    let bad_id = app.get("/api/v1/products/Sales").await;
+    assert_eq!(bad_id.status(), 400);
+    let unknown = app.get("/api/v1/nothing/here").await;
+    assert_eq!(unknown.status(), 404);
+    assert_eq!(
+        unknown.json::<Value>().await.expect("json")["error"]["code"],
+        "not_found"
+    );
+}
