@@ -9,6 +9,7 @@ use atrium_types::Diagnostic;
 /// Renders every problem; `sources` maps file names to their text for the excerpts.
 pub fn render_problems(problems: &[Diagnostic], sources: &HashMap<String, String>) -> String {
     let mut out = String::new();
+    let gutter_width = problems.iter().map(|p| p.line.to_string().len()).max().unwrap_or(1);
     for problem in problems {
         let file = problem.file.as_deref().unwrap_or("<descriptor>");
         let field = if problem.field.is_empty() {
@@ -22,8 +23,8 @@ pub fn render_problems(problems: &[Diagnostic], sources: &HashMap<String, String
             .get(file)
             .and_then(|text| text.lines().nth(problem.line.saturating_sub(1)));
         if let Some(line_text) = line_text {
-            let number = problem.line.to_string();
-            let gutter = " ".repeat(number.len());
+            let number = format!("{:>gutter_width$}", problem.line);
+            let gutter = " ".repeat(gutter_width);
             let caret_indent: String = line_text
                 .chars()
                 .take(problem.column.saturating_sub(1))

@@ -17,8 +17,16 @@ pub fn router() -> Router<AppState> {
         .route("/products/{id}", get(get_product))
         .route("/domains", get(list_domains))
         .route("/domains/{name}", get(get_domain))
+        .route("/openapi.yaml", get(openapi))
         .fallback(unknown_endpoint);
     Router::new().route("/healthz", get(healthz)).nest("/api/v1", v1)
+}
+
+/// The OpenAPI document of this API, kept next to the handlers it describes.
+pub const OPENAPI: &str = include_str!("openapi.yaml");
+
+async fn openapi() -> ([(axum::http::header::HeaderName, &'static str); 1], &'static str) {
+    ([(axum::http::header::CONTENT_TYPE, "application/yaml")], OPENAPI)
 }
 
 async fn healthz() -> Json<serde_json::Value> {

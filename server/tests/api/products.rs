@@ -159,3 +159,25 @@ async fn errors_are_json_with_their_status() {
         "not_found"
     );
 }
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_route() {
+    let app = spawn_app().await;
+    let response = app.get("/api/v1/openapi.yaml").await;
+    assert_eq!(response.status(), 200);
+    let document = response.text().await.expect("text");
+    for path in [
+        "/healthz:",
+        "/api/v1/products:",
+        "/api/v1/products/{id}:",
+        "/api/v1/domains:",
+        "/api/v1/domains/{name}:",
+        "/api/v1/openapi.yaml:",
+    ] {
+        assert!(document.contains(&format!("\n  {path}\n")), "{path} is not documented");
+    }
+    let routes = include_str!("../../src/http/api.rs");
+    let documented = document.lines().filter(|line| line.starts_with("  /")).count();
+    let registered = routes.matches(".route(\"").count();
+    assert_eq!(documented, registered, "every route is documented, and only those");
+}
