@@ -82,7 +82,7 @@ unit:
 
 e2e: site-debug deps-e2e
 	$(CARGO) build -p server
-	cd end2end && ATRIUM_BIN=$(abspath $(TARGET_DIR))/debug/atrium ATRIUM_SITE_ROOT=$(abspath $(SITE_DIR)) npx playwright test
+	cd end2end && E2E_ATRIUM_BIN=$(abspath $(TARGET_DIR))/debug/atrium E2E_SITE_ROOT=$(abspath $(SITE_DIR)) npx playwright test
 
 # README screenshots, from a server started with `make run`.
 screenshots: deps-e2e
