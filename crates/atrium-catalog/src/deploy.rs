@@ -4,7 +4,10 @@
 use atrium_descriptor::{Descriptor, InputSource, describe_changes};
 use atrium_types::{DeployChange, DeployOutcome};
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
+};
 
 use crate::entity::{
     domain, output_column, product, product_input, product_output, product_revision, product_tag, quality_check,
@@ -27,14 +30,37 @@ pub struct Deployment {
 
 impl Catalog {
     /// Applies every deployment in one transaction: all are recorded, or none.
+    ///
+    /// On SQLite the transaction takes the write lock at once (`BEGIN IMMEDIATE`), so concurrent
+    /// deploys queue instead of failing; on PostgreSQL a race on the same new product ends in a
+    /// unique violation, reported as a conflict to retry.
     pub async fn apply(&self, deployments: &[Deployment]) -> Result<Vec<DeployOutcome>> {
-        let transaction = self.db.begin().await?;
+        let options = TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..TransactionOptions::default()
+        };
+        let transaction = self.db.begin_with_options(options).await?;
         let mut outcomes = Vec::with_capacity(deployments.len());
         for deployment in deployments {
-            outcomes.push(apply_one(&transaction, deployment).await?);
+            let outcome = apply_one(&transaction, deployment)
+                .await
+                .map_err(|error| conflict_on_race(error, deployment))?;
+            outcomes.push(outcome);
         }
         transaction.commit().await?;
         Ok(outcomes)
+    }
+}
+
+/// A unique violation while writing means another deploy of the same product won the race.
+fn conflict_on_race(error: CatalogError, deployment: &Deployment) -> CatalogError {
+    match &error {
+        CatalogError::Database(db_error)
+            if matches!(db_error.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) =>
+        {
+            CatalogError::ConcurrentDeploy(deployment.descriptor.id().to_string())
+        }
+        _ => error,
     }
 }
 
@@ -159,7 +185,7 @@ async fn write_revision(
 ) -> Result<()> {
     let id = deployment.descriptor.id().to_string();
     product_revision::ActiveModel {
-        product_id: Set(id.clone()),
+        product_id: Set(id),
         revision: Set(revision),
         content_hash: Set(content_hash.to_owned()),
         descriptor_yaml: Set(deployment.yaml.clone()),
@@ -170,11 +196,7 @@ async fn write_revision(
         ..Default::default()
     }
     .insert(txn)
-    .await
-    .map_err(|error| match error.sql_err() {
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => CatalogError::ConcurrentDeploy(id),
-        _ => CatalogError::Database(error),
-    })?;
+    .await?;
     Ok(())
 }
 

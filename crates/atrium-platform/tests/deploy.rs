@@ -152,3 +152,24 @@ async fn unknown_products_are_not_found() {
     let error = platform.product("Sales").await.expect_err("bad id");
     assert_eq!(error.code(), atrium_types::ErrorCode::BadRequest);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_deploys_of_one_product_queue_up() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let platform = platform(&dir).await;
+    let deploys = (0..16).map(|_| {
+        let platform = platform.clone();
+        tokio::spawn(async move { platform.deploy(&[source(ORDERS, "orders.yaml")]).await })
+    });
+    let mut created = 0;
+    for deploy in deploys {
+        let outcome = deploy.await.expect("task").expect("every deploy succeeds");
+        created += usize::from(outcome[0].change == DeployChange::Created);
+    }
+    assert_eq!(
+        created, 1,
+        "exactly one deploy created the product, the others found it unchanged"
+    );
+    let detail = platform.product("sales.orders").await.expect("reads");
+    assert_eq!(detail.revisions.len(), 1);
+}
