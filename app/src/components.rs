@@ -109,15 +109,6 @@ pub fn short_date(rfc3339: &str) -> String {
     }
 }
 
-/// `1 product`, `2 products`.
-pub fn plural(count: usize, noun: &str) -> String {
-    if count == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{count} {noun}s")
-    }
-}
-
 /// What a page shows when its data could not be loaded.
 #[component]
 pub fn ErrorPanel(error: ServerFnError) -> impl IntoView {

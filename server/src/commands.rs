@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use atrium_platform::{DescriptorSource, Platform, PlatformError};
-use atrium_types::{DeployChange, DeployOutcome, ProductSummary};
+use atrium_types::{DeployChange, DeployOutcome, ProductSummary, plural};
 
 use crate::report::render_problems;
 
@@ -188,12 +188,4 @@ fn collect_yaml(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), CommandError
         }
     }
     Ok(())
-}
-
-fn plural(count: usize, noun: &str) -> String {
-    if count == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{count} {noun}s")
-    }
 }

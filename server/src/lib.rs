@@ -60,6 +60,7 @@ pub async fn run(cli: Cli, env: &BTreeMap<String, String>) -> Result<Outcome, Ru
         Command::Serve { .. } => serve(&config, platform).await,
         Command::Deploy { files } => Ok(commands::deploy(&platform, &files).await?),
         Command::Products { json } => Ok(commands::products(&platform, json).await?),
+        // Handled above: validating needs no platform.
         Command::Validate { .. } => Ok(Outcome::Success),
     }
 }

@@ -1,12 +1,12 @@
 //! The home page: a name filter over every product, the domains, and what changed last.
 
-use atrium_types::{HomeView, ProductSummary};
+use atrium_types::{HomeView, ProductSummary, plural};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::get_home;
-use crate::components::{ErrorPanel, Loading, ProductTable, plural};
+use crate::components::{ErrorPanel, Loading, ProductTable};
 
 #[component]
 pub fn HomePage() -> impl IntoView {

@@ -1,10 +1,8 @@
 //! Reads `inputs`: files, URLs, object-store objects, streams and other products.
 
-use std::collections::HashSet;
-
 use atrium_types::{Name, ProductId};
 
-use crate::reader::Mapping;
+use crate::reader::{Mapping, read_named_list};
 use crate::source_map::SourceMap;
 use crate::{Format, Input, InputSource, policy};
 
@@ -17,29 +15,19 @@ pub(crate) fn read_inputs(
     own_id: Option<&ProductId>,
     map: &mut SourceMap,
 ) -> Option<Vec<Input>> {
-    let mut inputs = Vec::new();
-    let mut all_valid = true;
-    let mut seen = HashSet::new();
-    for (node, path) in top.sequence("inputs", map) {
-        let Some(mut entry) = Mapping::read(node, &path, map) else {
-            all_valid = false;
-            continue;
-        };
-        let input = read_input(&mut entry, own_id, map);
-        entry.finish(INPUT_FIELDS, map);
-        match input {
-            Some(input) if !seen.insert(input.name.clone()) => {
-                map.report(
-                    &format!("{path}.name"),
-                    format!("input `{}` is declared twice", input.name),
-                );
-                all_valid = false;
-            }
-            Some(input) => inputs.push(input),
-            None => all_valid = false,
-        }
-    }
-    all_valid.then_some(inputs)
+    let items = top.sequence("inputs", map);
+    read_named_list(
+        items,
+        "input",
+        map,
+        |node, path, map| {
+            let mut entry = Mapping::read(node, path, map)?;
+            let input = read_input(&mut entry, own_id, map);
+            entry.finish(INPUT_FIELDS, map);
+            input
+        },
+        |input| &input.name,
+    )
 }
 
 fn read_input(entry: &mut Mapping<'_, '_>, own_id: Option<&ProductId>, map: &mut SourceMap) -> Option<Input> {

@@ -1,11 +1,9 @@
 //! Reads `outputs`: the output ports, their column contracts and quality checks.
 
-use std::collections::HashSet;
-
 use atrium_types::{Classification, Name, PiiHandling, Visibility};
 use saphyr::{Scalar, YamlData};
 
-use crate::reader::{Mapping, Node, describe, position_of};
+use crate::reader::{Mapping, Node, describe, position_of, read_named_list};
 use crate::source_map::SourceMap;
 use crate::{Column, DataType, Expected, Output, QualityCheck, policy};
 
@@ -36,23 +34,13 @@ pub(crate) fn read_outputs(
         }
         return None;
     }
-    let mut outputs = Vec::new();
-    let mut all_valid = true;
-    let mut seen = HashSet::new();
-    for (node, path) in items {
-        match read_output(node, &path, visibility, map) {
-            Some(output) if !seen.insert(output.name.clone()) => {
-                map.report(
-                    &format!("{path}.name"),
-                    format!("output `{}` is declared twice", output.name),
-                );
-                all_valid = false;
-            }
-            Some(output) => outputs.push(output),
-            None => all_valid = false,
-        }
-    }
-    all_valid.then_some(outputs)
+    read_named_list(
+        items,
+        "output",
+        map,
+        |node, path, map| read_output(node, path, visibility, map),
+        |item| &item.name,
+    )
 }
 
 fn read_output(node: &Node<'_>, path: &str, visibility: Option<Visibility>, map: &mut SourceMap) -> Option<Output> {
@@ -83,23 +71,13 @@ fn read_columns(
         }
         return None;
     }
-    let mut columns = Vec::new();
-    let mut all_valid = true;
-    let mut seen = HashSet::new();
-    for (node, path) in items {
-        match read_column(node, &path, visibility, map) {
-            Some(column) if !seen.insert(column.name.clone()) => {
-                map.report(
-                    &format!("{path}.name"),
-                    format!("column `{}` is declared twice", column.name),
-                );
-                all_valid = false;
-            }
-            Some(column) => columns.push(column),
-            None => all_valid = false,
-        }
-    }
-    all_valid.then_some(columns)
+    read_named_list(
+        items,
+        "column",
+        map,
+        |node, path, map| read_column(node, path, visibility, map),
+        |item| &item.name,
+    )
 }
 
 fn read_column(node: &Node<'_>, path: &str, visibility: Option<Visibility>, map: &mut SourceMap) -> Option<Column> {
@@ -138,23 +116,13 @@ fn read_column(node: &Node<'_>, path: &str, visibility: Option<Visibility>, map:
 }
 
 fn read_quality(entry: &mut Mapping<'_, '_>, map: &mut SourceMap) -> Option<Vec<QualityCheck>> {
-    let mut checks = Vec::new();
-    let mut all_valid = true;
-    let mut seen = HashSet::new();
-    for (node, path) in entry.sequence("quality", map) {
-        match read_check(node, &path, map) {
-            Some(check) if !seen.insert(check.name.clone()) => {
-                map.report(
-                    &format!("{path}.name"),
-                    format!("quality check `{}` is declared twice", check.name),
-                );
-                all_valid = false;
-            }
-            Some(check) => checks.push(check),
-            None => all_valid = false,
-        }
-    }
-    all_valid.then_some(checks)
+    read_named_list(
+        entry.sequence("quality", map),
+        "quality check",
+        map,
+        |node, path, map| read_check(node, path, map),
+        |item| &item.name,
+    )
 }
 
 fn read_check(node: &Node<'_>, path: &str, map: &mut SourceMap) -> Option<QualityCheck> {

@@ -4,6 +4,7 @@
 use std::collections::HashSet;
 use std::str::FromStr;
 
+use atrium_types::Name;
 use saphyr::{MarkedYaml, Scalar, YamlData};
 
 use crate::source_map::{Position, SourceMap, child_path, item_path};
@@ -224,6 +225,34 @@ impl<'tree, 'input> Mapping<'tree, 'input> {
 
 fn is_collection(node: &Node<'_>) -> bool {
     matches!(node.data, YamlData::Mapping(_) | YamlData::Sequence(_))
+}
+
+/// Reads each item of a list with `read`, and reports a name declared twice (`what` names the
+/// kind of item in the message). `None` when any item is invalid (already reported).
+pub(crate) fn read_named_list<'tree, 'input, T>(
+    items: Vec<(&'tree Node<'input>, String)>,
+    what: &str,
+    map: &mut SourceMap,
+    mut read: impl FnMut(&'tree Node<'input>, &str, &mut SourceMap) -> Option<T>,
+    name_of: impl Fn(&T) -> &Name,
+) -> Option<Vec<T>> {
+    let mut read_items = Vec::with_capacity(items.len());
+    let mut all_valid = true;
+    let mut seen = HashSet::new();
+    for (node, path) in items {
+        match read(node, &path, map) {
+            Some(item) if !seen.insert(name_of(&item).clone()) => {
+                map.report(
+                    &format!("{path}.name"),
+                    format!("{what} `{}` is declared twice", name_of(&item)),
+                );
+                all_valid = false;
+            }
+            Some(item) => read_items.push(item),
+            None => all_valid = false,
+        }
+    }
+    all_valid.then_some(read_items)
 }
 
 pub(crate) fn is_null(node: &Node<'_>) -> bool {

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use atrium_catalog::CatalogError;
-use atrium_types::{Diagnostic, ErrorCode};
+use atrium_types::{Diagnostic, ErrorCode, plural};
 
 pub type Result<T, E = PlatformError> = std::result::Result<T, E>;
 
@@ -21,14 +21,6 @@ pub enum PlatformError {
     },
     #[error(transparent)]
     Catalog(#[from] CatalogError),
-}
-
-fn plural(count: usize, noun: &str) -> String {
-    if count == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{count} {noun}s")
-    }
 }
 
 impl PlatformError {

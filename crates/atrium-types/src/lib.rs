@@ -8,10 +8,12 @@ pub mod catalog;
 pub mod diagnostic;
 pub mod error;
 pub mod ids;
+pub mod text;
 pub mod vocabulary;
 
 pub use catalog::*;
 pub use diagnostic::Diagnostic;
 pub use error::{ApiError, ApiErrorBody, ErrorCode};
 pub use ids::{DomainName, Name, NameError, ProductId};
+pub use text::plural;
 pub use vocabulary::{Classification, PiiHandling, ProductStatus, Visibility};
