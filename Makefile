@@ -17,7 +17,7 @@ WASM_TARGET := wasm32-unknown-unknown
 # The wasm-bindgen-cli version must equal the wasm-bindgen crate in Cargo.lock.
 WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ { getline; gsub(/"/, "", $$3); print $$3 }' Cargo.lock)
 # Packages built natively; `app` comes in with its `ssr` feature through `server`.
-NATIVE_PACKAGES := -p atrium-types -p atrium-descriptor -p atrium-catalog -p atrium-platform -p atrium-migrations -p server
+NATIVE_PACKAGES := -p atrium-types -p atrium-descriptor -p atrium-catalog -p atrium-engine -p atrium-platform -p atrium-migrations -p server
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: help run build demo serve test fmt-check clippy wasm-fence unit e2e site-debug deps \

@@ -1,0 +1,63 @@
+//! The data engine: product outputs are Delta Lake tables on object storage (a local folder by
+//! default); runs read the inputs, transform them with DataFusion SQL, check the contract, apply
+//! the PII handling, run the quality checks and write one new version.
+//!
+//! Architecture invariant: no HTTP, no Leptos, no database. The platform tells the engine what to
+//! run (descriptor, upstream versions) and records what it did; every write passes
+//! [`location::DomainWriter`], the one place that keeps a domain inside its prefix.
+
+pub mod contract;
+mod error;
+pub mod inputs;
+pub mod location;
+pub mod pii;
+pub mod pipeline;
+pub mod quality;
+pub mod tables;
+
+pub use error::{EngineError, Result};
+pub use inputs::UpstreamVersions;
+pub use location::{StoreRoot, TableLocation};
+pub use pii::PiiKey;
+pub use pipeline::{OutputReport, RunReport, RunRequest};
+pub use quality::CheckResult;
+
+use std::sync::Arc;
+
+use deltalake::datafusion::execution::memory_pool::FairSpillPool;
+use deltalake::datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use deltalake::datafusion::prelude::{SessionConfig, SessionContext};
+
+/// The engine of one installation.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    root: StoreRoot,
+    pii_key: PiiKey,
+    memory_limit_bytes: usize,
+}
+
+impl Engine {
+    pub fn new(root: StoreRoot, pii_key: PiiKey, memory_limit_bytes: usize) -> Self {
+        Self {
+            root,
+            pii_key,
+            memory_limit_bytes,
+        }
+    }
+
+    pub fn root(&self) -> &StoreRoot {
+        &self.root
+    }
+
+    /// A SQL session bounded by the engine's memory limit.
+    pub(crate) fn session(&self) -> SessionContext {
+        let runtime = RuntimeEnvBuilder::new()
+            .with_memory_pool(Arc::new(FairSpillPool::new(self.memory_limit_bytes)))
+            .build_arc();
+        let config = SessionConfig::new().with_information_schema(false);
+        match runtime {
+            Ok(runtime) => SessionContext::new_with_config_rt(config, runtime),
+            Err(_) => SessionContext::new_with_config(config),
+        }
+    }
+}

@@ -1,0 +1,150 @@
+//! Where tables live, and the one gate every write passes: a domain writes only under its own
+//! prefix of the store.
+//!
+//! Keys follow the platform's storage layout (`<domain>/<product>/<output>/`) under a root URL:
+//! `file:///…/<data-dir>/store/` by default, `s3://bucket/prefix/` for object storage.
+
+use std::path::Path;
+
+use atrium_types::{DomainName, Name, ProductId};
+use url::Url;
+
+use crate::{EngineError, Result};
+
+/// The root of the store: a URL ending in `/`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreRoot(Url);
+
+impl StoreRoot {
+    /// A local folder, created when missing.
+    pub fn local(dir: &Path) -> Result<Self> {
+        std::fs::create_dir_all(dir).map_err(|error| EngineError::Storage(format!("{}: {error}", dir.display())))?;
+        let absolute = dir
+            .canonicalize()
+            .map_err(|error| EngineError::Storage(format!("{}: {error}", dir.display())))?;
+        let url = Url::from_directory_path(&absolute)
+            .map_err(|()| EngineError::Storage(format!("{} is not an absolute path", absolute.display())))?;
+        Ok(Self(url))
+    }
+
+    /// A store URL such as `s3://bucket/prefix`.
+    pub fn parse(text: &str) -> Result<Self> {
+        let with_slash = if text.ends_with('/') {
+            text.to_owned()
+        } else {
+            format!("{text}/")
+        };
+        Url::parse(&with_slash)
+            .map(Self)
+            .map_err(|error| EngineError::Config(format!("storage url `{text}`: {error}")))
+    }
+
+    pub fn url(&self) -> &Url {
+        &self.0
+    }
+
+    /// The prefix of a domain, `<root>/<domain>/`.
+    pub fn domain_prefix(&self, domain: &DomainName) -> Result<Url> {
+        self.join(&format!("{domain}/"))
+    }
+
+    /// The table of one output port, `<root>/<domain>/<product>/<output>/`.
+    pub fn output_table(&self, product: &ProductId, output: &Name) -> Result<TableLocation> {
+        let url = self.join(&format!("{}/{}/{output}/", product.domain(), product.name()))?;
+        Ok(TableLocation { url })
+    }
+
+    fn join(&self, key: &str) -> Result<Url> {
+        self.0
+            .join(key)
+            .map_err(|error| EngineError::Internal(format!("cannot place `{key}` under the store root: {error}")))
+    }
+}
+
+/// The location of one Delta table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableLocation {
+    url: Url,
+}
+
+impl TableLocation {
+    pub fn url(&self) -> &Url {
+        &self.url
+    }
+}
+
+/// The right of one domain to write into the store.
+#[derive(Debug, Clone)]
+pub struct DomainWriter {
+    domain: DomainName,
+    prefix: Url,
+}
+
+impl DomainWriter {
+    pub fn new(root: &StoreRoot, domain: &DomainName) -> Result<Self> {
+        Ok(Self {
+            domain: domain.clone(),
+            prefix: root.domain_prefix(domain)?,
+        })
+    }
+
+    /// Allows a write to `location` only when it lies under the domain's prefix.
+    pub fn authorize(&self, location: &TableLocation) -> Result<()> {
+        let inside = location.url.scheme() == self.prefix.scheme()
+            && location.url.host_str() == self.prefix.host_str()
+            && location.url.path().starts_with(self.prefix.path())
+            && !location.url.path().contains("/../");
+        if inside {
+            Ok(())
+        } else {
+            Err(EngineError::OutsideDomain {
+                location: location.url.to_string(),
+                domain: self.domain.to_string(),
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(text: &str) -> ProductId {
+        ProductId::parse(text).expect("valid id")
+    }
+
+    fn name(text: &str) -> Name {
+        Name::parse(text).expect("valid name")
+    }
+
+    #[test]
+    fn outputs_live_under_their_domain() {
+        let root = StoreRoot::parse("s3://lake/atrium").expect("url");
+        let table = root
+            .output_table(&id("sales.orders"), &name("daily"))
+            .expect("location");
+        assert_eq!(table.url().as_str(), "s3://lake/atrium/sales/orders/daily/");
+        let sales = DomainWriter::new(&root, &id("sales.orders").domain().clone()).expect("writer");
+        assert!(sales.authorize(&table).is_ok());
+    }
+
+    #[test]
+    fn a_domain_cannot_write_into_another() {
+        let root = StoreRoot::parse("s3://lake/atrium").expect("url");
+        let crm_table = root
+            .output_table(&id("crm.customers"), &name("customers"))
+            .expect("location");
+        let sales = DomainWriter::new(&root, &id("sales.orders").domain().clone()).expect("writer");
+        let error = sales.authorize(&crm_table).expect_err("refused");
+        assert_eq!(error.code(), atrium_types::ErrorCode::Forbidden);
+        // A prefix that only starts like the domain's is another domain too.
+        let sales_eu = root
+            .output_table(&id("sales_eu.orders"), &name("orders"))
+            .expect("location");
+        assert!(sales.authorize(&sales_eu).is_err());
+        let elsewhere = TableLocation {
+            url: Url::parse("s3://other-bucket/atrium/sales/orders/orders/").expect("url"),
+        };
+        assert!(sales.authorize(&elsewhere).is_err());
+    }
+}

@@ -1,0 +1,67 @@
+//! Delta Lake tables: each run writes one new version in one atomic commit; readers open the
+//! version the catalog published, so a failed or half-finished run is never read.
+
+use std::sync::Arc;
+
+use deltalake::DeltaTable;
+use deltalake::arrow::array::RecordBatch;
+use deltalake::arrow::datatypes::SchemaRef;
+use deltalake::datafusion::prelude::SessionContext;
+use deltalake::operations::write::SchemaMode;
+use deltalake::protocol::SaveMode;
+
+use crate::location::{DomainWriter, TableLocation};
+use crate::{EngineError, Result};
+
+/// Replaces the table's content with `batches` as one new version; returns that version.
+pub async fn write_version(
+    writer: &DomainWriter,
+    location: &TableLocation,
+    schema: &SchemaRef,
+    batches: Vec<RecordBatch>,
+) -> Result<u64> {
+    writer.authorize(location)?;
+    create_local_folder(location)?;
+    let batches = if batches.is_empty() {
+        vec![RecordBatch::new_empty(Arc::clone(schema))]
+    } else {
+        batches
+    };
+    let table = DeltaTable::try_from_url(location.url().clone())
+        .await
+        .map_err(EngineError::delta)?;
+    let table = table
+        .write(batches)
+        .with_save_mode(SaveMode::Overwrite)
+        .with_schema_mode(SchemaMode::Overwrite)
+        .await
+        .map_err(EngineError::delta)?;
+    table
+        .version()
+        .ok_or_else(|| EngineError::Storage(format!("{} has no version after the write", location.url())))
+}
+
+/// A local table's folder must exist before Delta writes into it; object stores have no folders.
+fn create_local_folder(location: &TableLocation) -> Result<()> {
+    if location.url().scheme() != "file" {
+        return Ok(());
+    }
+    let path = location
+        .url()
+        .to_file_path()
+        .map_err(|()| EngineError::Storage(format!("{} is not a local path", location.url())))?;
+    std::fs::create_dir_all(&path).map_err(|error| EngineError::Storage(format!("{}: {error}", path.display())))
+}
+
+/// Registers version `version` of a table under `name` in a DataFusion session.
+pub async fn register_version(ctx: &SessionContext, name: &str, location: &TableLocation, version: u64) -> Result<()> {
+    let table = deltalake::open_table_with_version(location.url().clone(), version)
+        .await
+        .map_err(EngineError::delta)?;
+    table
+        .update_datafusion_session(&ctx.state())
+        .map_err(EngineError::delta)?;
+    let provider = table.table_provider().await.map_err(EngineError::datafusion)?;
+    ctx.register_table(name, provider).map_err(EngineError::datafusion)?;
+    Ok(())
+}
