@@ -44,6 +44,12 @@ pub enum Command {
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
     },
+    /// Run products now: read their inputs, transform, check, write a new version
+    Run {
+        /// Product ids, e.g. sales.orders; run in the order given
+        #[arg(required = true, value_name = "PRODUCT")]
+        products: Vec<String>,
+    },
     /// List the deployed products
     Products {
         /// Print JSON instead of a table

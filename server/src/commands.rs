@@ -3,8 +3,8 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use atrium_platform::{DescriptorSource, Platform, PlatformError};
-use atrium_types::{DeployChange, DeployOutcome, ProductSummary, plural};
+use atrium_platform::{DescriptorSource, Platform, PlatformError, RunTrigger};
+use atrium_types::{DeployChange, DeployOutcome, ProductSummary, RunStatus, RunView, plural};
 
 use crate::report::render_problems;
 
@@ -62,6 +62,29 @@ pub async fn deploy(platform: &Platform, paths: &[PathBuf]) -> Result<Outcome, C
             Ok(Outcome::Success)
         }
         Err(error) => report_invalid(error, &sources),
+    }
+}
+
+/// `atrium run PRODUCT...`: exits 1 when a run failed.
+pub async fn run(platform: &Platform, products: &[String]) -> Result<Outcome, CommandError> {
+    let mut outcome = Outcome::Success;
+    for product in products {
+        let run = platform.run(product, RunTrigger::Manual).await?;
+        print_run(&run);
+        if run.status != RunStatus::Succeeded {
+            outcome = Outcome::Invalid;
+        }
+    }
+    Ok(outcome)
+}
+
+fn print_run(run: &RunView) {
+    println!("{:<9} {} run {} (revision {})", run.status.as_str(), run.product_id, run.id, run.revision);
+    for line in &run.log {
+        println!("{:<9} {line}", "");
+    }
+    if let Some(error) = &run.error {
+        eprintln!("error: {}: {error}", run.product_id);
     }
 }
 
@@ -164,7 +187,7 @@ fn read_sources(paths: &[PathBuf]) -> Result<Vec<DescriptorSource>, CommandError
                 path: path.clone(),
                 source,
             })?;
-            Ok(DescriptorSource::new(text, Some(path.display().to_string())))
+            Ok(DescriptorSource::from_file(text, &path))
         })
         .collect()
 }

@@ -19,6 +19,25 @@ pub struct Config {
     pub server: ServerConfig,
     pub storage: StorageConfig,
     pub database: DatabaseConfig,
+    pub engine: EngineConfig,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EngineConfig {
+    /// The memory one run or query may use, in MiB.
+    pub memory_limit_mb: usize,
+    /// The secret of keyed PII hashes; unset: generated once into `<data-dir>/pii.key`.
+    pub pii_secret: Option<SecretString>,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        Self {
+            memory_limit_mb: 1024,
+            pii_secret: None,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]

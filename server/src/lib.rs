@@ -54,12 +54,15 @@ pub async fn run(cli: Cli, env: &BTreeMap<String, String>) -> Result<Outcome, Ru
     let platform = Platform::open(&PlatformSettings {
         data_dir: config.storage.data_dir.clone(),
         database_url: config.database.url(),
+        pii_secret: config.engine.pii_secret.as_ref().map(|s| secrecy::ExposeSecret::expose_secret(s).to_owned()),
+        memory_limit_bytes: config.engine.memory_limit_mb.saturating_mul(1024 * 1024),
     })
     .await?;
     match cli.command {
         Command::Serve { .. } => serve(&config, platform).await,
         Command::Deploy { files } => Ok(commands::deploy(&platform, &files).await?),
         Command::Products { json } => Ok(commands::products(&platform, json).await?),
+        Command::Run { products } => Ok(commands::run(&platform, &products).await?),
         // Handled above: validating needs no platform.
         Command::Validate { .. } => Ok(Outcome::Success),
     }

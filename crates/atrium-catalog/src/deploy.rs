@@ -22,6 +22,8 @@ pub struct Deployment {
     pub yaml: String,
     /// Where the text came from (a file name), if anywhere.
     pub source: Option<String>,
+    /// The folder file inputs are relative to: the descriptor's folder when deployed from a file.
+    pub base_dir: Option<String>,
     /// The storage prefix of the product's domain, e.g. `store/sales/`.
     pub domain_storage_prefix: String,
     /// The storage path of each output, in the order of `descriptor.outputs`.
@@ -193,6 +195,7 @@ async fn write_revision(
         source: Set(deployment.source.clone()),
         changes: Set(serde_json::to_string(changes).unwrap_or_else(|_| "[]".to_owned())),
         deployed_at: Set(Utc::now()),
+        base_dir: Set(deployment.base_dir.clone()),
         ..Default::default()
     }
     .insert(txn)

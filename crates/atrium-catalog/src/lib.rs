@@ -10,11 +10,13 @@ mod entity;
 mod error;
 mod markdown;
 mod read;
+mod runs;
 mod time;
 
 pub use deploy::Deployment;
 pub use error::{CatalogError, Result};
 pub use markdown::render_markdown;
+pub use runs::{RunRecord, RunnableProduct};
 
 use sea_orm::DatabaseConnection;
 

@@ -16,6 +16,8 @@ use crate::{Catalog, CatalogError, Result, render_markdown};
 
 /// How many recently changed products the home page lists.
 const RECENT_ON_HOME: usize = 8;
+/// How many runs the product page lists.
+const RUNS_ON_PAGE: u64 = 20;
 
 impl Catalog {
     /// Every product, by id.
@@ -120,6 +122,7 @@ impl Catalog {
                 alert_webhook: row.slo_alert_webhook,
             }),
             revisions: self.revisions(&id_text).await?,
+            runs: self.runs(id, RUNS_ON_PAGE).await?,
             consumers: self.consumers(&id_text).await?,
             created_at: rfc3339(&row.created_at),
         })
@@ -190,6 +193,9 @@ impl Catalog {
                 expect: check.expect,
             });
         }
+        let product_id = parse_id(id)?;
+        let mut published: HashMap<String, u64> =
+            self.published_versions(std::slice::from_ref(&product_id)).await?.remove(&product_id).unwrap_or_default().into_iter().collect();
         let single_output = outputs.len() == 1;
         Ok(outputs
             .into_iter()
@@ -201,6 +207,7 @@ impl Catalog {
                 },
                 columns: columns.remove(&output.id).unwrap_or_default(),
                 quality: checks.remove(&output.id).unwrap_or_default(),
+                published_version: published.remove(&output.name),
                 name: output.name,
                 description: output.description,
                 storage_path: output.storage_path,

@@ -2,6 +2,7 @@
 //! register the batch in one catalog transaction.
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
 use atrium_catalog::Deployment;
 use atrium_descriptor::{Descriptor, Diagnostic, parse_descriptor};
@@ -15,6 +16,8 @@ pub struct DescriptorSource {
     pub text: String,
     /// A file name for messages, e.g. `examples/mesh/sales/orders.yaml`.
     pub name: Option<String>,
+    /// The folder file inputs are relative to (the descriptor's own, when read from a file).
+    pub base_dir: Option<PathBuf>,
 }
 
 impl DescriptorSource {
@@ -22,6 +25,17 @@ impl DescriptorSource {
         Self {
             text: text.into(),
             name,
+            base_dir: None,
+        }
+    }
+
+    /// A descriptor read from `path`: its file inputs are relative to the file's folder.
+    pub fn from_file(text: impl Into<String>, path: &Path) -> Self {
+        let folder = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        Self {
+            text: text.into(),
+            name: Some(path.display().to_string()),
+            base_dir: Some(folder.canonicalize().unwrap_or_else(|_| folder.to_owned())),
         }
     }
 }
@@ -62,6 +76,7 @@ impl Platform {
                 output_storage_paths,
                 yaml: source.text.clone(),
                 source: source.name.clone(),
+                base_dir: source.base_dir.as_ref().map(|dir| dir.display().to_string()),
                 descriptor,
             });
         }

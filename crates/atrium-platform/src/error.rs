@@ -21,6 +21,8 @@ pub enum PlatformError {
     },
     #[error(transparent)]
     Catalog(#[from] CatalogError),
+    #[error(transparent)]
+    Engine(#[from] atrium_engine::EngineError),
 }
 
 impl PlatformError {
@@ -30,6 +32,7 @@ impl PlatformError {
             PlatformError::BadId { .. } => ErrorCode::BadRequest,
             PlatformError::Storage { .. } => ErrorCode::Internal,
             PlatformError::Catalog(error) => error.code(),
+            PlatformError::Engine(error) => error.code(),
         }
     }
 

@@ -7,15 +7,19 @@
 
 mod deploy;
 mod error;
+mod runs;
+mod secret;
 mod storage;
 
 pub use atrium_catalog::Catalog;
 pub use deploy::DescriptorSource;
 pub use error::{PlatformError, Result};
+pub use runs::RunTrigger;
 pub use storage::StorageLayout;
 
 use std::path::{Path, PathBuf};
 
+use atrium_engine::{Engine, PiiKey, StoreRoot};
 use atrium_types::{DomainSummary, DomainView, HomeView, ProductDetail, ProductId, ProductSummary};
 
 /// Where the platform keeps its state.
@@ -25,6 +29,23 @@ pub struct PlatformSettings {
     pub data_dir: PathBuf,
     /// The catalog database; `None` is the embedded SQLite file `<data-dir>/atrium.db`.
     pub database_url: Option<String>,
+    /// The secret of keyed PII hashes; `None` reads (or creates) `<data-dir>/pii.key`. Replicas
+    /// sharing one database must share this secret.
+    pub pii_secret: Option<String>,
+    /// The memory a run or a query may use.
+    pub memory_limit_bytes: usize,
+}
+
+impl PlatformSettings {
+    /// The embedded defaults over `data_dir`.
+    pub fn embedded(data_dir: PathBuf) -> Self {
+        Self {
+            data_dir,
+            database_url: None,
+            pii_secret: None,
+            memory_limit_bytes: 1024 * 1024 * 1024,
+        }
+    }
 }
 
 /// The running platform. Cheap to clone: clones share the database pool.
@@ -32,6 +53,7 @@ pub struct PlatformSettings {
 pub struct Platform {
     catalog: Catalog,
     storage: StorageLayout,
+    engine: Engine,
 }
 
 impl Platform {
@@ -43,8 +65,15 @@ impl Platform {
             None => Catalog::sqlite_url(&settings.data_dir.join("atrium.db")),
         };
         let catalog = Catalog::connect(&url).await?;
-        let storage = StorageLayout::local(settings.data_dir.join("store"));
-        Ok(Self { catalog, storage })
+        let interrupted = catalog.fail_interrupted_runs().await?;
+        if interrupted > 0 {
+            tracing::warn!(interrupted, "runs left unfinished by a stop are marked failed");
+        }
+        let store = settings.data_dir.join("store");
+        let storage = StorageLayout::local(store.clone());
+        let secret = secret::pii_secret(settings).await?;
+        let engine = Engine::new(StoreRoot::local(&store)?, PiiKey::new(&secret)?, settings.memory_limit_bytes);
+        Ok(Self { catalog, storage, engine })
     }
 
     pub fn storage(&self) -> &StorageLayout {

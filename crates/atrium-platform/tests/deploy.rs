@@ -22,11 +22,7 @@ outputs:
 ";
 
 async fn platform(dir: &tempfile::TempDir) -> Platform {
-    let settings = PlatformSettings {
-        data_dir: dir.path().to_owned(),
-        database_url: None,
-    };
-    Platform::open(&settings).await.expect("opens")
+    Platform::open(&PlatformSettings::embedded(dir.path().to_owned())).await.expect("opens")
 }
 
 fn source(text: &str, name: &str) -> DescriptorSource {
@@ -172,4 +168,79 @@ async fn concurrent_deploys_of_one_product_queue_up() {
     );
     let detail = platform.product("sales.orders").await.expect("reads");
     assert_eq!(detail.revisions.len(), 1);
+}
+
+const CUSTOMERS: &str = "apiVersion: atrium/v1
+kind: DataProduct
+metadata: { id: crm.customers, title: Customers, owner: team-crm, description: People. }
+inputs:
+  - { name: raw, source: { kind: file, format: csv, path: customers.csv } }
+transform:
+  sql: SELECT id AS customer_id, email, CAST(balance AS DECIMAL(10,2)) AS balance FROM raw
+outputs:
+  - name: customers
+    description: One row per customer.
+    columns:
+      - { name: customer_id, type: int64, required: true }
+      - { name: email, type: string, classification: pii, pii: hash }
+      - { name: balance, type: \"decimal(10,2)\" }
+    quality:
+      - { name: no_negative_balance, sql: \"SELECT count(*) FROM customers WHERE balance < 0\", expect: 0 }
+";
+
+fn write_files(dir: &std::path::Path, rows: &str) -> std::path::PathBuf {
+    std::fs::write(dir.join("customers.csv"), format!("id,email,balance\n{rows}")).expect("csv");
+    let descriptor = dir.join("customers.yaml");
+    std::fs::write(&descriptor, CUSTOMERS).expect("yaml");
+    descriptor
+}
+
+#[tokio::test]
+async fn a_run_publishes_a_version_and_a_failing_check_keeps_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let platform = platform(&dir).await;
+    let descriptor = write_files(dir.path(), "1,ann@example.com,10.50\n");
+    platform
+        .deploy(&[DescriptorSource::from_file(CUSTOMERS, &descriptor)])
+        .await
+        .expect("deploys");
+
+    let first = platform.run("crm.customers", atrium_platform::RunTrigger::Manual).await.expect("runs");
+    assert_eq!(first.status, atrium_types::RunStatus::Succeeded, "{:?}", first.error);
+    assert_eq!((first.rows_read, first.rows_written), (1, 1));
+    let detail = platform.product("crm.customers").await.expect("reads");
+    assert_eq!(detail.outputs[0].published_version, Some(0));
+
+    write_files(dir.path(), "1,ann@example.com,-1.00\n");
+    let second = platform.run("crm.customers", atrium_platform::RunTrigger::Manual).await.expect("runs");
+    assert_eq!(second.status, atrium_types::RunStatus::Failed);
+    assert_eq!(
+        second.error.as_deref(),
+        Some("quality checks failed: no_negative_balance; the previous version stays published")
+    );
+    let detail = platform.product("crm.customers").await.expect("reads");
+    assert_eq!(detail.outputs[0].published_version, Some(0), "readers keep the version that passed");
+    assert_eq!(detail.runs.iter().map(|r| r.id).collect::<Vec<_>>(), [second.id, first.id]);
+}
+
+#[tokio::test]
+async fn a_run_interrupted_by_a_stop_is_marked_failed_on_restart() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    {
+        let platform = platform(&dir).await;
+        let descriptor = write_files(dir.path(), "1,ann@example.com,10.50\n");
+        platform.deploy(&[DescriptorSource::from_file(CUSTOMERS, &descriptor)]).await.expect("deploys");
+    }
+    // A run that started and never finished: the process stopped in the middle.
+    let catalog = atrium_platform::Catalog::connect(&atrium_platform::Catalog::sqlite_url(&dir.path().join("atrium.db")))
+        .await
+        .expect("catalog");
+    let id = atrium_types::ProductId::parse("crm.customers").expect("id");
+    catalog.start_run(&id, 1, "manual").await.expect("starts");
+    drop(catalog);
+
+    let platform = platform(&dir).await;
+    let runs = platform.runs("crm.customers", 10).await.expect("runs");
+    assert_eq!(runs[0].status, atrium_types::RunStatus::Failed);
+    assert!(runs[0].error.as_deref().is_some_and(|e| e.starts_with("interrupted")), "{:?}", runs[0].error);
 }

@@ -118,6 +118,8 @@ pub struct OutputView {
     /// The SQL table name consumers query, e.g. `sales.orders`.
     pub table_name: String,
     pub storage_path: String,
+    /// The table version readers see: the last one whose checks passed.
+    pub published_version: Option<u64>,
     pub columns: Vec<ColumnView>,
     pub quality: Vec<QualityCheckView>,
 }
@@ -154,6 +156,8 @@ pub struct ProductDetail {
     pub schedule: Option<String>,
     pub slo: Option<SloView>,
     pub revisions: Vec<RevisionView>,
+    /// The latest runs, newest first.
+    pub runs: Vec<RunView>,
     /// Products whose inputs name this one.
     pub consumers: Vec<ProductId>,
     pub created_at: String,
@@ -178,4 +182,62 @@ pub struct DeployOutcome {
     pub changes: Vec<String>,
     /// Whether this deploy created the product's domain.
     pub domain_created: bool,
+}
+
+/// How a run went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    Running,
+    Succeeded,
+    Failed,
+}
+
+impl RunStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Running => "running",
+            RunStatus::Succeeded => "succeeded",
+            RunStatus::Failed => "failed",
+        }
+    }
+}
+
+/// The result of one quality check in a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckView {
+    pub output: String,
+    pub name: String,
+    pub passed: bool,
+    pub actual: String,
+    pub expected: String,
+}
+
+/// What a run did to one output.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunOutputView {
+    pub name: String,
+    pub rows: u64,
+    /// The table version written; none when a check failed.
+    pub version: Option<u64>,
+}
+
+/// One pipeline run of a product.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunView {
+    pub id: i32,
+    pub product_id: ProductId,
+    pub revision: i32,
+    /// `deploy`, `schedule`, `manual`.
+    pub trigger: String,
+    pub status: RunStatus,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    pub rows_read: u64,
+    pub rows_written: u64,
+    pub rows_rejected: u64,
+    pub error: Option<String>,
+    pub checks: Vec<CheckView>,
+    pub outputs: Vec<RunOutputView>,
+    pub log: Vec<String>,
 }

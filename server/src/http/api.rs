@@ -1,7 +1,9 @@
 //! The REST API, `/api/v1`: thin handlers over the platform, for scripts, CLIs and other tools.
 
-use atrium_platform::DescriptorSource;
-use atrium_types::{DeployChange, DeployOutcome, DomainSummary, DomainView, ErrorCode, ProductDetail, ProductSummary};
+use atrium_platform::{DescriptorSource, RunTrigger};
+use atrium_types::{
+    DeployChange, DeployOutcome, DomainSummary, DomainView, ErrorCode, ProductDetail, ProductSummary, RunView,
+};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -15,6 +17,7 @@ pub fn router() -> Router<AppState> {
     let v1 = Router::new()
         .route("/products", get(list_products).post(deploy_product))
         .route("/products/{id}", get(get_product))
+        .route("/products/{id}/runs", get(list_runs).post(start_run))
         .route("/domains", get(list_domains))
         .route("/domains/{name}", get(get_domain))
         .route("/openapi.yaml", get(openapi))
@@ -39,6 +42,16 @@ async fn list_products(State(state): State<AppState>) -> Result<Json<Vec<Product
 
 async fn get_product(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<ProductDetail>, HttpError> {
     Ok(Json(state.platform.product(&id).await?))
+}
+
+/// Runs the product now and answers with the recorded run (201), whether it succeeded or not.
+async fn start_run(State(state): State<AppState>, Path(id): Path<String>) -> Result<(StatusCode, Json<RunView>), HttpError> {
+    let run = state.platform.run(&id, RunTrigger::Manual).await?;
+    Ok((StatusCode::CREATED, Json(run)))
+}
+
+async fn list_runs(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Vec<RunView>>, HttpError> {
+    Ok(Json(state.platform.runs(&id, 50).await?))
 }
 
 async fn list_domains(State(state): State<AppState>) -> Result<Json<Vec<DomainSummary>>, HttpError> {

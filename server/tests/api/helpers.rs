@@ -13,12 +13,9 @@ pub struct TestApp {
 
 pub async fn spawn_app() -> TestApp {
     let data_dir = tempfile::tempdir().expect("temp dir");
-    let platform = Platform::open(&PlatformSettings {
-        data_dir: data_dir.path().to_owned(),
-        database_url: None,
-    })
-    .await
-    .expect("platform opens");
+    let platform = Platform::open(&PlatformSettings::embedded(data_dir.path().to_owned()))
+        .await
+        .expect("platform opens");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("binds");
     let addr = listener.local_addr().expect("has an address");
     let state = AppState {

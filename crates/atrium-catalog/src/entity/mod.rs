@@ -7,4 +7,6 @@ pub mod product_input;
 pub mod product_output;
 pub mod product_revision;
 pub mod product_tag;
+pub mod published_version;
 pub mod quality_check;
+pub mod run;

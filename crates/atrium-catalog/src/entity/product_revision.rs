@@ -19,6 +19,9 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub changes: String,
     pub deployed_at: DateTimeUtc,
+    /// The folder the descriptor was deployed from; file inputs are relative to it.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub base_dir: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,0 +1,218 @@
+//! Runs: what a run needs to start (the current descriptor, where it was deployed from, the
+//! published versions of its upstream products), and the record of what it did.
+
+use std::collections::HashMap;
+
+use atrium_descriptor::Descriptor;
+use atrium_types::{CheckView, ProductId, RunOutputView, RunStatus, RunView};
+use chrono::Utc;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait};
+
+use crate::entity::{product, product_revision, published_version, run};
+use crate::time::rfc3339;
+use crate::{Catalog, CatalogError, Result};
+
+/// The current revision of a product, as a run needs it.
+#[derive(Debug, Clone)]
+pub struct RunnableProduct {
+    pub descriptor: Descriptor,
+    pub revision: i32,
+    pub base_dir: Option<String>,
+}
+
+/// What a finished run did, to record.
+#[derive(Debug, Clone)]
+pub struct RunRecord {
+    pub status: RunStatus,
+    pub rows_read: u64,
+    pub rows_written: u64,
+    pub rows_rejected: u64,
+    pub error: Option<String>,
+    pub checks: Vec<CheckView>,
+    pub outputs: Vec<RunOutputView>,
+    pub log: Vec<String>,
+}
+
+impl Catalog {
+    pub async fn runnable(&self, id: &ProductId) -> Result<RunnableProduct> {
+        let id_text = id.to_string();
+        let current = product::Entity::find_by_id(id_text.clone())
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| CatalogError::NotFound { what: "product", id: id_text.clone() })?;
+        let revision = product_revision::Entity::find()
+            .filter(product_revision::Column::ProductId.eq(id_text.clone()))
+            .filter(product_revision::Column::Revision.eq(current.current_revision))
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| CatalogError::Corrupt(format!("product `{id_text}` has no current revision")))?;
+        let descriptor = serde_json::from_str(&revision.descriptor_json)
+            .map_err(|error| CatalogError::Corrupt(format!("revision {} of `{id_text}`: {error}", revision.revision)))?;
+        Ok(RunnableProduct {
+            descriptor,
+            revision: revision.revision,
+            base_dir: revision.base_dir,
+        })
+    }
+
+    /// The published version of each output of the given products.
+    pub async fn published_versions(&self, ids: &[ProductId]) -> Result<HashMap<ProductId, Vec<(String, u64)>>> {
+        let texts: Vec<String> = ids.iter().map(ToString::to_string).collect();
+        let mut versions: HashMap<ProductId, Vec<(String, u64)>> = HashMap::new();
+        for row in published_version::Entity::find()
+            .filter(published_version::Column::ProductId.is_in(texts))
+            .all(&self.db)
+            .await?
+        {
+            let id = ProductId::parse(&row.product_id)
+                .map_err(|error| CatalogError::Corrupt(format!("product id `{}`: {error}", row.product_id)))?;
+            versions.entry(id).or_default().push((row.output, u64::try_from(row.version).unwrap_or(0)));
+        }
+        Ok(versions)
+    }
+
+    /// Records a run as started; returns its id.
+    pub async fn start_run(&self, id: &ProductId, revision: i32, trigger: &str) -> Result<i32> {
+        let row = run::ActiveModel {
+            product_id: Set(id.to_string()),
+            revision: Set(revision),
+            trigger: Set(trigger.to_owned()),
+            status: Set(RunStatus::Running.as_str().to_owned()),
+            started_at: Set(Utc::now()),
+            finished_at: Set(None),
+            rows_read: Set(0),
+            rows_written: Set(0),
+            rows_rejected: Set(0),
+            error: Set(None),
+            checks: Set("[]".to_owned()),
+            outputs: Set("[]".to_owned()),
+            log: Set("[]".to_owned()),
+            ..Default::default()
+        }
+        .insert(&self.db)
+        .await?;
+        Ok(row.id)
+    }
+
+    /// Records the end of a run and, in the same transaction, publishes the versions it wrote.
+    pub async fn finish_run(&self, run_id: i32, record: RunRecord) -> Result<RunView> {
+        let transaction = self.db.begin().await?;
+        let existing = run::Entity::find_by_id(run_id)
+            .one(&transaction)
+            .await?
+            .ok_or_else(|| CatalogError::NotFound { what: "run", id: run_id.to_string() })?;
+        let now = Utc::now();
+        if record.status == RunStatus::Succeeded {
+            for output in &record.outputs {
+                let Some(version) = output.version else { continue };
+                let row = published_version::ActiveModel {
+                    product_id: Set(existing.product_id.clone()),
+                    output: Set(output.name.clone()),
+                    version: Set(i64::try_from(version).unwrap_or(i64::MAX)),
+                    run_id: Set(run_id),
+                    published_at: Set(now),
+                };
+                published_version::Entity::insert(row)
+                    .on_conflict(
+                        OnConflict::columns([published_version::Column::ProductId, published_version::Column::Output])
+                            .update_columns([
+                                published_version::Column::Version,
+                                published_version::Column::RunId,
+                                published_version::Column::PublishedAt,
+                            ])
+                            .to_owned(),
+                    )
+                    .exec(&transaction)
+                    .await?;
+            }
+        }
+        let mut row: run::ActiveModel = existing.into();
+        row.status = Set(record.status.as_str().to_owned());
+        row.finished_at = Set(Some(now));
+        row.rows_read = Set(to_i64(record.rows_read));
+        row.rows_written = Set(to_i64(record.rows_written));
+        row.rows_rejected = Set(to_i64(record.rows_rejected));
+        row.error = Set(record.error);
+        row.checks = Set(to_json(&record.checks));
+        row.outputs = Set(to_json(&record.outputs));
+        row.log = Set(to_json(&record.log));
+        let row = row.update(&transaction).await?;
+        transaction.commit().await?;
+        run_view(row)
+    }
+
+    /// Marks runs left `running` by a stopped process as failed. Called at startup.
+    pub async fn fail_interrupted_runs(&self) -> Result<u64> {
+        let interrupted = run::Entity::update_many()
+            .col_expr(run::Column::Status, sea_orm::sea_query::Expr::value(RunStatus::Failed.as_str()))
+            .col_expr(run::Column::FinishedAt, sea_orm::sea_query::Expr::value(Utc::now()))
+            .col_expr(
+                run::Column::Error,
+                sea_orm::sea_query::Expr::value("interrupted: the server stopped during the run; nothing was published"),
+            )
+            .filter(run::Column::Status.eq(RunStatus::Running.as_str()))
+            .exec(&self.db)
+            .await?;
+        Ok(interrupted.rows_affected)
+    }
+
+    /// The latest runs of a product, newest first.
+    pub async fn runs(&self, id: &ProductId, limit: u64) -> Result<Vec<RunView>> {
+        run::Entity::find()
+            .filter(run::Column::ProductId.eq(id.to_string()))
+            .order_by_desc(run::Column::Id)
+            .limit(limit)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(run_view)
+            .collect()
+    }
+
+    pub async fn run(&self, run_id: i32) -> Result<RunView> {
+        let row = run::Entity::find_by_id(run_id)
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| CatalogError::NotFound { what: "run", id: run_id.to_string() })?;
+        run_view(row)
+    }
+}
+
+fn to_i64(count: u64) -> i64 {
+    i64::try_from(count).unwrap_or(i64::MAX)
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "[]".to_owned())
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(what: &str, run_id: i32, text: &str) -> Result<T> {
+    serde_json::from_str(text).map_err(|error| CatalogError::Corrupt(format!("{what} of run {run_id}: {error}")))
+}
+
+fn run_view(row: run::Model) -> Result<RunView> {
+    let status = match row.status.as_str() {
+        "running" => RunStatus::Running,
+        "succeeded" => RunStatus::Succeeded,
+        "failed" => RunStatus::Failed,
+        other => return Err(CatalogError::Corrupt(format!("run status `{other}`"))),
+    };
+    Ok(RunView {
+        id: row.id,
+        product_id: ProductId::parse(&row.product_id)
+            .map_err(|error| CatalogError::Corrupt(format!("product id `{}`: {error}", row.product_id)))?,
+        revision: row.revision,
+        trigger: row.trigger,
+        status,
+        started_at: rfc3339(&row.started_at),
+        finished_at: row.finished_at.as_ref().map(rfc3339),
+        rows_read: u64::try_from(row.rows_read).unwrap_or(0),
+        rows_written: u64::try_from(row.rows_written).unwrap_or(0),
+        rows_rejected: u64::try_from(row.rows_rejected).unwrap_or(0),
+        error: row.error,
+        checks: from_json("checks", row.id, &row.checks)?,
+        outputs: from_json("outputs", row.id, &row.outputs)?,
+        log: from_json("log", row.id, &row.log)?,
+    })
+}

@@ -1,0 +1,110 @@
+//! Running products: gather what the engine needs from the catalog, run, record the outcome
+//! and publish the versions whose checks passed.
+
+use std::path::PathBuf;
+
+use atrium_catalog::RunRecord;
+use atrium_engine::{EngineError, RunReport, RunRequest, UpstreamVersions};
+use atrium_types::{CheckView, Name, ProductId, RunOutputView, RunStatus, RunView};
+
+use crate::{Platform, PlatformError, Result};
+
+/// What started a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunTrigger {
+    Deploy,
+    Manual,
+    Schedule,
+}
+
+impl RunTrigger {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunTrigger::Deploy => "deploy",
+            RunTrigger::Manual => "manual",
+            RunTrigger::Schedule => "schedule",
+        }
+    }
+}
+
+impl Platform {
+    /// Runs a product now and returns the recorded run (also when it failed).
+    pub async fn run(&self, id: &str, trigger: RunTrigger) -> Result<RunView> {
+        let id = parse_id(id)?;
+        let runnable = self.catalog.runnable(&id).await?;
+        let upstream = self.upstream_versions(&runnable.descriptor).await?;
+        let run_id = self.catalog.start_run(&id, runnable.revision, trigger.as_str()).await?;
+        tracing::info!(product = %id, run_id, trigger = trigger.as_str(), "run started");
+        let base_dir = runnable.base_dir.map(PathBuf::from);
+        let request = RunRequest {
+            descriptor: &runnable.descriptor,
+            base_dir: base_dir.as_deref(),
+            upstream: &upstream,
+        };
+        let record = match self.engine.run(request).await {
+            Ok(report) => record_of(report, None),
+            Err((error, report)) => record_of(report, Some(error)),
+        };
+        let view = self.catalog.finish_run(run_id, record).await?;
+        tracing::info!(product = %id, run_id, status = view.status.as_str(), "run finished");
+        Ok(view)
+    }
+
+    pub async fn runs(&self, id: &str, limit: u64) -> Result<Vec<RunView>> {
+        Ok(self.catalog.runs(&parse_id(id)?, limit).await?)
+    }
+
+    /// The published table of each upstream product (its first output).
+    async fn upstream_versions(&self, descriptor: &atrium_descriptor::Descriptor) -> Result<UpstreamVersions> {
+        let ids: Vec<ProductId> = descriptor.upstream_products().cloned().collect();
+        let mut upstream = UpstreamVersions::new();
+        for (id, mut outputs) in self.catalog.published_versions(&ids).await? {
+            outputs.sort();
+            let Some((output, version)) = outputs.into_iter().next() else { continue };
+            let output = Name::parse(&output).map_err(|error| PlatformError::BadId {
+                id: output.clone(),
+                reason: error.to_string(),
+            })?;
+            let location = self.engine.root().output_table(&id, &output)?;
+            upstream.insert(id, (location, version));
+        }
+        Ok(upstream)
+    }
+}
+
+fn parse_id(id: &str) -> Result<ProductId> {
+    ProductId::parse(id).map_err(|error| PlatformError::BadId {
+        id: id.to_owned(),
+        reason: error.to_string(),
+    })
+}
+
+fn record_of(report: RunReport, error: Option<EngineError>) -> RunRecord {
+    let failed_checks: Vec<&str> = report.checks.iter().filter(|c| !c.passed).map(|c| c.name.as_str()).collect();
+    let (status, error) = match (error, failed_checks.is_empty()) {
+        (Some(error), _) => (RunStatus::Failed, Some(error.to_string())),
+        (None, false) => (
+            RunStatus::Failed,
+            Some(format!("quality checks failed: {}; the previous version stays published", failed_checks.join(", "))),
+        ),
+        (None, true) => (RunStatus::Succeeded, None),
+    };
+    RunRecord {
+        status,
+        rows_read: report.rows_read,
+        rows_written: report.rows_written,
+        rows_rejected: 0,
+        error,
+        checks: report
+            .checks
+            .into_iter()
+            .map(|c| CheckView { output: c.output, name: c.name, passed: c.passed, actual: c.actual, expected: c.expected })
+            .collect(),
+        outputs: report
+            .outputs
+            .into_iter()
+            .map(|o| RunOutputView { name: o.name, rows: o.rows, version: o.version })
+            .collect(),
+        log: report.log,
+    }
+}
