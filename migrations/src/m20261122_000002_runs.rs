@@ -105,10 +105,17 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(PublishedVersions::Table).to_owned()).await?;
+        manager
+            .drop_table(Table::drop().table(PublishedVersions::Table).to_owned())
+            .await?;
         manager.drop_table(Table::drop().table(Runs::Table).to_owned()).await?;
         manager
-            .alter_table(Table::alter().table(ProductRevisions::Table).drop_column(ProductRevisions::BaseDir).to_owned())
+            .alter_table(
+                Table::alter()
+                    .table(ProductRevisions::Table)
+                    .drop_column(ProductRevisions::BaseDir)
+                    .to_owned(),
+            )
             .await
     }
 }

@@ -47,8 +47,20 @@ pub enum Command {
     /// Run products now: read their inputs, transform, check, write a new version
     Run {
         /// Product ids, e.g. sales.orders; run in the order given
-        #[arg(required = true, value_name = "PRODUCT")]
+        #[arg(value_name = "PRODUCT", required_unless_present = "all")]
         products: Vec<String>,
+        /// Run every product, upstream products before the ones that read them
+        #[arg(long, conflicts_with = "products")]
+        all: bool,
+    },
+    /// Write the TPC-H tables as CSV files for the demo mesh
+    DemoData {
+        /// The folder to write into
+        #[arg(long, default_value = "examples/mesh/data")]
+        out: PathBuf,
+        /// The TPC-H scale factor (1 is about 1 GB of CSV)
+        #[arg(long, default_value_t = 0.01)]
+        scale: f64,
     },
     /// List the deployed products
     Products {

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use atrium_platform::{DescriptorSource, Platform, PlatformError, RunTrigger};
+use atrium_platform::{DescriptorSource, Platform, PlatformError, RunAllEntry, RunTrigger};
 use atrium_types::{DeployChange, DeployOutcome, ProductSummary, RunStatus, RunView, plural};
 
 use crate::report::render_problems;
@@ -65,21 +65,43 @@ pub async fn deploy(platform: &Platform, paths: &[PathBuf]) -> Result<Outcome, C
     }
 }
 
-/// `atrium run PRODUCT...`: exits 1 when a run failed.
-pub async fn run(platform: &Platform, products: &[String]) -> Result<Outcome, CommandError> {
+/// `atrium run PRODUCT...` or `atrium run --all`: exits 1 when a run failed or was skipped.
+pub async fn run(platform: &Platform, products: &[String], all: bool) -> Result<Outcome, CommandError> {
+    let entries = if all {
+        platform.run_all(RunTrigger::Manual).await?
+    } else {
+        let mut entries = Vec::with_capacity(products.len());
+        for product in products {
+            entries.push(RunAllEntry::Ran(platform.run(product, RunTrigger::Manual).await?));
+        }
+        entries
+    };
     let mut outcome = Outcome::Success;
-    for product in products {
-        let run = platform.run(product, RunTrigger::Manual).await?;
-        print_run(&run);
-        if run.status != RunStatus::Succeeded {
-            outcome = Outcome::Invalid;
+    for entry in &entries {
+        match entry {
+            RunAllEntry::Ran(run) => {
+                print_run(run);
+                if run.status != RunStatus::Succeeded {
+                    outcome = Outcome::Invalid;
+                }
+            }
+            RunAllEntry::Skipped { product, upstream } => {
+                println!("{:<9} {product}: upstream {upstream} did not succeed", "skipped");
+                outcome = Outcome::Invalid;
+            }
         }
     }
     Ok(outcome)
 }
 
 fn print_run(run: &RunView) {
-    println!("{:<9} {} run {} (revision {})", run.status.as_str(), run.product_id, run.id, run.revision);
+    println!(
+        "{:<9} {} run {} (revision {})",
+        run.status.as_str(),
+        run.product_id,
+        run.id,
+        run.revision
+    );
     for line in &run.log {
         println!("{:<9} {line}", "");
     }

@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod demo_data;
 pub mod http;
 mod report;
 
@@ -32,6 +33,8 @@ pub enum RunError {
         #[source]
         source: std::io::Error,
     },
+    #[error(transparent)]
+    DemoData(#[from] demo_data::DemoDataError),
     #[error("the server stopped")]
     Serve(#[source] std::io::Error),
 }
@@ -51,10 +54,20 @@ pub async fn run(cli: Cli, env: &BTreeMap<String, String>) -> Result<Outcome, Ru
     if let Command::Validate { files } = &cli.command {
         return Ok(commands::validate(files)?);
     }
+    if let Command::DemoData { out, scale } = &cli.command {
+        for (path, rows) in demo_data::generate(out, *scale)? {
+            println!("{rows:>9} rows  {}", path.display());
+        }
+        return Ok(Outcome::Success);
+    }
     let platform = Platform::open(&PlatformSettings {
         data_dir: config.storage.data_dir.clone(),
         database_url: config.database.url(),
-        pii_secret: config.engine.pii_secret.as_ref().map(|s| secrecy::ExposeSecret::expose_secret(s).to_owned()),
+        pii_secret: config
+            .engine
+            .pii_secret
+            .as_ref()
+            .map(|s| secrecy::ExposeSecret::expose_secret(s).to_owned()),
         memory_limit_bytes: config.engine.memory_limit_mb.saturating_mul(1024 * 1024),
     })
     .await?;
@@ -62,9 +75,9 @@ pub async fn run(cli: Cli, env: &BTreeMap<String, String>) -> Result<Outcome, Ru
         Command::Serve { .. } => serve(&config, platform).await,
         Command::Deploy { files } => Ok(commands::deploy(&platform, &files).await?),
         Command::Products { json } => Ok(commands::products(&platform, json).await?),
-        Command::Run { products } => Ok(commands::run(&platform, &products).await?),
-        // Handled above: validating needs no platform.
-        Command::Validate { .. } => Ok(Outcome::Success),
+        Command::Run { products, all } => Ok(commands::run(&platform, &products, all).await?),
+        // Handled above: they need no platform.
+        Command::Validate { .. } | Command::DemoData { .. } => Ok(Outcome::Success),
     }
 }
 

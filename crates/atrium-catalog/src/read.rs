@@ -194,8 +194,13 @@ impl Catalog {
             });
         }
         let product_id = parse_id(id)?;
-        let mut published: HashMap<String, u64> =
-            self.published_versions(std::slice::from_ref(&product_id)).await?.remove(&product_id).unwrap_or_default().into_iter().collect();
+        let mut published: HashMap<String, u64> = self
+            .published_versions(std::slice::from_ref(&product_id))
+            .await?
+            .remove(&product_id)
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
         let single_output = outputs.len() == 1;
         Ok(outputs
             .into_iter()
@@ -326,4 +331,18 @@ fn column_view(row: output_column::Model) -> Result<ColumnView> {
         primary_key: row.primary_key,
         description: row.description,
     })
+}
+
+impl Catalog {
+    /// Every dependency edge between products: (downstream, upstream).
+    pub async fn dependency_edges(&self) -> Result<Vec<(ProductId, ProductId)>> {
+        product_input::Entity::find()
+            .filter(product_input::Column::UpstreamProductId.is_not_null())
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .filter_map(|row| row.upstream_product_id.map(|upstream| (row.product_id, upstream)))
+            .map(|(downstream, upstream)| Ok((parse_id(&downstream)?, parse_id(&upstream)?)))
+            .collect()
+    }
 }

@@ -7,7 +7,9 @@ use atrium_descriptor::Descriptor;
 use atrium_types::{CheckView, ProductId, RunOutputView, RunStatus, RunView};
 use chrono::Utc;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+};
 
 use crate::entity::{product, product_revision, published_version, run};
 use crate::time::rfc3339;
@@ -40,15 +42,19 @@ impl Catalog {
         let current = product::Entity::find_by_id(id_text.clone())
             .one(&self.db)
             .await?
-            .ok_or_else(|| CatalogError::NotFound { what: "product", id: id_text.clone() })?;
+            .ok_or_else(|| CatalogError::NotFound {
+                what: "product",
+                id: id_text.clone(),
+            })?;
         let revision = product_revision::Entity::find()
             .filter(product_revision::Column::ProductId.eq(id_text.clone()))
             .filter(product_revision::Column::Revision.eq(current.current_revision))
             .one(&self.db)
             .await?
             .ok_or_else(|| CatalogError::Corrupt(format!("product `{id_text}` has no current revision")))?;
-        let descriptor = serde_json::from_str(&revision.descriptor_json)
-            .map_err(|error| CatalogError::Corrupt(format!("revision {} of `{id_text}`: {error}", revision.revision)))?;
+        let descriptor = serde_json::from_str(&revision.descriptor_json).map_err(|error| {
+            CatalogError::Corrupt(format!("revision {} of `{id_text}`: {error}", revision.revision))
+        })?;
         Ok(RunnableProduct {
             descriptor,
             revision: revision.revision,
@@ -67,7 +73,10 @@ impl Catalog {
         {
             let id = ProductId::parse(&row.product_id)
                 .map_err(|error| CatalogError::Corrupt(format!("product id `{}`: {error}", row.product_id)))?;
-            versions.entry(id).or_default().push((row.output, u64::try_from(row.version).unwrap_or(0)));
+            versions
+                .entry(id)
+                .or_default()
+                .push((row.output, u64::try_from(row.version).unwrap_or(0)));
         }
         Ok(versions)
     }
@@ -101,7 +110,10 @@ impl Catalog {
         let existing = run::Entity::find_by_id(run_id)
             .one(&transaction)
             .await?
-            .ok_or_else(|| CatalogError::NotFound { what: "run", id: run_id.to_string() })?;
+            .ok_or_else(|| CatalogError::NotFound {
+                what: "run",
+                id: run_id.to_string(),
+            })?;
         let now = Utc::now();
         if record.status == RunStatus::Succeeded {
             for output in &record.outputs {
@@ -145,11 +157,16 @@ impl Catalog {
     /// Marks runs left `running` by a stopped process as failed. Called at startup.
     pub async fn fail_interrupted_runs(&self) -> Result<u64> {
         let interrupted = run::Entity::update_many()
-            .col_expr(run::Column::Status, sea_orm::sea_query::Expr::value(RunStatus::Failed.as_str()))
+            .col_expr(
+                run::Column::Status,
+                sea_orm::sea_query::Expr::value(RunStatus::Failed.as_str()),
+            )
             .col_expr(run::Column::FinishedAt, sea_orm::sea_query::Expr::value(Utc::now()))
             .col_expr(
                 run::Column::Error,
-                sea_orm::sea_query::Expr::value("interrupted: the server stopped during the run; nothing was published"),
+                sea_orm::sea_query::Expr::value(
+                    "interrupted: the server stopped during the run; nothing was published",
+                ),
             )
             .filter(run::Column::Status.eq(RunStatus::Running.as_str()))
             .exec(&self.db)
@@ -174,7 +191,10 @@ impl Catalog {
         let row = run::Entity::find_by_id(run_id)
             .one(&self.db)
             .await?
-            .ok_or_else(|| CatalogError::NotFound { what: "run", id: run_id.to_string() })?;
+            .ok_or_else(|| CatalogError::NotFound {
+                what: "run",
+                id: run_id.to_string(),
+            })?;
         run_view(row)
     }
 }

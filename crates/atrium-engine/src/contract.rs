@@ -127,7 +127,7 @@ fn lossless(actual: &ArrowType, expected: &ArrowType) -> bool {
         (BinaryView | LargeBinary, Binary) => true,
         (Int8 | Int16 | UInt8 | UInt16, Int32) => true,
         (Int8 | Int16 | Int32 | UInt8 | UInt16 | UInt32, Int64) => true,
-        (Float32, Float64) => true,
+        (Float32 | Int8 | Int16 | Int32 | UInt8 | UInt16 | UInt32, Float64) => true,
         (Decimal128(p1, s1), Decimal128(p2, s2)) => s1 == s2 && p1 <= p2,
         (Int8 | Int16 | Int32 | Int64, Decimal128(p, s)) => i16::from(*p) - i16::from(*s) >= 19,
         (Timestamp(_, _), Timestamp(_, _)) => true,

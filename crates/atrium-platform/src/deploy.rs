@@ -31,7 +31,10 @@ impl DescriptorSource {
 
     /// A descriptor read from `path`: its file inputs are relative to the file's folder.
     pub fn from_file(text: impl Into<String>, path: &Path) -> Self {
-        let folder = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let folder = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
         Self {
             text: text.into(),
             name: Some(path.display().to_string()),

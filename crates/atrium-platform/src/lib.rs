@@ -7,6 +7,7 @@
 
 mod deploy;
 mod error;
+mod order;
 mod runs;
 mod secret;
 mod storage;
@@ -14,7 +15,7 @@ mod storage;
 pub use atrium_catalog::Catalog;
 pub use deploy::DescriptorSource;
 pub use error::{PlatformError, Result};
-pub use runs::RunTrigger;
+pub use runs::{RunAllEntry, RunTrigger};
 pub use storage::StorageLayout;
 
 use std::path::{Path, PathBuf};
@@ -72,8 +73,16 @@ impl Platform {
         let store = settings.data_dir.join("store");
         let storage = StorageLayout::local(store.clone());
         let secret = secret::pii_secret(settings).await?;
-        let engine = Engine::new(StoreRoot::local(&store)?, PiiKey::new(&secret)?, settings.memory_limit_bytes);
-        Ok(Self { catalog, storage, engine })
+        let engine = Engine::new(
+            StoreRoot::local(&store)?,
+            PiiKey::new(&secret)?,
+            settings.memory_limit_bytes,
+        );
+        Ok(Self {
+            catalog,
+            storage,
+            engine,
+        })
     }
 
     pub fn storage(&self) -> &StorageLayout {

@@ -7,7 +7,15 @@ use atrium_catalog::RunRecord;
 use atrium_engine::{EngineError, RunReport, RunRequest, UpstreamVersions};
 use atrium_types::{CheckView, Name, ProductId, RunOutputView, RunStatus, RunView};
 
+use crate::order::dependency_order;
 use crate::{Platform, PlatformError, Result};
+
+/// One product of [`Platform::run_all`].
+#[derive(Debug, Clone)]
+pub enum RunAllEntry {
+    Ran(RunView),
+    Skipped { product: ProductId, upstream: ProductId },
+}
 
 /// What started a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +58,32 @@ impl Platform {
         Ok(view)
     }
 
+    /// Runs every product, upstream products first. A product whose upstream did not succeed is
+    /// skipped: it would read stale or missing data.
+    pub async fn run_all(&self, trigger: RunTrigger) -> Result<Vec<RunAllEntry>> {
+        let products: Vec<ProductId> = self.catalog.list_products().await?.into_iter().map(|p| p.id).collect();
+        let edges = self.catalog.dependency_edges().await?;
+        let mut failed: Vec<ProductId> = Vec::new();
+        let mut entries = Vec::with_capacity(products.len());
+        for product in dependency_order(&products, &edges) {
+            let blocked_by = edges
+                .iter()
+                .find(|(downstream, upstream)| downstream == &product && failed.contains(upstream))
+                .map(|(_, upstream)| upstream.clone());
+            if let Some(upstream) = blocked_by {
+                failed.push(product.clone());
+                entries.push(RunAllEntry::Skipped { product, upstream });
+                continue;
+            }
+            let run = self.run(&product.to_string(), trigger).await?;
+            if run.status != RunStatus::Succeeded {
+                failed.push(product);
+            }
+            entries.push(RunAllEntry::Ran(run));
+        }
+        Ok(entries)
+    }
+
     pub async fn runs(&self, id: &str, limit: u64) -> Result<Vec<RunView>> {
         Ok(self.catalog.runs(&parse_id(id)?, limit).await?)
     }
@@ -60,7 +94,9 @@ impl Platform {
         let mut upstream = UpstreamVersions::new();
         for (id, mut outputs) in self.catalog.published_versions(&ids).await? {
             outputs.sort();
-            let Some((output, version)) = outputs.into_iter().next() else { continue };
+            let Some((output, version)) = outputs.into_iter().next() else {
+                continue;
+            };
             let output = Name::parse(&output).map_err(|error| PlatformError::BadId {
                 id: output.clone(),
                 reason: error.to_string(),
@@ -80,12 +116,20 @@ fn parse_id(id: &str) -> Result<ProductId> {
 }
 
 fn record_of(report: RunReport, error: Option<EngineError>) -> RunRecord {
-    let failed_checks: Vec<&str> = report.checks.iter().filter(|c| !c.passed).map(|c| c.name.as_str()).collect();
+    let failed_checks: Vec<&str> = report
+        .checks
+        .iter()
+        .filter(|c| !c.passed)
+        .map(|c| c.name.as_str())
+        .collect();
     let (status, error) = match (error, failed_checks.is_empty()) {
         (Some(error), _) => (RunStatus::Failed, Some(error.to_string())),
         (None, false) => (
             RunStatus::Failed,
-            Some(format!("quality checks failed: {}; the previous version stays published", failed_checks.join(", "))),
+            Some(format!(
+                "quality checks failed: {}; the previous version stays published",
+                failed_checks.join(", ")
+            )),
         ),
         (None, true) => (RunStatus::Succeeded, None),
     };
@@ -98,12 +142,22 @@ fn record_of(report: RunReport, error: Option<EngineError>) -> RunRecord {
         checks: report
             .checks
             .into_iter()
-            .map(|c| CheckView { output: c.output, name: c.name, passed: c.passed, actual: c.actual, expected: c.expected })
+            .map(|c| CheckView {
+                output: c.output,
+                name: c.name,
+                passed: c.passed,
+                actual: c.actual,
+                expected: c.expected,
+            })
             .collect(),
         outputs: report
             .outputs
             .into_iter()
-            .map(|o| RunOutputView { name: o.name, rows: o.rows, version: o.version })
+            .map(|o| RunOutputView {
+                name: o.name,
+                rows: o.rows,
+                version: o.version,
+            })
             .collect(),
         log: report.log,
     }

@@ -8,7 +8,10 @@ pub(crate) async fn pii_secret(settings: &PlatformSettings) -> Result<Vec<u8>> {
         return Ok(secret.as_bytes().to_vec());
     }
     let path = settings.data_dir.join("pii.key");
-    let storage_error = |source| PlatformError::Storage { path: path.clone(), source };
+    let storage_error = |source| PlatformError::Storage {
+        path: path.clone(),
+        source,
+    };
     match tokio::fs::read_to_string(&path).await {
         Ok(text) => return Ok(text.trim().as_bytes().to_vec()),
         Err(error) if error.kind() != std::io::ErrorKind::NotFound => return Err(storage_error(error)),

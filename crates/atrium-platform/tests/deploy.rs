@@ -22,7 +22,9 @@ outputs:
 ";
 
 async fn platform(dir: &tempfile::TempDir) -> Platform {
-    Platform::open(&PlatformSettings::embedded(dir.path().to_owned())).await.expect("opens")
+    Platform::open(&PlatformSettings::embedded(dir.path().to_owned()))
+        .await
+        .expect("opens")
 }
 
 fn source(text: &str, name: &str) -> DescriptorSource {
@@ -205,22 +207,35 @@ async fn a_run_publishes_a_version_and_a_failing_check_keeps_it() {
         .await
         .expect("deploys");
 
-    let first = platform.run("crm.customers", atrium_platform::RunTrigger::Manual).await.expect("runs");
+    let first = platform
+        .run("crm.customers", atrium_platform::RunTrigger::Manual)
+        .await
+        .expect("runs");
     assert_eq!(first.status, atrium_types::RunStatus::Succeeded, "{:?}", first.error);
     assert_eq!((first.rows_read, first.rows_written), (1, 1));
     let detail = platform.product("crm.customers").await.expect("reads");
     assert_eq!(detail.outputs[0].published_version, Some(0));
 
     write_files(dir.path(), "1,ann@example.com,-1.00\n");
-    let second = platform.run("crm.customers", atrium_platform::RunTrigger::Manual).await.expect("runs");
+    let second = platform
+        .run("crm.customers", atrium_platform::RunTrigger::Manual)
+        .await
+        .expect("runs");
     assert_eq!(second.status, atrium_types::RunStatus::Failed);
     assert_eq!(
         second.error.as_deref(),
         Some("quality checks failed: no_negative_balance; the previous version stays published")
     );
     let detail = platform.product("crm.customers").await.expect("reads");
-    assert_eq!(detail.outputs[0].published_version, Some(0), "readers keep the version that passed");
-    assert_eq!(detail.runs.iter().map(|r| r.id).collect::<Vec<_>>(), [second.id, first.id]);
+    assert_eq!(
+        detail.outputs[0].published_version,
+        Some(0),
+        "readers keep the version that passed"
+    );
+    assert_eq!(
+        detail.runs.iter().map(|r| r.id).collect::<Vec<_>>(),
+        [second.id, first.id]
+    );
 }
 
 #[tokio::test]
@@ -229,12 +244,16 @@ async fn a_run_interrupted_by_a_stop_is_marked_failed_on_restart() {
     {
         let platform = platform(&dir).await;
         let descriptor = write_files(dir.path(), "1,ann@example.com,10.50\n");
-        platform.deploy(&[DescriptorSource::from_file(CUSTOMERS, &descriptor)]).await.expect("deploys");
+        platform
+            .deploy(&[DescriptorSource::from_file(CUSTOMERS, &descriptor)])
+            .await
+            .expect("deploys");
     }
     // A run that started and never finished: the process stopped in the middle.
-    let catalog = atrium_platform::Catalog::connect(&atrium_platform::Catalog::sqlite_url(&dir.path().join("atrium.db")))
-        .await
-        .expect("catalog");
+    let catalog =
+        atrium_platform::Catalog::connect(&atrium_platform::Catalog::sqlite_url(&dir.path().join("atrium.db")))
+            .await
+            .expect("catalog");
     let id = atrium_types::ProductId::parse("crm.customers").expect("id");
     catalog.start_run(&id, 1, "manual").await.expect("starts");
     drop(catalog);
@@ -242,5 +261,9 @@ async fn a_run_interrupted_by_a_stop_is_marked_failed_on_restart() {
     let platform = platform(&dir).await;
     let runs = platform.runs("crm.customers", 10).await.expect("runs");
     assert_eq!(runs[0].status, atrium_types::RunStatus::Failed);
-    assert!(runs[0].error.as_deref().is_some_and(|e| e.starts_with("interrupted")), "{:?}", runs[0].error);
+    assert!(
+        runs[0].error.as_deref().is_some_and(|e| e.starts_with("interrupted")),
+        "{:?}",
+        runs[0].error
+    );
 }

@@ -45,7 +45,10 @@ async fn get_product(State(state): State<AppState>, Path(id): Path<String>) -> R
 }
 
 /// Runs the product now and answers with the recorded run (201), whether it succeeded or not.
-async fn start_run(State(state): State<AppState>, Path(id): Path<String>) -> Result<(StatusCode, Json<RunView>), HttpError> {
+async fn start_run(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<(StatusCode, Json<RunView>), HttpError> {
     let run = state.platform.run(&id, RunTrigger::Manual).await?;
     Ok((StatusCode::CREATED, Json(run)))
 }
