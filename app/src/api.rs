@@ -1,7 +1,7 @@
 //! The portal's server functions: thin calls into the platform, with stable endpoint names.
 //! The REST API (`/api/v1`) serves scripts and tools; these serve the pages.
 
-use atrium_types::{DomainSummary, DomainView, HomeView, ProductDetail};
+use atrium_types::{DomainSummary, DomainView, HomeView, ProductDetail, RunView, TableSample};
 use leptos::prelude::*;
 
 #[server(prefix = "/portal", endpoint = "home")]
@@ -23,6 +23,23 @@ pub async fn get_domain(name: String) -> Result<DomainView, ServerFnError> {
 pub async fn get_product(id: String) -> Result<ProductDetail, ServerFnError> {
     platform()?.product(&id).await.map_err(portal_error)
 }
+
+#[server(prefix = "/portal", endpoint = "sample")]
+pub async fn get_sample(id: String) -> Result<Option<TableSample>, ServerFnError> {
+    platform()?.sample(&id, SAMPLE_ROWS).await.map_err(portal_error)
+}
+
+/// Runs a product now; the page shows the recorded run.
+#[server(prefix = "/portal", endpoint = "run")]
+pub async fn run_product(id: String) -> Result<RunView, ServerFnError> {
+    platform()?
+        .run(&id, atrium_platform::RunTrigger::Manual)
+        .await
+        .map_err(portal_error)
+}
+
+/// How many rows the product page shows.
+pub const SAMPLE_ROWS: usize = 50;
 
 /// The message of a server function error, without the framework's prefix.
 pub fn error_message(error: &ServerFnError) -> String {

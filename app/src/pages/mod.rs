@@ -5,6 +5,7 @@ mod domain;
 mod home;
 mod product;
 mod product_contract;
+mod product_runs;
 
 pub use domain::DomainPage;
 pub use home::HomePage;

@@ -7,28 +7,41 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::get_product;
+use crate::api::{RunProduct, get_product};
 use crate::components::{ErrorPanel, Loading, StatusBadge, Tags, VisibilityBadge, short_date};
 use crate::pages::product_contract::OutputContract;
+use crate::pages::product_runs::{Runs, Sample, last_status};
 
 #[component]
 pub fn ProductPage() -> impl IntoView {
     let params = use_params_map();
-    let product = Resource::new(move || params.read().get("id").unwrap_or_default(), get_product);
+    let run_action = ServerAction::<RunProduct>::new();
+    // A finished run changes the page: reload it, keeping the old one visible meanwhile.
+    let product = Resource::new(
+        move || (params.read().get("id").unwrap_or_default(), run_action.version().get()),
+        |(id, _)| get_product(id),
+    );
     view! {
-        <Suspense fallback=Loading>
+        <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 match product.await {
-                    Ok(detail) => view! { <Product detail /> }.into_any(),
+                    Ok(detail) => view! { <Product detail run_action /> }.into_any(),
                     Err(error) => view! { <ErrorPanel error /> }.into_any(),
                 }
             })}
-        </Suspense>
+        </Transition>
     }
 }
 
 #[component]
-fn Product(detail: ProductDetail) -> impl IntoView {
+fn Product(detail: ProductDetail, run_action: ServerAction<RunProduct>) -> impl IntoView {
+    let product_id = detail.summary.id.to_string();
+    let table_name = detail
+        .outputs
+        .first()
+        .map(|output| output.table_name.clone())
+        .unwrap_or_default();
+    let last_run = last_status(&detail.runs).map(|status| status.as_str());
     let summary = detail.summary.clone();
     let domain_href = format!("/domains/{}", summary.domain);
     view! {
@@ -63,6 +76,10 @@ fn Product(detail: ProductDetail) -> impl IntoView {
                     <dd class="mono">{detail.schedule.clone().unwrap_or_else(|| "on deploy and on demand".to_owned())}</dd>
                 </div>
                 <div>
+                    <dt>"Last run"</dt>
+                    <dd>{last_run.unwrap_or("never")}</dd>
+                </div>
+                <div>
                     <dt>"Freshness SLO"</dt>
                     <dd>{detail.slo.as_ref().map(|slo| slo.freshness.clone()).unwrap_or_else(|| "none".to_owned())}</dd>
                 </div>
@@ -71,6 +88,8 @@ fn Product(detail: ProductDetail) -> impl IntoView {
         <section class="panel prose" inner_html=detail.description_html.clone()></section>
         <Inputs inputs=detail.inputs.clone() transform_sql=detail.transform_sql.clone() />
         {detail.outputs.into_iter().map(|output| view! { <OutputContract output /> }).collect_view()}
+        <Sample product_id=product_id.clone() table_name run_action />
+        <Runs product_id runs=detail.runs run_action />
         <Operations detail_slo=detail.slo consumers=detail.consumers />
         <Revisions revisions=detail.revisions />
     }

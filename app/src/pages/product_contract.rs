@@ -22,6 +22,10 @@ pub fn OutputContract(output: OutputView) -> impl IntoView {
                     <dt>"Stored at"</dt>
                     <dd class="mono">{output.storage_path.clone()}</dd>
                 </div>
+                <div>
+                    <dt>"Published version"</dt>
+                    <dd>{output.published_version.map(|v| v.to_string()).unwrap_or_else(|| "none yet".to_owned())}</dd>
+                </div>
             </dl>
             <h3>"Schema"</h3>
             <div class="table-scroll">

@@ -65,3 +65,48 @@ pub async fn register_version(ctx: &SessionContext, name: &str, location: &Table
     ctx.register_table(name, provider).map_err(EngineError::datafusion)?;
     Ok(())
 }
+
+/// The first `limit` rows of a table version, every value as text (`None` for NULL).
+pub async fn sample(
+    location: &TableLocation,
+    version: u64,
+    limit: usize,
+) -> Result<(Vec<String>, Vec<Vec<Option<String>>>)> {
+    use deltalake::arrow::array::Array;
+    use deltalake::arrow::util::display::array_value_to_string;
+
+    let ctx = SessionContext::new();
+    register_version(&ctx, "sample", location, version).await?;
+    let frame = ctx.table("sample").await.map_err(EngineError::datafusion)?;
+    let columns: Vec<String> = frame
+        .schema()
+        .fields()
+        .iter()
+        .map(|field| field.name().clone())
+        .collect();
+    let batches = frame
+        .limit(0, Some(limit))
+        .map_err(EngineError::datafusion)?
+        .collect()
+        .await
+        .map_err(EngineError::datafusion)?;
+    let mut rows = Vec::with_capacity(limit);
+    for batch in &batches {
+        for row in 0..batch.num_rows() {
+            let values = batch
+                .columns()
+                .iter()
+                .map(|column| {
+                    if column.is_null(row) {
+                        Ok(None)
+                    } else {
+                        array_value_to_string(column, row).map(Some)
+                    }
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(EngineError::arrow)?;
+            rows.push(values);
+        }
+    }
+    Ok((columns, rows))
+}

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use atrium_catalog::RunRecord;
 use atrium_engine::{EngineError, RunReport, RunRequest, UpstreamVersions};
-use atrium_types::{CheckView, Name, ProductId, RunOutputView, RunStatus, RunView};
+use atrium_types::{CheckView, Name, ProductId, RunOutputView, RunStatus, RunView, TableSample};
 
 use crate::order::dependency_order;
 use crate::{Platform, PlatformError, Result};
@@ -82,6 +82,34 @@ impl Platform {
             entries.push(RunAllEntry::Ran(run));
         }
         Ok(entries)
+    }
+
+    /// The first rows of the published version of the product's first output; `None` before the
+    /// first successful run.
+    pub async fn sample(&self, id: &str, limit: usize) -> Result<Option<TableSample>> {
+        let id = parse_id(id)?;
+        let mut published = self
+            .catalog
+            .published_versions(std::slice::from_ref(&id))
+            .await?
+            .remove(&id)
+            .unwrap_or_default();
+        published.sort();
+        let Some((output, version)) = published.into_iter().next() else {
+            return Ok(None);
+        };
+        let name = Name::parse(&output).map_err(|error| PlatformError::BadId {
+            id: output.clone(),
+            reason: error.to_string(),
+        })?;
+        let location = self.engine.root().output_table(&id, &name)?;
+        let (columns, rows) = atrium_engine::tables::sample(&location, version, limit).await?;
+        Ok(Some(TableSample {
+            output,
+            version,
+            columns,
+            rows,
+        }))
     }
 
     pub async fn runs(&self, id: &str, limit: u64) -> Result<Vec<RunView>> {

@@ -241,3 +241,13 @@ pub struct RunView {
     pub outputs: Vec<RunOutputView>,
     pub log: Vec<String>,
 }
+
+/// The first rows of an output's published version, as text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TableSample {
+    pub output: String,
+    pub version: u64,
+    pub columns: Vec<String>,
+    /// One entry a row, one value a column; `None` is SQL NULL.
+    pub rows: Vec<Vec<Option<String>>>,
+}

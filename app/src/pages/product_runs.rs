@@ -1,0 +1,140 @@
+//! The product page's data sections: the "Run now" button, the run history with each run's log,
+//! and a sample of the published data with the SQL to query it.
+
+use atrium_types::{RunStatus, RunView, TableSample};
+use leptos::prelude::*;
+
+use crate::api::{RunProduct, SAMPLE_ROWS, error_message, get_sample};
+use crate::components::short_date;
+
+#[component]
+pub fn Runs(product_id: String, runs: Vec<RunView>, run_action: ServerAction<RunProduct>) -> impl IntoView {
+    let pending = run_action.pending();
+    let failure = move || {
+        run_action
+            .value()
+            .get()
+            .and_then(|result| result.err())
+            .map(|error| error_message(&error))
+    };
+    let empty = runs.is_empty();
+    view! {
+        <section class="panel" id="runs">
+            <div class="panel-head">
+                <h2>"Runs"</h2>
+                <ActionForm action=run_action>
+                    <input type="hidden" name="id" value=product_id />
+                    <button type="submit" class="button" disabled=pending>
+                        {move || if pending.get() { "Running…" } else { "Run now" }}
+                    </button>
+                </ActionForm>
+            </div>
+            {move || failure().map(|message| view! { <p class="error-text" role="alert">{message}</p> })}
+            {empty.then(|| view! { <p class="muted">"No run yet."</p> })}
+            <ol class="runs">{runs.into_iter().map(|run| view! { <RunLine run /> }).collect_view()}</ol>
+        </section>
+    }
+}
+
+#[component]
+fn RunLine(run: RunView) -> impl IntoView {
+    let status = run.status.as_str();
+    let version = run
+        .outputs
+        .iter()
+        .find_map(|output| output.version)
+        .map(|v| format!(" · version {v}"));
+    let checks = (!run.checks.is_empty()).then(|| {
+        let passed = run.checks.iter().filter(|check| check.passed).count();
+        format!(" · checks {passed}/{}", run.checks.len())
+    });
+    view! {
+        <li class="run">
+            <div class="run-head">
+                <span class=format!("badge run-{status}")>{status}</span>
+                <span class="mono">{format!("#{}", run.id)}</span>
+                <span class="muted">{format!("{} · {}", short_date(&run.started_at), run.trigger)}</span>
+                <span>
+                    {format!("{} read · {} written", run.rows_read, run.rows_written)}
+                    {version}
+                    {checks}
+                </span>
+            </div>
+            {run.error.map(|error| view! { <p class="error-text">{error}</p> })}
+            <details>
+                <summary>"Log"</summary>
+                <pre class="log">{run.log.join("\n")}</pre>
+            </details>
+        </li>
+    }
+}
+
+/// The first rows of the published data, reloaded after each run.
+#[component]
+pub fn Sample(product_id: String, table_name: String, run_action: ServerAction<RunProduct>) -> impl IntoView {
+    let id = product_id.clone();
+    let sample = Resource::new(
+        move || (id.clone(), run_action.version().get()),
+        |(id, _)| get_sample(id),
+    );
+    let query = format!("SELECT * FROM {table_name} LIMIT 100");
+    view! {
+        <section class="panel" id="sample">
+            <h2>"Sample data"</h2>
+            <p class="muted">"Query it with SQL:"</p>
+            <pre class="sql"><code>{query}</code></pre>
+            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match sample.await {
+                        Ok(Some(sample)) => view! { <SampleTable sample /> }.into_any(),
+                        Ok(None) => view! { <p class="muted">"No published data yet: run the product."</p> }.into_any(),
+                        Err(error) => view! { <p class="error-text">{error_message(&error)}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn SampleTable(sample: TableSample) -> impl IntoView {
+    let caption = format!(
+        "First {} rows of version {} (at most {SAMPLE_ROWS})",
+        sample.rows.len(),
+        sample.version
+    );
+    view! {
+        <p class="muted">{caption}</p>
+        <div class="table-scroll">
+            <table class="sample">
+                <thead>
+                    <tr>{sample.columns.into_iter().map(|column| view! { <th>{column}</th> }).collect_view()}</tr>
+                </thead>
+                <tbody>
+                    {sample
+                        .rows
+                        .into_iter()
+                        .map(|row| {
+                            view! {
+                                <tr>
+                                    {row
+                                        .into_iter()
+                                        .map(|value| match value {
+                                            Some(text) => view! { <td class="mono">{text}</td> }.into_any(),
+                                            None => view! { <td class="muted">"null"</td> }.into_any(),
+                                        })
+                                        .collect_view()}
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+/// Whether the latest run succeeded, for the page header.
+pub fn last_status(runs: &[RunView]) -> Option<RunStatus> {
+    runs.first().map(|run| run.status)
+}
