@@ -83,8 +83,10 @@ wasm-fence: deps-wasm
 unit:
 	$(CARGO) test $(NATIVE_PACKAGES)
 
+# The server binary is built as `unit` builds it (`cargo test` puts it in debug/ for the CLI tests),
+# so the two share one set of compiled dependencies.
 e2e: site-debug deps-e2e
-	$(CARGO) build -p server
+	$(CARGO) test $(NATIVE_PACKAGES) --no-run
 	cd end2end && E2E_ATRIUM_BIN=$(abspath $(TARGET_DIR))/debug/atrium E2E_SITE_ROOT=$(abspath $(SITE_DIR)) npx playwright test
 
 # README screenshots, from a server started with `make run`.

@@ -62,6 +62,11 @@ pub enum Command {
         #[arg(long, default_value_t = 0.01)]
         scale: f64,
     },
+    /// Run a read-only SQL query over the products, e.g. "SELECT * FROM sales.orders LIMIT 10"
+    Query {
+        /// The SQL; tables are named <domain>.<product>
+        sql: String,
+    },
     /// List the deployed products
     Products {
         /// Print JSON instead of a table

@@ -110,6 +110,34 @@ fn print_run(run: &RunView) {
     }
 }
 
+/// `atrium query SQL`: prints the rows as a table.
+pub async fn query(platform: &Platform, sql: &str) -> Result<Outcome, CommandError> {
+    let result = platform.query(sql).await?;
+    let header: Vec<String> = result.columns.iter().map(|c| c.name.clone()).collect();
+    let rows: Vec<Vec<String>> = result
+        .rows
+        .iter()
+        .map(|row| {
+            header
+                .iter()
+                .map(|name| match row.get(name) {
+                    None | Some(serde_json::Value::Null) => "null".to_owned(),
+                    Some(serde_json::Value::String(text)) => text.clone(),
+                    Some(other) => other.to_string(),
+                })
+                .collect()
+        })
+        .collect();
+    print!("{}", text_table(&header, &rows));
+    let note = if result.truncated {
+        " (truncated at the row limit)"
+    } else {
+        ""
+    };
+    println!("{}{note}", plural(rows.len(), "row"));
+    Ok(Outcome::Success)
+}
+
 /// `atrium products`
 pub async fn products(platform: &Platform, json: bool) -> Result<Outcome, CommandError> {
     let products = platform.list_products().await?;
@@ -156,10 +184,10 @@ fn print_outcome(outcome: &DeployOutcome) {
 }
 
 fn product_table(products: &[ProductSummary]) -> String {
-    let rows: Vec<[String; 5]> = products
+    let rows: Vec<Vec<String>> = products
         .iter()
         .map(|p| {
-            [
+            vec![
                 p.id.to_string(),
                 p.owner.clone(),
                 p.status.to_string(),
@@ -169,18 +197,23 @@ fn product_table(products: &[ProductSummary]) -> String {
         })
         .collect();
     let header = ["ID", "OWNER", "STATUS", "VISIBILITY", "TITLE"].map(str::to_owned);
-    let mut widths = header.clone().map(|h| h.chars().count());
-    for row in &rows {
+    text_table(&header, &rows)
+}
+
+/// Left-aligned columns separated by two spaces.
+fn text_table(header: &[String], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
         for (width, cell) in widths.iter_mut().zip(row) {
             *width = (*width).max(cell.chars().count());
         }
     }
-    std::iter::once(&header)
-        .chain(&rows)
+    std::iter::once(header)
+        .chain(rows.iter().map(Vec::as_slice))
         .map(|row| {
             let cells: Vec<String> = row
                 .iter()
-                .zip(widths)
+                .zip(&widths)
                 .map(|(cell, width)| format!("{cell:<width$}"))
                 .collect();
             format!("{}\n", cells.join("  ").trim_end())

@@ -29,6 +29,10 @@ pub struct EngineConfig {
     pub memory_limit_mb: usize,
     /// The secret of keyed PII hashes; unset: generated once into `<data-dir>/pii.key`.
     pub pii_secret: Option<SecretString>,
+    /// The most rows a query returns.
+    pub query_max_rows: usize,
+    /// How long a query may run, in seconds.
+    pub query_timeout_secs: u64,
 }
 
 impl Default for EngineConfig {
@@ -36,6 +40,8 @@ impl Default for EngineConfig {
         Self {
             memory_limit_mb: 1024,
             pii_secret: None,
+            query_max_rows: 10_000,
+            query_timeout_secs: 30,
         }
     }
 }

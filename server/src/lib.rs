@@ -69,6 +69,8 @@ pub async fn run(cli: Cli, env: &BTreeMap<String, String>) -> Result<Outcome, Ru
             .as_ref()
             .map(|s| secrecy::ExposeSecret::expose_secret(s).to_owned()),
         memory_limit_bytes: config.engine.memory_limit_mb.saturating_mul(1024 * 1024),
+        query_max_rows: config.engine.query_max_rows,
+        query_timeout: std::time::Duration::from_secs(config.engine.query_timeout_secs),
     })
     .await?;
     match cli.command {
@@ -76,6 +78,7 @@ pub async fn run(cli: Cli, env: &BTreeMap<String, String>) -> Result<Outcome, Ru
         Command::Deploy { files } => Ok(commands::deploy(&platform, &files).await?),
         Command::Products { json } => Ok(commands::products(&platform, json).await?),
         Command::Run { products, all } => Ok(commands::run(&platform, &products, all).await?),
+        Command::Query { sql } => Ok(commands::query(&platform, &sql).await?),
         // Handled above: they need no platform.
         Command::Validate { .. } | Command::DemoData { .. } => Ok(Outcome::Success),
     }

@@ -112,7 +112,7 @@ fn check_type(column: &Column, actual: &ArrowType) -> Result<()> {
         column: column.name.to_string(),
         message: format!(
             "the transform produces {} but the contract says {}; cast it in the SQL",
-            describe(actual),
+            type_name(actual),
             column.data_type
         ),
     })
@@ -136,8 +136,8 @@ fn lossless(actual: &ArrowType, expected: &ArrowType) -> bool {
     }
 }
 
-/// An Arrow type in the contract's words where there is one.
-fn describe(arrow: &ArrowType) -> String {
+/// An Arrow type in the contract's words where there is one (`string`, `decimal(12,2)`).
+pub fn type_name(arrow: &ArrowType) -> String {
     match arrow {
         ArrowType::Utf8 | ArrowType::Utf8View | ArrowType::LargeUtf8 => "string".into(),
         ArrowType::Int32 => "int32".into(),

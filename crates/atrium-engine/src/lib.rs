@@ -13,6 +13,7 @@ pub mod location;
 pub mod pii;
 pub mod pipeline;
 pub mod quality;
+pub mod query;
 pub mod tables;
 
 pub use error::{EngineError, Result};
@@ -21,6 +22,7 @@ pub use location::{StoreRoot, TableLocation};
 pub use pii::PiiKey;
 pub use pipeline::{OutputReport, RunReport, RunRequest};
 pub use quality::CheckResult;
+pub use query::{QueryColumn, QueryLimits, QueryResult, ReadableTable};
 
 use std::sync::Arc;
 

@@ -8,11 +8,13 @@
 mod deploy;
 mod error;
 mod order;
+mod query;
 mod runs;
 mod secret;
 mod storage;
 
 pub use atrium_catalog::Catalog;
+pub use atrium_engine::QueryResult;
 pub use deploy::DescriptorSource;
 pub use error::{PlatformError, Result};
 pub use runs::{RunAllEntry, RunTrigger};
@@ -20,7 +22,7 @@ pub use storage::StorageLayout;
 
 use std::path::{Path, PathBuf};
 
-use atrium_engine::{Engine, PiiKey, StoreRoot};
+use atrium_engine::{Engine, PiiKey, QueryLimits, StoreRoot};
 use atrium_types::{DomainSummary, DomainView, HomeView, ProductDetail, ProductId, ProductSummary};
 
 /// Where the platform keeps its state.
@@ -35,6 +37,10 @@ pub struct PlatformSettings {
     pub pii_secret: Option<String>,
     /// The memory a run or a query may use.
     pub memory_limit_bytes: usize,
+    /// The most rows a query returns; more are cut and the result says `truncated`.
+    pub query_max_rows: usize,
+    /// How long a query may run.
+    pub query_timeout: std::time::Duration,
 }
 
 impl PlatformSettings {
@@ -45,6 +51,8 @@ impl PlatformSettings {
             database_url: None,
             pii_secret: None,
             memory_limit_bytes: 1024 * 1024 * 1024,
+            query_max_rows: 10_000,
+            query_timeout: std::time::Duration::from_secs(30),
         }
     }
 }
@@ -55,6 +63,7 @@ pub struct Platform {
     catalog: Catalog,
     storage: StorageLayout,
     engine: Engine,
+    query_limits: QueryLimits,
 }
 
 impl Platform {
@@ -78,10 +87,16 @@ impl Platform {
             PiiKey::new(&secret)?,
             settings.memory_limit_bytes,
         );
+        let query_limits = QueryLimits {
+            max_rows: settings.query_max_rows,
+            timeout: settings.query_timeout,
+            memory_bytes: settings.memory_limit_bytes,
+        };
         Ok(Self {
             catalog,
             storage,
             engine,
+            query_limits,
         })
     }
 

@@ -18,6 +18,7 @@ pub fn router() -> Router<AppState> {
         .route("/products", get(list_products).post(deploy_product))
         .route("/products/{id}", get(get_product))
         .route("/products/{id}/runs", get(list_runs).post(start_run))
+        .route("/query", axum::routing::post(run_query))
         .route("/domains", get(list_domains))
         .route("/domains/{name}", get(get_domain))
         .route("/openapi.yaml", get(openapi))
@@ -55,6 +56,19 @@ async fn start_run(
 
 async fn list_runs(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Vec<RunView>>, HttpError> {
     Ok(Json(state.platform.runs(&id, 50).await?))
+}
+
+#[derive(Debug, Deserialize)]
+struct QueryRequest {
+    sql: String,
+}
+
+/// Runs a read-only SQL query over the readable products.
+async fn run_query(
+    State(state): State<AppState>,
+    Json(request): Json<QueryRequest>,
+) -> Result<Json<atrium_platform::QueryResult>, HttpError> {
+    Ok(Json(state.platform.query(&request.sql).await?))
 }
 
 async fn list_domains(State(state): State<AppState>) -> Result<Json<Vec<DomainSummary>>, HttpError> {

@@ -9,28 +9,44 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub data_dir: tempfile::TempDir,
+    pub platform: Platform,
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts the application with adjusted settings (limits, say).
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut PlatformSettings)) -> TestApp {
     let data_dir = tempfile::tempdir().expect("temp dir");
-    let platform = Platform::open(&PlatformSettings::embedded(data_dir.path().to_owned()))
-        .await
-        .expect("platform opens");
+    let mut settings = PlatformSettings::embedded(data_dir.path().to_owned());
+    adjust(&mut settings);
+    let platform = Platform::open(&settings).await.expect("platform opens");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("binds");
     let addr = listener.local_addr().expect("has an address");
     let state = AppState {
         leptos_options: leptos_options(Path::new("target/site"), addr),
-        platform,
+        platform: platform.clone(),
     };
     tokio::spawn(server::http::serve(listener, state));
     TestApp {
         address: format!("http://{addr}"),
         client: reqwest::Client::new(),
         data_dir,
+        platform,
     }
 }
 
 impl TestApp {
+    pub async fn query(&self, sql: &str) -> reqwest::Response {
+        self.client
+            .post(format!("{}/api/v1/query", self.address))
+            .json(&serde_json::json!({ "sql": sql }))
+            .send()
+            .await
+            .expect("request")
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client
             .get(format!("{}{path}", self.address))

@@ -171,6 +171,7 @@ async fn the_openapi_document_describes_every_route() {
         "/api/v1/products:",
         "/api/v1/products/{id}:",
         "/api/v1/products/{id}/runs:",
+        "/api/v1/query:",
         "/api/v1/domains:",
         "/api/v1/domains/{name}:",
         "/api/v1/openapi.yaml:",

@@ -1,0 +1,169 @@
+//! Read-only SQL over published product versions, bounded by a memory pool, a time limit and a
+//! row limit. Tables are named `<domain>.<product>`; only the tables a query names are opened.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use deltalake::arrow::array::RecordBatch;
+use deltalake::arrow::json::ArrayWriter;
+use deltalake::datafusion::catalog::MemorySchemaProvider;
+use deltalake::datafusion::common::TableReference;
+use deltalake::datafusion::config::Dialect;
+use deltalake::datafusion::execution::memory_pool::FairSpillPool;
+use deltalake::datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use deltalake::datafusion::prelude::{SQLOptions, SessionConfig, SessionContext};
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+
+use crate::location::TableLocation;
+use crate::tables::register_version;
+use crate::{Engine, EngineError, Result};
+
+/// The bounds of one query.
+#[derive(Debug, Clone, Copy)]
+pub struct QueryLimits {
+    pub max_rows: usize,
+    pub timeout: Duration,
+    pub memory_bytes: usize,
+}
+
+/// A table a query may read: `<domain>.<product>` at its published version.
+#[derive(Debug, Clone)]
+pub struct ReadableTable {
+    pub schema: String,
+    pub table: String,
+    pub location: TableLocation,
+    pub version: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueryColumn {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub data_type: String,
+}
+
+/// Rows as JSON objects keyed by column name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueryResult {
+    pub columns: Vec<QueryColumn>,
+    pub rows: Vec<serde_json::Map<String, serde_json::Value>>,
+    /// Whether the row limit cut the result.
+    pub truncated: bool,
+}
+
+impl Engine {
+    /// Runs a read-only query. `tables` are the tables the caller may read.
+    pub async fn query(&self, sql: &str, tables: &[ReadableTable], limits: QueryLimits) -> Result<QueryResult> {
+        let ctx = bounded_session(limits.memory_bytes)?;
+        let work = async {
+            register_named_tables(&ctx, sql, tables).await?;
+            let options = SQLOptions::new()
+                .with_allow_ddl(false)
+                .with_allow_dml(false)
+                .with_allow_statements(false);
+            let frame = ctx
+                .sql_with_options(sql, options)
+                .await
+                .map_err(EngineError::datafusion)?;
+            let columns: Vec<QueryColumn> = frame
+                .schema()
+                .fields()
+                .iter()
+                .map(|field| QueryColumn {
+                    name: field.name().clone(),
+                    data_type: crate::contract::type_name(field.data_type()),
+                })
+                .collect();
+            let (batches, truncated) = collect_limited(frame, limits.max_rows).await?;
+            Ok::<_, EngineError>((columns, batches, truncated))
+        };
+        let (columns, batches, truncated) = tokio::time::timeout(limits.timeout, work)
+            .await
+            .map_err(|_| EngineError::Timeout(limits.timeout.as_secs()))??;
+        Ok(QueryResult {
+            columns,
+            rows: to_json_rows(&batches)?,
+            truncated,
+        })
+    }
+}
+
+fn bounded_session(memory_bytes: usize) -> Result<SessionContext> {
+    let runtime = RuntimeEnvBuilder::new()
+        .with_memory_pool(Arc::new(FairSpillPool::new(memory_bytes)))
+        .build_arc()
+        .map_err(EngineError::datafusion)?;
+    let config = SessionConfig::new().with_information_schema(false);
+    Ok(SessionContext::new_with_config_rt(config, runtime))
+}
+
+/// Opens the readable tables the query names, each under `<domain>.<product>`.
+async fn register_named_tables(ctx: &SessionContext, sql: &str, tables: &[ReadableTable]) -> Result<()> {
+    let state = ctx.state();
+    let statement = state
+        .sql_to_statement(sql, &Dialect::default())
+        .map_err(EngineError::datafusion)?;
+    let named = state
+        .resolve_table_references(&statement)
+        .map_err(EngineError::datafusion)?;
+    let by_name: HashMap<(&str, &str), &ReadableTable> = tables
+        .iter()
+        .map(|table| ((table.schema.as_str(), table.table.as_str()), table))
+        .collect();
+    let catalog = ctx
+        .catalog("datafusion")
+        .ok_or_else(|| EngineError::Internal("the default catalog is missing".to_owned()))?;
+    for reference in named {
+        let (Some(schema), table) = (reference.schema(), reference.table()) else {
+            continue;
+        };
+        let Some(readable) = by_name.get(&(schema, table)) else {
+            continue;
+        };
+        if catalog.schema(schema).is_none() {
+            catalog
+                .register_schema(schema, Arc::new(MemorySchemaProvider::new()))
+                .map_err(EngineError::datafusion)?;
+        }
+        let name = TableReference::partial(schema, table).to_string();
+        if ctx.table_exist(name.as_str()).unwrap_or(false) {
+            continue;
+        }
+        register_version(ctx, &name, &readable.location, readable.version).await?;
+    }
+    Ok(())
+}
+
+/// Collects at most `max_rows` rows; says whether there were more.
+async fn collect_limited(
+    frame: deltalake::datafusion::dataframe::DataFrame,
+    max_rows: usize,
+) -> Result<(Vec<RecordBatch>, bool)> {
+    let mut stream = frame.execute_stream().await.map_err(EngineError::datafusion)?;
+    let mut batches = Vec::new();
+    let mut rows = 0;
+    while let Some(batch) = stream.next().await {
+        let batch = batch.map_err(EngineError::datafusion)?;
+        if rows + batch.num_rows() > max_rows {
+            batches.push(batch.slice(0, max_rows - rows));
+            return Ok((batches, true));
+        }
+        rows += batch.num_rows();
+        batches.push(batch);
+    }
+    Ok((batches, false))
+}
+
+fn to_json_rows(batches: &[RecordBatch]) -> Result<Vec<serde_json::Map<String, serde_json::Value>>> {
+    let mut writer = ArrayWriter::new(Vec::new());
+    let refs: Vec<&RecordBatch> = batches.iter().collect();
+    writer.write_batches(&refs).map_err(EngineError::arrow)?;
+    writer.finish().map_err(EngineError::arrow)?;
+    let bytes = writer.into_inner();
+    if bytes.is_empty() {
+        return Ok(Vec::new());
+    }
+    serde_json::from_slice(&bytes).map_err(|error| EngineError::Internal(format!("query rows as JSON: {error}")))
+}

@@ -1,0 +1,152 @@
+//! `/api/v1/query`: SQL over published product versions, with its limits.
+
+use atrium_platform::{DescriptorSource, RunTrigger};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, spawn_app, spawn_app_with};
+
+const CUSTOMERS: &str = "apiVersion: atrium/v1
+kind: DataProduct
+metadata: { id: crm.customers, title: Customers, owner: team-crm, description: People., visibility: VISIBILITY }
+inputs:
+  - { name: raw, source: { kind: file, format: csv, path: customers.csv } }
+outputs:
+  - name: customers
+    description: One row per customer.
+    columns:
+      - { name: customer_id, type: int64, required: true }
+      - { name: country, type: string, classification: public }
+";
+
+const ORDERS: &str = "apiVersion: atrium/v1
+kind: DataProduct
+metadata: { id: sales.orders, title: Orders, owner: team-sales, description: Orders. }
+inputs:
+  - { name: raw, source: { kind: file, format: csv, path: orders.csv } }
+transform:
+  sql: SELECT order_id, customer_id, CAST(amount AS DECIMAL(10,2)) AS amount FROM raw
+outputs:
+  - name: orders
+    description: One row per order.
+    columns:
+      - { name: order_id, type: int64, required: true }
+      - { name: customer_id, type: int64, required: true }
+      - { name: amount, type: \"decimal(10,2)\" }
+";
+
+/// Deploys and runs the two products from files in the app's data dir.
+async fn two_domains(app: &TestApp, customers_visibility: &str) {
+    let dir = app.data_dir.path().join("descriptors");
+    std::fs::create_dir_all(&dir).expect("dir");
+    std::fs::write(dir.join("customers.csv"), "customer_id,country\n1,FR\n2,DE\n3,FR\n").expect("csv");
+    std::fs::write(
+        dir.join("orders.csv"),
+        "order_id,customer_id,amount\n10,1,5.00\n11,1,7.50\n12,2,1.25\n13,3,2.00\n",
+    )
+    .expect("csv");
+    let sources = [
+        (CUSTOMERS.replace("VISIBILITY", customers_visibility), "customers.yaml"),
+        (ORDERS.to_owned(), "orders.yaml"),
+    ]
+    .map(|(text, file)| {
+        std::fs::write(dir.join(file), &text).expect("yaml");
+        DescriptorSource::from_file(text, &dir.join(file))
+    });
+    app.platform.deploy(&sources).await.expect("deploys");
+    for id in ["crm.customers", "sales.orders"] {
+        let run = app.platform.run(id, RunTrigger::Manual).await.expect("runs");
+        assert_eq!(run.status, atrium_types::RunStatus::Succeeded, "{id}: {:?}", run.error);
+    }
+}
+
+#[tokio::test]
+async fn a_cross_domain_join_returns_the_right_rows() {
+    let app = spawn_app().await;
+    two_domains(&app, "internal").await;
+    let response = app
+        .query(
+            "SELECT c.country, count(*) AS orders, sum(o.amount) AS total \
+             FROM sales.orders o JOIN crm.customers c ON o.customer_id = c.customer_id \
+             GROUP BY c.country ORDER BY c.country",
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(
+        body["rows"],
+        json!([
+            {"country": "DE", "orders": 1, "total": 1.25},
+            {"country": "FR", "orders": 3, "total": 14.5},
+        ])
+    );
+    assert_eq!(body["columns"][0], json!({"name": "country", "type": "string"}));
+    assert_eq!(body["truncated"], false);
+}
+
+#[tokio::test]
+async fn restricted_products_cannot_be_queried() {
+    let app = spawn_app().await;
+    two_domains(&app, "restricted").await;
+    let response = app.query("SELECT * FROM crm.customers").await;
+    assert_eq!(response.status(), 400);
+    let body: Value = response.json().await.expect("json");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("crm.customers"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn writes_are_refused() {
+    let app = spawn_app().await;
+    two_domains(&app, "internal").await;
+    for sql in [
+        "DROP TABLE sales.orders",
+        "CREATE TABLE x AS SELECT 1",
+        "INSERT INTO sales.orders VALUES (1, 1, 1)",
+    ] {
+        let response = app.query(sql).await;
+        assert_eq!(response.status(), 400, "{sql}");
+        assert_eq!(
+            response.json::<Value>().await.expect("json")["error"]["code"],
+            "bad_request"
+        );
+    }
+    let still_there: Value = app
+        .query("SELECT count(*) AS n FROM sales.orders")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(still_there["rows"], json!([{"n": 4}]));
+}
+
+#[tokio::test]
+async fn the_row_limit_truncates() {
+    let app = spawn_app_with(|settings| settings.query_max_rows = 5).await;
+    let body: Value = app
+        .query("SELECT * FROM generate_series(1, 100)")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(body["rows"].as_array().map(Vec::len), Some(5));
+    assert_eq!(body["truncated"], true);
+}
+
+#[tokio::test]
+async fn a_query_over_the_memory_limit_fails_cleanly() {
+    let app = spawn_app_with(|settings| settings.memory_limit_bytes = 2 * 1024 * 1024).await;
+    let response = app
+        .query("SELECT v, count(*) FROM generate_series(1, 3000000) t(v) GROUP BY v ORDER BY v DESC LIMIT 3")
+        .await;
+    assert_eq!(response.status(), 429);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "too_many_requests");
+    assert_eq!(app.get("/healthz").await.status(), 200, "the server stays healthy");
+    let small: Value = app.query("SELECT 1 AS one").await.json().await.expect("json");
+    assert_eq!(small["rows"], json!([{"one": 1}]));
+}
