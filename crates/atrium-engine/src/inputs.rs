@@ -9,19 +9,27 @@ use atrium_types::ProductId;
 use deltalake::datafusion::prelude::{CsvReadOptions, JsonReadOptions, ParquetReadOptions, SessionContext};
 
 use crate::location::TableLocation;
+use crate::streams::{has_segments, stream_dir};
 use crate::tables::register_version;
 use crate::{EngineError, Result};
 
 /// Where each upstream product's published data is.
 pub type UpstreamVersions = HashMap<ProductId, (TableLocation, u64)>;
 
+/// Where a run's inputs are found.
+pub struct InputPlaces<'a> {
+    /// The product being run (its stream buffers are its own).
+    pub product: &'a ProductId,
+    /// The folder file inputs are relative to.
+    pub base_dir: Option<&'a Path>,
+    /// The root of the stream buffers.
+    pub streams_dir: &'a Path,
+    pub upstream: &'a UpstreamVersions,
+}
+
 /// Registers `input` under its name.
-pub async fn register_input(
-    ctx: &SessionContext,
-    input: &Input,
-    base_dir: Option<&Path>,
-    upstream: &UpstreamVersions,
-) -> Result<()> {
+pub async fn register_input(ctx: &SessionContext, input: &Input, places: &InputPlaces<'_>) -> Result<()> {
+    let (base_dir, upstream) = (places.base_dir, places.upstream);
     let name = input.name.as_str();
     match &input.source {
         InputSource::File { format, path } => {
@@ -35,12 +43,29 @@ pub async fn register_input(
             })?;
             register_version(ctx, name, location, *version).await
         }
-        InputSource::Url { .. } | InputSource::Object { .. } | InputSource::Stream => {
-            Err(EngineError::Unsupported(format!(
-                "input `{name}`: `{}` inputs are not supported by this engine yet",
-                input.source.kind()
-            )))
+        InputSource::Stream => {
+            let dir = stream_dir(places.streams_dir, places.product, &input.name);
+            if !has_segments(&dir) {
+                return Err(EngineError::Input {
+                    input: name.to_owned(),
+                    message: format!(
+                        "no rows received yet; POST them to /api/v1/products/{}/inputs/{name}/rows",
+                        places.product
+                    ),
+                });
+            }
+            let options = JsonReadOptions::default().file_extension(".jsonl");
+            ctx.register_json(name, dir.to_string_lossy().as_ref(), options)
+                .await
+                .map_err(|error| EngineError::Input {
+                    input: name.to_owned(),
+                    message: error.find_root().to_string(),
+                })
         }
+        InputSource::Url { .. } | InputSource::Object { .. } => Err(EngineError::Unsupported(format!(
+            "input `{name}`: `{}` inputs are not supported by this engine yet",
+            input.source.kind()
+        ))),
     }
 }
 

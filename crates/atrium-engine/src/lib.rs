@@ -14,6 +14,7 @@ pub mod pii;
 pub mod pipeline;
 pub mod quality;
 pub mod query;
+pub mod streams;
 pub mod tables;
 
 pub use error::{EngineError, Result};
@@ -34,17 +35,28 @@ use deltalake::datafusion::prelude::{SessionConfig, SessionContext};
 #[derive(Debug, Clone)]
 pub struct Engine {
     root: StoreRoot,
+    streams_dir: std::path::PathBuf,
     pii_key: PiiKey,
     memory_limit_bytes: usize,
 }
 
 impl Engine {
-    pub fn new(root: StoreRoot, pii_key: PiiKey, memory_limit_bytes: usize) -> Self {
+    /// `streams_dir` holds the durable buffers of stream inputs.
+    pub fn new(root: StoreRoot, streams_dir: std::path::PathBuf, pii_key: PiiKey, memory_limit_bytes: usize) -> Self {
         Self {
             root,
+            streams_dir,
             pii_key,
             memory_limit_bytes,
         }
+    }
+
+    pub fn streams_dir(&self) -> &std::path::Path {
+        &self.streams_dir
+    }
+
+    pub fn pii_key(&self) -> &PiiKey {
+        &self.pii_key
     }
 
     pub fn root(&self) -> &StoreRoot {

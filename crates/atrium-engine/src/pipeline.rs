@@ -12,7 +12,7 @@ use deltalake::arrow::datatypes::SchemaRef;
 use deltalake::datafusion::prelude::SessionContext;
 use serde::{Deserialize, Serialize};
 
-use crate::inputs::{UpstreamVersions, register_input};
+use crate::inputs::{InputPlaces, UpstreamVersions, register_input};
 use crate::location::DomainWriter;
 use crate::quality::{CheckResult, run_checks};
 use crate::tables::write_version;
@@ -80,8 +80,14 @@ impl Engine {
             ));
         };
         let ctx = self.session();
+        let places = InputPlaces {
+            product: descriptor.id(),
+            base_dir: request.base_dir,
+            streams_dir: &self.streams_dir,
+            upstream: request.upstream,
+        };
         for input in &descriptor.inputs {
-            register_input(&ctx, input, request.base_dir, request.upstream).await?;
+            register_input(&ctx, input, &places).await?;
             let rows = ctx
                 .table(input.name.as_str())
                 .await
@@ -152,13 +158,18 @@ impl Engine {
     }
 }
 
-/// Applies the PII handling of the contract's columns.
-fn protect(batches: &[RecordBatch], output: &Output, key: &pii::PiiKey) -> Result<(Vec<RecordBatch>, SchemaRef)> {
-    let handling: Vec<(String, PiiHandling)> = output
+/// The PII handling of an output's columns, by column name.
+pub fn pii_rules(output: &Output) -> Vec<(String, PiiHandling)> {
+    output
         .columns
         .iter()
         .filter_map(|column| column.pii.map(|rule| (column.name.to_string(), rule)))
-        .collect();
+        .collect()
+}
+
+/// Applies the PII handling of the contract's columns.
+fn protect(batches: &[RecordBatch], output: &Output, key: &pii::PiiKey) -> Result<(Vec<RecordBatch>, SchemaRef)> {
+    let handling = pii_rules(output);
     let empty = RecordBatch::new_empty(contract::contract_schema(output));
     let schema = pii::apply(&empty, &handling, key)?.schema();
     let batches = batches

@@ -29,7 +29,12 @@ outputs:
 
 fn engine(store: &Path) -> Engine {
     let key = PiiKey::new(b"a-test-secret-of-some-length").expect("key");
-    Engine::new(StoreRoot::local(store).expect("store"), key, 256 * 1024 * 1024)
+    Engine::new(
+        StoreRoot::local(store).expect("store"),
+        store.join("streams"),
+        key,
+        256 * 1024 * 1024,
+    )
 }
 
 fn write_csv(dir: &Path, rows: &str) {

@@ -13,6 +13,12 @@ pub enum PlatformError {
     Invalid(Vec<Diagnostic>),
     #[error("`{id}` is not a product id: it {reason}")]
     BadId { id: String, reason: String },
+    #[error("cannot send rows to input `{input}` of `{product}`: {reason}")]
+    NoSuchInput {
+        product: String,
+        input: String,
+        reason: String,
+    },
     #[error("cannot prepare the storage area `{}`", .path.display())]
     Storage {
         path: PathBuf,
@@ -30,6 +36,7 @@ impl PlatformError {
         match self {
             PlatformError::Invalid(_) => ErrorCode::Invalid,
             PlatformError::BadId { .. } => ErrorCode::BadRequest,
+            PlatformError::NoSuchInput { .. } => ErrorCode::NotFound,
             PlatformError::Storage { .. } => ErrorCode::Internal,
             PlatformError::Catalog(error) => error.code(),
             PlatformError::Engine(error) => error.code(),

@@ -84,6 +84,7 @@ impl Platform {
         let secret = secret::pii_secret(settings).await?;
         let engine = Engine::new(
             StoreRoot::local(&store)?,
+            settings.data_dir.join("streams"),
             PiiKey::new(&secret)?,
             settings.memory_limit_bytes,
         );

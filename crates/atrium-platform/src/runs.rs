@@ -112,6 +112,47 @@ impl Platform {
         }))
     }
 
+    /// Accepts rows for a stream input (a JSON array or JSON lines) and returns how many were
+    /// made durable. The product's PII handling is applied before they are written.
+    pub async fn append_rows(&self, id: &str, input: &str, body: String) -> Result<usize> {
+        let id = parse_id(id)?;
+        let runnable = self.catalog.runnable(&id).await?;
+        let descriptor = &runnable.descriptor;
+        let Some(declared) = descriptor
+            .inputs
+            .iter()
+            .find(|candidate| candidate.name.as_str() == input)
+        else {
+            return Err(PlatformError::NoSuchInput {
+                product: id.to_string(),
+                input: input.to_owned(),
+                reason: "it has no input of that name".to_owned(),
+            });
+        };
+        if !matches!(declared.source, atrium_descriptor::InputSource::Stream) {
+            return Err(PlatformError::NoSuchInput {
+                product: id.to_string(),
+                input: input.to_owned(),
+                reason: format!("that input is a `{}` input, not a stream", declared.source.kind()),
+            });
+        }
+        let rules: Vec<_> = descriptor
+            .outputs
+            .iter()
+            .flat_map(atrium_engine::pipeline::pii_rules)
+            .collect();
+        let dir = atrium_engine::streams::stream_dir(self.engine.streams_dir(), &id, &declared.name);
+        let key = self.engine.pii_key().clone();
+        let accepted = tokio::task::spawn_blocking(move || {
+            let rows = atrium_engine::streams::parse_rows(&body)?;
+            atrium_engine::streams::append(&dir, rows, &rules, &key)
+        })
+        .await
+        .map_err(|error| PlatformError::Engine(atrium_engine::EngineError::Internal(error.to_string())))??;
+        tracing::info!(product = %id, input, accepted, "stream rows made durable");
+        Ok(accepted)
+    }
+
     pub async fn runs(&self, id: &str, limit: u64) -> Result<Vec<RunView>> {
         Ok(self.catalog.runs(&parse_id(id)?, limit).await?)
     }

@@ -18,6 +18,7 @@ pub fn router() -> Router<AppState> {
         .route("/products", get(list_products).post(deploy_product))
         .route("/products/{id}", get(get_product))
         .route("/products/{id}/runs", get(list_runs).post(start_run))
+        .route("/products/{id}/inputs/{input}/rows", axum::routing::post(append_rows))
         .route("/query", axum::routing::post(run_query))
         .route("/domains", get(list_domains))
         .route("/domains/{name}", get(get_domain))
@@ -56,6 +57,19 @@ async fn start_run(
 
 async fn list_runs(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Vec<RunView>>, HttpError> {
     Ok(Json(state.platform.runs(&id, 50).await?))
+}
+
+/// Accepts rows for a stream input (a JSON array or JSON lines); answers 202 once they are
+/// durable, with how many were accepted.
+async fn append_rows(
+    State(state): State<AppState>,
+    Path((id, input)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<serde_json::Value>), HttpError> {
+    let text = String::from_utf8(body.to_vec())
+        .map_err(|_| HttpError::new(ErrorCode::BadRequest, "rows must be UTF-8 JSON"))?;
+    let accepted = state.platform.append_rows(&id, &input, text).await?;
+    Ok((StatusCode::ACCEPTED, Json(serde_json::json!({ "accepted": accepted }))))
 }
 
 #[derive(Debug, Deserialize)]

@@ -8,8 +8,10 @@ use server::http::{AppState, leptos_options};
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
-    pub data_dir: tempfile::TempDir,
+    pub data_dir: std::path::PathBuf,
     pub platform: Platform,
+    /// Removes the data dir when the test ends, if the test app created it.
+    _temporary: Option<tempfile::TempDir>,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -18,8 +20,15 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts the application with adjusted settings (limits, say).
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut PlatformSettings)) -> TestApp {
-    let data_dir = tempfile::tempdir().expect("temp dir");
-    let mut settings = PlatformSettings::embedded(data_dir.path().to_owned());
+    let temporary = tempfile::tempdir().expect("temp dir");
+    let mut app = spawn_app_at(temporary.path(), adjust).await;
+    app._temporary = Some(temporary);
+    app
+}
+
+/// Starts the application over an existing data dir, as a restarted server would.
+pub async fn spawn_app_at(data_dir: &Path, adjust: impl FnOnce(&mut PlatformSettings)) -> TestApp {
+    let mut settings = PlatformSettings::embedded(data_dir.to_owned());
     adjust(&mut settings);
     let platform = Platform::open(&settings).await.expect("platform opens");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("binds");
@@ -32,8 +41,9 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut PlatformSettings)) -> TestA
     TestApp {
         address: format!("http://{addr}"),
         client: reqwest::Client::new(),
-        data_dir,
+        data_dir: data_dir.to_owned(),
         platform,
+        _temporary: None,
     }
 }
 
@@ -50,6 +60,16 @@ impl TestApp {
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client
             .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn post_json(&self, path: &str, body: &str) -> reqwest::Response {
+        self.client
+            .post(format!("{}{path}", self.address))
+            .header("content-type", "application/json")
+            .body(body.to_owned())
             .send()
             .await
             .expect("request")

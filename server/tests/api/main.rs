@@ -5,3 +5,4 @@ mod helpers;
 mod pages;
 mod products;
 mod query;
+mod streams;

@@ -21,7 +21,7 @@ async fn deploy_is_201_then_200_unchanged_then_200_updated() {
     let body: Value = created.json().await.expect("json");
     assert_eq!(body["change"], "created");
     assert_eq!(body["revision"], 1);
-    assert!(app.data_dir.path().join("store/sales").is_dir());
+    assert!(app.data_dir.join("store/sales").is_dir());
 
     let unchanged = app.deploy(ORDERS).await;
     assert_eq!(unchanged.status(), 200);
@@ -171,6 +171,7 @@ async fn the_openapi_document_describes_every_route() {
         "/api/v1/products:",
         "/api/v1/products/{id}:",
         "/api/v1/products/{id}/runs:",
+        "/api/v1/products/{id}/inputs/{input}/rows:",
         "/api/v1/query:",
         "/api/v1/domains:",
         "/api/v1/domains/{name}:",

@@ -36,7 +36,7 @@ outputs:
 
 /// Deploys and runs the two products from files in the app's data dir.
 async fn two_domains(app: &TestApp, customers_visibility: &str) {
-    let dir = app.data_dir.path().join("descriptors");
+    let dir = app.data_dir.join("descriptors");
     std::fs::create_dir_all(&dir).expect("dir");
     std::fs::write(dir.join("customers.csv"), "customer_id,country\n1,FR\n2,DE\n3,FR\n").expect("csv");
     std::fs::write(

@@ -1,0 +1,102 @@
+//! Stream inputs: rows pushed over HTTP are durable once acknowledged, survive a restart, and are
+//! folded in by the next run with their PII handled.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{spawn_app, spawn_app_at};
+
+const EVENTS: &str = "apiVersion: atrium/v1
+kind: DataProduct
+metadata: { id: sales.order_events, title: Order events, owner: team-sales, description: Status changes. }
+inputs:
+  - { name: events, source: { kind: stream } }
+transform:
+  sql: SELECT order_id, event, CAST(occurred_at AS TIMESTAMP) AS occurred_at, email FROM events
+outputs:
+  - name: order_events
+    description: One row per status change.
+    columns:
+      - { name: order_id, type: int64, required: true }
+      - { name: event, type: string, classification: internal }
+      - { name: occurred_at, type: timestamp }
+      - { name: email, type: string, classification: pii, pii: hash }
+";
+
+fn bytes_under(dir: &std::path::Path) -> Vec<u8> {
+    let mut all = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            all.extend(bytes_under(&path));
+        } else {
+            all.extend(std::fs::read(&path).unwrap_or_default());
+        }
+    }
+    all
+}
+
+#[tokio::test]
+async fn acknowledged_rows_survive_a_restart_and_land_hashed() {
+    let first = spawn_app().await;
+    assert_eq!(first.deploy(EVENTS).await.status(), 201);
+    let rows_path = "/api/v1/products/sales.order_events/inputs/events/rows";
+    let array = r#"[{"order_id": 1, "event": "placed", "occurred_at": "2026-11-01T10:00:00Z", "email": "ann@example.com"},
+                    {"order_id": 1, "event": "paid", "occurred_at": "2026-11-01T10:05:00Z", "email": "ann@example.com"}]"#;
+    let response = first.post_json(rows_path, array).await;
+    assert_eq!(response.status(), 202);
+    assert_eq!(response.json::<Value>().await.expect("json"), json!({"accepted": 2}));
+    let lines = "{\"order_id\": 2, \"event\": \"placed\", \"occurred_at\": \"2026-11-02T09:00:00Z\", \"email\": \"bob@example.com\"}\n";
+    assert_eq!(first.post_json(rows_path, lines).await.status(), 202);
+    assert!(
+        !bytes_under(&first.data_dir.join("streams"))
+            .windows(15)
+            .any(|w| w == b"ann@example.com")
+    );
+
+    // A new server process over the same data dir: only what is on disk is there.
+    let restarted = spawn_app_at(&first.data_dir, |_| {}).await;
+    let run: Value = restarted
+        .post_json("/api/v1/products/sales.order_events/runs", "")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(run["status"], "succeeded", "{run}");
+    assert_eq!(run["rows_written"], 3);
+    let result: Value = restarted
+        .query("SELECT order_id, event, email FROM sales.order_events ORDER BY occurred_at")
+        .await
+        .json()
+        .await
+        .expect("json");
+    let rows = result["rows"].as_array().expect("rows");
+    assert_eq!(rows.len(), 3);
+    assert_eq!(
+        (rows[0]["event"].as_str(), rows[2]["order_id"].as_i64()),
+        (Some("placed"), Some(2))
+    );
+    assert_eq!(rows[0]["email"], rows[1]["email"], "hashes stay joinable");
+    assert_ne!(rows[0]["email"], "ann@example.com");
+}
+
+#[tokio::test]
+async fn rows_for_unknown_or_non_stream_inputs_are_refused() {
+    let app = spawn_app().await;
+    app.deploy(EVENTS).await;
+    let unknown = app
+        .post_json("/api/v1/products/sales.order_events/inputs/clicks/rows", "[]")
+        .await;
+    assert_eq!(unknown.status(), 404);
+    let bad = app
+        .post_json("/api/v1/products/sales.order_events/inputs/events/rows", "[1, 2]")
+        .await;
+    assert_eq!(bad.status(), 422);
+    let body: Value = bad.json().await.expect("json");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("row 1 is not a JSON object"),
+        "{body}"
+    );
+}
