@@ -107,8 +107,11 @@ pub fn append(
 fn protect_row(row: &mut Map<String, Value>, pii: &[(String, PiiHandling)], key: &PiiKey) {
     for (column, handling) in pii {
         match handling {
+            // Kept as null so that the transform can still name the column; the output drops it.
             PiiHandling::Drop => {
-                row.remove(column);
+                if let Some(value) = row.get_mut(column) {
+                    *value = Value::Null;
+                }
             }
             PiiHandling::Hash | PiiHandling::Mask => {
                 if let Some(value) = row.get_mut(column) {
