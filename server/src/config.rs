@@ -33,6 +33,8 @@ pub struct EngineConfig {
     pub query_max_rows: usize,
     /// How long a query may run, in seconds.
     pub query_timeout_secs: u64,
+    /// How often `serve` looks for due schedules, in seconds.
+    pub scheduler_poll_secs: u64,
 }
 
 impl Default for EngineConfig {
@@ -42,6 +44,7 @@ impl Default for EngineConfig {
             pii_secret: None,
             query_max_rows: 10_000,
             query_timeout_secs: 30,
+            scheduler_poll_secs: 15,
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod config;
 pub mod demo_data;
 pub mod http;
 mod report;
+pub mod scheduler;
 
 use std::collections::BTreeMap;
 
@@ -93,6 +94,8 @@ async fn serve(config: &Config, platform: Platform) -> Result<Outcome, RunError>
     if !site_root.join("pkg").is_dir() {
         tracing::warn!(site_root = %site_root.display(), "no built site here: pages render but do not hydrate; run `make build`");
     }
+    let poll = std::time::Duration::from_secs(config.engine.scheduler_poll_secs.max(1));
+    tokio::spawn(scheduler::run_schedules(platform.clone(), poll));
     let state = http::AppState {
         leptos_options: http::leptos_options(site_root, addr),
         platform,

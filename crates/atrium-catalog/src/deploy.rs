@@ -90,6 +90,7 @@ async fn apply_one(txn: &DatabaseTransaction, deployment: &Deployment) -> Result
     };
     write_product(txn, descriptor, existing.as_ref(), revision, &content_hash).await?;
     write_revision(txn, deployment, revision, &content_hash, &changes).await?;
+    crate::schedules::sync_schedule(txn, &id, descriptor.schedule.as_ref()).await?;
     replace_contract(txn, deployment).await?;
     let change = if existing.is_some() {
         DeployChange::Updated

@@ -11,12 +11,14 @@ mod error;
 mod markdown;
 mod read;
 mod runs;
+mod schedules;
 mod time;
 
 pub use deploy::Deployment;
 pub use error::{CatalogError, Result};
 pub use markdown::render_markdown;
 pub use runs::{RunRecord, RunnableProduct};
+pub use schedules::ClaimedRun;
 
 use sea_orm::DatabaseConnection;
 

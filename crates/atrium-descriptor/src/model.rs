@@ -172,6 +172,17 @@ pub struct Schedule {
     pub cron: String,
 }
 
+impl Schedule {
+    /// The first time strictly after `after` that the schedule fires.
+    pub fn next_after(&self, after: chrono::DateTime<chrono::Utc>) -> Option<chrono::DateTime<chrono::Utc>> {
+        let parser = croner::parser::CronParser::builder()
+            .seconds(croner::parser::Seconds::Disallowed)
+            .build();
+        let cron = parser.parse(&self.cron).ok()?;
+        cron.find_next_occurrence(&after, false).ok()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Slo {
     /// As written, e.g. `24h`.

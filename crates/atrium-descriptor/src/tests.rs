@@ -196,3 +196,22 @@ fn inputs_schedule_and_slo() {
         "p.yaml:14:41: slo.alert.webhook: `ftp://x` must be an http or https URL, not `ftp`",
     );
 }
+
+#[test]
+fn schedules_know_their_next_time() {
+    let descriptor = parse_descriptor(SPEC_EXAMPLE, None).expect("parses");
+    let schedule = descriptor.schedule.expect("scheduled");
+    let at = |text: &str| {
+        chrono::DateTime::parse_from_rfc3339(text)
+            .expect("time")
+            .with_timezone(&chrono::Utc)
+    };
+    assert_eq!(
+        schedule.next_after(at("2026-11-22T05:10:00Z")),
+        Some(at("2026-11-22T06:00:00Z"))
+    );
+    assert_eq!(
+        schedule.next_after(at("2026-11-22T06:00:00Z")),
+        Some(at("2026-11-22T12:00:00Z"))
+    );
+}

@@ -40,9 +40,47 @@ impl Platform {
     pub async fn run(&self, id: &str, trigger: RunTrigger) -> Result<RunView> {
         let id = parse_id(id)?;
         let runnable = self.catalog.runnable(&id).await?;
-        let upstream = self.upstream_versions(&runnable.descriptor).await?;
         let run_id = self.catalog.start_run(&id, runnable.revision, trigger.as_str()).await?;
+        self.carry_out(&id, runnable, run_id, trigger).await
+    }
+
+    /// Claims the schedules due at `now` and runs them, upstream products first. Every due slot
+    /// runs once, whichever process claims it.
+    pub async fn run_due_schedules(&self, now: chrono::DateTime<chrono::Utc>) -> Result<Vec<RunView>> {
+        let claimed = self.catalog.claim_due_runs(now).await?;
+        if claimed.is_empty() {
+            return Ok(Vec::new());
+        }
+        let products: Vec<ProductId> = claimed.iter().map(|run| run.product.clone()).collect();
+        let edges = self.catalog.dependency_edges().await?;
+        let mut views = Vec::with_capacity(claimed.len());
+        for product in dependency_order(&products, &edges) {
+            let Some(run) = claimed.iter().find(|run| run.product == product) else {
+                continue;
+            };
+            let runnable = self.catalog.runnable(&product).await?;
+            views.push(
+                self.carry_out(&product, runnable, run.run_id, RunTrigger::Schedule)
+                    .await?,
+            );
+        }
+        Ok(views)
+    }
+
+    /// The earliest time a schedule is due, if any product is scheduled.
+    pub async fn next_scheduled_run(&self) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
+        Ok(self.catalog.next_due().await?)
+    }
+
+    async fn carry_out(
+        &self,
+        id: &ProductId,
+        runnable: atrium_catalog::RunnableProduct,
+        run_id: i32,
+        trigger: RunTrigger,
+    ) -> Result<RunView> {
         tracing::info!(product = %id, run_id, trigger = trigger.as_str(), "run started");
+        let upstream = self.upstream_versions(&runnable.descriptor).await?;
         let base_dir = runnable.base_dir.map(PathBuf::from);
         let request = RunRequest {
             descriptor: &runnable.descriptor,

@@ -267,3 +267,59 @@ async fn a_run_interrupted_by_a_stop_is_marked_failed_on_restart() {
         runs[0].error
     );
 }
+
+#[tokio::test]
+async fn a_due_schedule_runs_once_whoever_claims_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let platform = platform(&dir).await;
+    let scheduled = format!("{CUSTOMERS}schedule: \"*/5 * * * *\"\n");
+    let descriptor = write_files(dir.path(), "1,ann@example.com,10.50\n");
+    std::fs::write(&descriptor, &scheduled).expect("yaml");
+    platform
+        .deploy(&[DescriptorSource::from_file(scheduled.clone(), &descriptor)])
+        .await
+        .expect("deploys");
+
+    let due = platform.next_scheduled_run().await.expect("reads").expect("scheduled");
+    assert!(
+        platform
+            .run_due_schedules(due - chrono::Duration::seconds(1))
+            .await
+            .expect("runs")
+            .is_empty()
+    );
+
+    // A second server over the same database claims at the same moment: one of them runs it.
+    let other = platform_again(&dir).await;
+    let (mine, theirs) = tokio::join!(platform.run_due_schedules(due), other.run_due_schedules(due));
+    let runs: Vec<_> = mine.expect("runs").into_iter().chain(theirs.expect("runs")).collect();
+    assert_eq!(runs.len(), 1, "one due slot, one run");
+    assert_eq!(runs[0].trigger, "schedule");
+    assert_eq!(
+        runs[0].status,
+        atrium_types::RunStatus::Succeeded,
+        "{:?}",
+        runs[0].error
+    );
+    assert!(
+        platform.run_due_schedules(due).await.expect("runs").is_empty(),
+        "not doubled"
+    );
+
+    // The next slot is five minutes later; missed while down, it runs once on the way back.
+    let next = platform.next_scheduled_run().await.expect("reads").expect("scheduled");
+    assert!(next > due);
+    drop((platform, other));
+    let restarted = platform_again(&dir).await;
+    let late = restarted
+        .run_due_schedules(next + chrono::Duration::hours(1))
+        .await
+        .expect("runs");
+    assert_eq!(late.len(), 1);
+}
+
+async fn platform_again(dir: &tempfile::TempDir) -> Platform {
+    Platform::open(&PlatformSettings::embedded(dir.path().to_owned()))
+        .await
+        .expect("opens")
+}

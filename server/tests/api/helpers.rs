@@ -1,6 +1,7 @@
 //! `spawn_app()`: starts the application on port 0 and returns a typed client for it.
 
 use std::path::Path;
+use std::sync::OnceLock;
 
 use atrium_platform::{Platform, PlatformSettings};
 use server::http::{AppState, leptos_options};
@@ -26,18 +27,38 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut PlatformSettings)) -> TestA
     app
 }
 
+/// One long-lived runtime for every test server. Each `#[tokio::test]` has a runtime of its own
+/// that ends with the test; Leptos' server-side rendering spawns onto a process-wide executor, so
+/// the servers live on this shared runtime instead of the tests' short-lived ones.
+fn server_runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("the test server runtime starts")
+    })
+}
+
 /// Starts the application over an existing data dir, as a restarted server would.
 pub async fn spawn_app_at(data_dir: &Path, adjust: impl FnOnce(&mut PlatformSettings)) -> TestApp {
     let mut settings = PlatformSettings::embedded(data_dir.to_owned());
     adjust(&mut settings);
-    let platform = Platform::open(&settings).await.expect("platform opens");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("binds");
-    let addr = listener.local_addr().expect("has an address");
-    let state = AppState {
-        leptos_options: leptos_options(Path::new("target/site"), addr),
-        platform: platform.clone(),
-    };
-    tokio::spawn(server::http::serve(listener, state));
+    let (platform, addr) = server_runtime()
+        .spawn(async move {
+            let platform = Platform::open(&settings).await.expect("platform opens");
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("binds");
+            let addr = listener.local_addr().expect("has an address");
+            let state = AppState {
+                leptos_options: leptos_options(Path::new("target/site"), addr),
+                platform: platform.clone(),
+            };
+            tokio::spawn(server::http::serve(listener, state));
+            (platform, addr)
+        })
+        .await
+        .expect("the test server starts");
     TestApp {
         address: format!("http://{addr}"),
         client: reqwest::Client::new(),

@@ -10,3 +10,4 @@ pub mod product_tag;
 pub mod published_version;
 pub mod quality_check;
 pub mod run;
+pub mod schedule;

@@ -1,0 +1,134 @@
+//! Schedules: kept in step with each deployed revision, and claimed when due. A claim moves the
+//! schedule to its next time and records the run in one transaction guarded by the due time it
+//! read, so two replicas (or a restarted server) never run one due slot twice, and a slot missed
+//! while the server was down runs once when it comes back.
+
+use atrium_descriptor::Schedule;
+use atrium_types::{ProductId, RunStatus};
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
+};
+
+use crate::entity::{product, run, schedule};
+use crate::{Catalog, CatalogError, Result};
+
+/// A scheduled run that this process claimed and must now carry out.
+#[derive(Debug, Clone)]
+pub struct ClaimedRun {
+    pub product: ProductId,
+    pub revision: i32,
+    pub run_id: i32,
+}
+
+/// Sets a product's schedule for a new revision; an unchanged cron keeps its due time.
+pub(crate) async fn sync_schedule(txn: &DatabaseTransaction, id: &str, wanted: Option<&Schedule>) -> Result<()> {
+    let existing = schedule::Entity::find_by_id(id.to_owned()).one(txn).await?;
+    match (wanted, existing) {
+        (None, None) => Ok(()),
+        (None, Some(_)) => {
+            schedule::Entity::delete_by_id(id.to_owned()).exec(txn).await?;
+            Ok(())
+        }
+        (Some(wanted), Some(existing)) if existing.cron == wanted.cron => Ok(()),
+        (Some(wanted), existing) => {
+            let next = wanted
+                .next_after(Utc::now())
+                .ok_or_else(|| CatalogError::Corrupt(format!("schedule `{}` of `{id}` never fires", wanted.cron)))?;
+            let row = schedule::ActiveModel {
+                product_id: Set(id.to_owned()),
+                cron: Set(wanted.cron.clone()),
+                next_run_at: Set(next),
+            };
+            if existing.is_some() {
+                row.update(txn).await?;
+            } else {
+                row.insert(txn).await?;
+            }
+            Ok(())
+        }
+    }
+}
+
+impl Catalog {
+    /// Claims every schedule due at `now`: each claimed one has its run recorded as running.
+    pub async fn claim_due_runs(&self, now: DateTime<Utc>) -> Result<Vec<ClaimedRun>> {
+        let due = schedule::Entity::find()
+            .filter(schedule::Column::NextRunAt.lte(now))
+            .order_by_asc(schedule::Column::NextRunAt)
+            .all(&self.db)
+            .await?;
+        let mut claimed = Vec::with_capacity(due.len());
+        for slot in due {
+            if let Some(run) = self.claim(slot, now).await? {
+                claimed.push(run);
+            }
+        }
+        Ok(claimed)
+    }
+
+    /// The earliest due time of all schedules, for the scheduler's sleep.
+    pub async fn next_due(&self) -> Result<Option<DateTime<Utc>>> {
+        Ok(schedule::Entity::find()
+            .order_by_asc(schedule::Column::NextRunAt)
+            .one(&self.db)
+            .await?
+            .map(|slot| slot.next_run_at))
+    }
+
+    async fn claim(&self, slot: schedule::Model, now: DateTime<Utc>) -> Result<Option<ClaimedRun>> {
+        let next = Schedule {
+            cron: slot.cron.clone(),
+        }
+        .next_after(now)
+        .ok_or_else(|| {
+            CatalogError::Corrupt(format!("schedule `{}` of `{}` never fires", slot.cron, slot.product_id))
+        })?;
+        let transaction = self.db.begin().await?;
+        let moved = schedule::Entity::update_many()
+            .col_expr(schedule::Column::NextRunAt, sea_orm::sea_query::Expr::value(next))
+            .filter(schedule::Column::ProductId.eq(slot.product_id.clone()))
+            .filter(schedule::Column::NextRunAt.eq(slot.next_run_at))
+            .exec(&transaction)
+            .await?;
+        if moved.rows_affected != 1 {
+            // Another process claimed this slot first.
+            transaction.rollback().await?;
+            return Ok(None);
+        }
+        let claimed = record_scheduled_run(&transaction, &slot.product_id, now).await?;
+        transaction.commit().await?;
+        Ok(claimed)
+    }
+}
+
+async fn record_scheduled_run(txn: &impl ConnectionTrait, id: &str, now: DateTime<Utc>) -> Result<Option<ClaimedRun>> {
+    let Some(current) = product::Entity::find_by_id(id.to_owned()).one(txn).await? else {
+        return Ok(None);
+    };
+    let row = run::ActiveModel {
+        product_id: Set(id.to_owned()),
+        revision: Set(current.current_revision),
+        trigger: Set("schedule".to_owned()),
+        status: Set(RunStatus::Running.as_str().to_owned()),
+        started_at: Set(now),
+        finished_at: Set(None),
+        rows_read: Set(0),
+        rows_written: Set(0),
+        rows_rejected: Set(0),
+        error: Set(None),
+        checks: Set("[]".to_owned()),
+        outputs: Set("[]".to_owned()),
+        log: Set("[]".to_owned()),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    let product = ProductId::parse(id).map_err(|error| CatalogError::Corrupt(format!("product id `{id}`: {error}")))?;
+    Ok(Some(ClaimedRun {
+        product,
+        revision: current.current_revision,
+        run_id: row.id,
+    }))
+}
