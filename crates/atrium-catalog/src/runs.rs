@@ -83,24 +83,9 @@ impl Catalog {
 
     /// Records a run as started; returns its id.
     pub async fn start_run(&self, id: &ProductId, revision: i32, trigger: &str) -> Result<i32> {
-        let row = run::ActiveModel {
-            product_id: Set(id.to_string()),
-            revision: Set(revision),
-            trigger: Set(trigger.to_owned()),
-            status: Set(RunStatus::Running.as_str().to_owned()),
-            started_at: Set(Utc::now()),
-            finished_at: Set(None),
-            rows_read: Set(0),
-            rows_written: Set(0),
-            rows_rejected: Set(0),
-            error: Set(None),
-            checks: Set("[]".to_owned()),
-            outputs: Set("[]".to_owned()),
-            log: Set("[]".to_owned()),
-            ..Default::default()
-        }
-        .insert(&self.db)
-        .await?;
+        let row = new_run(&id.to_string(), revision, trigger, Utc::now())
+            .insert(&self.db)
+            .await?;
         Ok(row.id)
     }
 
@@ -196,6 +181,31 @@ impl Catalog {
                 id: run_id.to_string(),
             })?;
         run_view(row)
+    }
+}
+
+/// A run row in the `running` state.
+pub(crate) fn new_run(
+    product_id: &str,
+    revision: i32,
+    trigger: &str,
+    started_at: chrono::DateTime<Utc>,
+) -> run::ActiveModel {
+    run::ActiveModel {
+        product_id: Set(product_id.to_owned()),
+        revision: Set(revision),
+        trigger: Set(trigger.to_owned()),
+        status: Set(RunStatus::Running.as_str().to_owned()),
+        started_at: Set(started_at),
+        finished_at: Set(None),
+        rows_read: Set(0),
+        rows_written: Set(0),
+        rows_rejected: Set(0),
+        error: Set(None),
+        checks: Set("[]".to_owned()),
+        outputs: Set("[]".to_owned()),
+        log: Set("[]".to_owned()),
+        ..Default::default()
     }
 }
 

@@ -4,14 +4,14 @@
 //! while the server was down runs once when it comes back.
 
 use atrium_descriptor::Schedule;
-use atrium_types::{ProductId, RunStatus};
+use atrium_types::ProductId;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, Set,
     TransactionTrait,
 };
 
-use crate::entity::{product, run, schedule};
+use crate::entity::{product, schedule};
 use crate::{Catalog, CatalogError, Result};
 
 /// A scheduled run that this process claimed and must now carry out.
@@ -107,24 +107,9 @@ async fn record_scheduled_run(txn: &impl ConnectionTrait, id: &str, now: DateTim
     let Some(current) = product::Entity::find_by_id(id.to_owned()).one(txn).await? else {
         return Ok(None);
     };
-    let row = run::ActiveModel {
-        product_id: Set(id.to_owned()),
-        revision: Set(current.current_revision),
-        trigger: Set("schedule".to_owned()),
-        status: Set(RunStatus::Running.as_str().to_owned()),
-        started_at: Set(now),
-        finished_at: Set(None),
-        rows_read: Set(0),
-        rows_written: Set(0),
-        rows_rejected: Set(0),
-        error: Set(None),
-        checks: Set("[]".to_owned()),
-        outputs: Set("[]".to_owned()),
-        log: Set("[]".to_owned()),
-        ..Default::default()
-    }
-    .insert(txn)
-    .await?;
+    let row = crate::runs::new_run(id, current.current_revision, "schedule", now)
+        .insert(txn)
+        .await?;
     let product = ProductId::parse(id).map_err(|error| CatalogError::Corrupt(format!("product id `{id}`: {error}")))?;
     Ok(Some(ClaimedRun {
         product,

@@ -8,6 +8,7 @@
 mod deploy;
 mod error;
 mod order;
+mod published;
 mod query;
 mod runs;
 mod secret;

@@ -4,9 +4,9 @@
 //! or `internal` that has published data; `restricted` products stay out of reach.
 
 use atrium_engine::{QueryResult, ReadableTable};
-use atrium_types::{Name, Visibility};
+use atrium_types::Visibility;
 
-use crate::{Platform, PlatformError, Result};
+use crate::{Platform, Result};
 
 impl Platform {
     /// Runs a read-only query over the published versions of the readable products.
@@ -24,23 +24,17 @@ impl Platform {
             .filter(|product| product.visibility != Visibility::Restricted)
             .map(|product| product.id)
             .collect();
-        let mut tables = Vec::with_capacity(readable.len());
-        for (id, mut outputs) in self.catalog.published_versions(&readable).await? {
-            outputs.sort();
-            let Some((output, version)) = outputs.into_iter().next() else {
-                continue;
-            };
-            let output = Name::parse(&output).map_err(|error| PlatformError::BadId {
-                id: output.clone(),
-                reason: error.to_string(),
-            })?;
-            tables.push(ReadableTable {
+        let tables = self
+            .published_tables(&readable)
+            .await?
+            .into_iter()
+            .map(|(id, table)| ReadableTable {
                 schema: id.domain().to_string(),
                 table: id.name().to_string(),
-                location: self.engine.root().output_table(&id, &output)?,
-                version,
-            });
-        }
+                location: table.location,
+                version: table.version,
+            })
+            .collect();
         Ok(tables)
     }
 }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use atrium_catalog::RunRecord;
 use atrium_engine::{EngineError, RunReport, RunRequest, UpstreamVersions};
-use atrium_types::{CheckView, Name, ProductId, RunOutputView, RunStatus, RunView, TableSample};
+use atrium_types::{CheckView, ProductId, RunOutputView, RunStatus, RunView, TableSample};
 
 use crate::order::dependency_order;
 use crate::{Platform, PlatformError, Result};
@@ -126,21 +126,10 @@ impl Platform {
     /// first successful run.
     pub async fn sample(&self, id: &str, limit: usize) -> Result<Option<TableSample>> {
         let id = parse_id(id)?;
-        let mut published = self
-            .catalog
-            .published_versions(std::slice::from_ref(&id))
-            .await?
-            .remove(&id)
-            .unwrap_or_default();
-        published.sort();
-        let Some((output, version)) = published.into_iter().next() else {
+        let Some(table) = self.published_tables(std::slice::from_ref(&id)).await?.remove(&id) else {
             return Ok(None);
         };
-        let name = Name::parse(&output).map_err(|error| PlatformError::BadId {
-            id: output.clone(),
-            reason: error.to_string(),
-        })?;
-        let location = self.engine.root().output_table(&id, &name)?;
+        let (location, version, output) = (table.location, table.version, table.output);
         let (columns, rows) = atrium_engine::tables::sample(&location, version, limit).await?;
         Ok(Some(TableSample {
             output,
@@ -198,20 +187,12 @@ impl Platform {
     /// The published table of each upstream product (its first output).
     async fn upstream_versions(&self, descriptor: &atrium_descriptor::Descriptor) -> Result<UpstreamVersions> {
         let ids: Vec<ProductId> = descriptor.upstream_products().cloned().collect();
-        let mut upstream = UpstreamVersions::new();
-        for (id, mut outputs) in self.catalog.published_versions(&ids).await? {
-            outputs.sort();
-            let Some((output, version)) = outputs.into_iter().next() else {
-                continue;
-            };
-            let output = Name::parse(&output).map_err(|error| PlatformError::BadId {
-                id: output.clone(),
-                reason: error.to_string(),
-            })?;
-            let location = self.engine.root().output_table(&id, &output)?;
-            upstream.insert(id, (location, version));
-        }
-        Ok(upstream)
+        Ok(self
+            .published_tables(&ids)
+            .await?
+            .into_iter()
+            .map(|(id, table)| (id, (table.location, table.version)))
+            .collect())
     }
 }
 
