@@ -9,5 +9,4 @@ site=${E2E_SITE_ROOT:-$root/target/site}
 data=$(mktemp -d "${TMPDIR:-/tmp}/atrium-e2e.XXXXXX")
 [ -f "$root/examples/mesh/data/lineitem.csv" ] || "$bin" demo-data --out "$root/examples/mesh/data" > /dev/null
 "$bin" --data-dir "$data" deploy "$root/examples/mesh" > /dev/null
-"$bin" --data-dir "$data" run --all > /dev/null || true
 exec "$bin" --data-dir "$data" serve --addr "127.0.0.1:$port" --site-root "$site"

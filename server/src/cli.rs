@@ -38,11 +38,14 @@ pub enum Command {
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
     },
-    /// Validate and apply descriptors, all in one transaction; prints what changed
+    /// Validate and apply descriptors, all in one transaction; prints what changed, then runs it
     Deploy {
         /// Descriptor files, or folders searched for *.yaml and *.yml
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
+        /// Do not run the created or changed products
+        #[arg(long)]
+        no_run: bool,
     },
     /// Run products now: read their inputs, transform, check, write a new version
     Run {

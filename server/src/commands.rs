@@ -49,20 +49,35 @@ pub fn validate(paths: &[PathBuf]) -> Result<Outcome, CommandError> {
     }
 }
 
-/// `atrium deploy FILE...`
-pub async fn deploy(platform: &Platform, paths: &[PathBuf]) -> Result<Outcome, CommandError> {
+/// `atrium deploy FILE...`: then runs what changed, unless `no_run`.
+pub async fn deploy(platform: &Platform, paths: &[PathBuf], no_run: bool) -> Result<Outcome, CommandError> {
     let sources = read_sources(paths)?;
-    match platform.deploy(&sources).await {
-        Ok(outcomes) => {
-            for outcome in &outcomes {
-                print_outcome(outcome);
-            }
-            let changed = outcomes.iter().filter(|o| o.change != DeployChange::Unchanged).count();
-            println!("{} deployed, {changed} changed", plural(outcomes.len(), "product"));
-            Ok(Outcome::Success)
-        }
-        Err(error) => report_invalid(error, &sources),
+    let outcomes = match platform.deploy(&sources).await {
+        Ok(outcomes) => outcomes,
+        Err(error) => return report_invalid(error, &sources),
+    };
+    for outcome in &outcomes {
+        print_outcome(outcome);
     }
+    let changed = outcomes.iter().filter(|o| o.change != DeployChange::Unchanged).count();
+    println!("{} deployed, {changed} changed", plural(outcomes.len(), "product"));
+    if no_run {
+        return Ok(Outcome::Success);
+    }
+    let runs = platform.run_deployed(&outcomes).await?;
+    for run in &runs {
+        print_run_summary(run);
+    }
+    // A failed run is reported, but the deploy itself succeeded.
+    Ok(Outcome::Success)
+}
+
+fn print_run_summary(run: &RunView) {
+    let detail = match &run.error {
+        Some(error) => error.clone(),
+        None => format!("{} rows written", run.rows_written),
+    };
+    println!("{:<9} {} run {}: {detail}", run.status.as_str(), run.product_id, run.id);
 }
 
 /// `atrium run PRODUCT...` or `atrium run --all`: exits 1 when a run failed or was skipped.

@@ -76,7 +76,7 @@ pub async fn run(cli: Cli, env: &BTreeMap<String, String>) -> Result<Outcome, Ru
     .await?;
     match cli.command {
         Command::Serve { .. } => serve(&config, platform).await,
-        Command::Deploy { files } => Ok(commands::deploy(&platform, &files).await?),
+        Command::Deploy { files, no_run } => Ok(commands::deploy(&platform, &files, no_run).await?),
         Command::Products { json } => Ok(commands::products(&platform, json).await?),
         Command::Run { products, all } => Ok(commands::run(&platform, &products, all).await?),
         Command::Query { sql } => Ok(commands::query(&platform, &sql).await?),

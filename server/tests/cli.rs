@@ -64,7 +64,7 @@ fn deploying_the_same_file_twice_reports_unchanged() {
 #[test]
 fn the_demo_mesh_deploys_and_lists() {
     let data = tempfile::tempdir().expect("temp dir");
-    let deploy = atrium(data.path(), &["deploy", "examples/mesh"]);
+    let deploy = atrium(data.path(), &["deploy", "--no-run", "examples/mesh"]);
     assert!(deploy.status.success(), "{}", text(&deploy.stderr));
     assert!(
         text(&deploy.stdout).ends_with("17 products deployed, 17 changed\n"),

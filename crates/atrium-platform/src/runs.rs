@@ -96,6 +96,27 @@ impl Platform {
         Ok(view)
     }
 
+    /// Runs the products a deploy created or changed, upstream products first. Products without
+    /// inputs have nothing to run (their data is written by other tools) and are left alone.
+    pub async fn run_deployed(&self, outcomes: &[atrium_types::DeployOutcome]) -> Result<Vec<RunView>> {
+        let mut changed = Vec::new();
+        for outcome in outcomes
+            .iter()
+            .filter(|o| o.change != atrium_types::DeployChange::Unchanged)
+        {
+            let runnable = self.catalog.runnable(&outcome.product_id).await?;
+            if !runnable.descriptor.inputs.is_empty() {
+                changed.push(outcome.product_id.clone());
+            }
+        }
+        let edges = self.catalog.dependency_edges().await?;
+        let mut runs = Vec::with_capacity(changed.len());
+        for product in dependency_order(&changed, &edges) {
+            runs.push(self.run(&product.to_string(), RunTrigger::Deploy).await?);
+        }
+        Ok(runs)
+    }
+
     /// Runs every product, upstream products first. A product whose upstream did not succeed is
     /// skipped: it would read stale or missing data.
     pub async fn run_all(&self, trigger: RunTrigger) -> Result<Vec<RunAllEntry>> {

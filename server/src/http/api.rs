@@ -121,6 +121,16 @@ async fn deploy_product(
     let outcome = outcomes
         .pop()
         .ok_or_else(|| HttpError::new(ErrorCode::Internal, "the deploy returned no outcome"))?;
+    if outcome.change != DeployChange::Unchanged {
+        // The product runs on deploy, in the background: the answer does not wait for its data.
+        let platform = state.platform.clone();
+        let deployed = outcome.clone();
+        tokio::spawn(async move {
+            if let Err(error) = platform.run_deployed(&[deployed]).await {
+                tracing::error!(error = %error, "run after deploy failed");
+            }
+        });
+    }
     let status = if outcome.change == DeployChange::Created {
         StatusCode::CREATED
     } else {
