@@ -1,7 +1,7 @@
 //! The portal's server functions: thin calls into the platform, with stable endpoint names.
 //! The REST API (`/api/v1`) serves scripts and tools; these serve the pages.
 
-use atrium_types::{DomainSummary, DomainView, HomeView, ProductDetail, RunView, TableSample};
+use atrium_types::{DomainSummary, DomainView, HomeView, ProductDetail, QueryResultView, RunView, TableSample};
 use leptos::prelude::*;
 
 #[server(prefix = "/portal", endpoint = "home")]
@@ -36,6 +36,12 @@ pub async fn run_product(id: String) -> Result<RunView, ServerFnError> {
         .run(&id, atrium_platform::RunTrigger::Manual)
         .await
         .map_err(portal_error)
+}
+
+/// Runs a read-only query for the SQL console.
+#[server(prefix = "/portal", endpoint = "query")]
+pub async fn run_sql(sql: String) -> Result<QueryResultView, ServerFnError> {
+    platform()?.query_as_text(&sql).await.map_err(portal_error)
 }
 
 /// How many rows the product page shows.

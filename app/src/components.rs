@@ -18,6 +18,7 @@ pub fn TopNav() -> impl IntoView {
                     "Atrium"
                 </A>
                 <A href="/" attr:class="navlink" exact=true>"Catalog"</A>
+                <A href="/query" attr:class="navlink">"SQL"</A>
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {
                         domains

@@ -17,7 +17,7 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
 use crate::components::{NotFound, TopNav};
-use crate::pages::{DomainPage, HomePage, ProductPage};
+use crate::pages::{DomainPage, HomePage, ProductPage, QueryPage};
 
 /// The HTML document around the application, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -43,6 +43,13 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    // Effects run in the browser only: the mark tells that the page is interactive (browser tests
+    // wait for it instead of guessing).
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
     view! {
         <Stylesheet id="atrium" href="/pkg/atrium.css" />
         <Title formatter=|title: String| if title.is_empty() { "Atrium".to_owned() } else { format!("{title} · Atrium") } />
@@ -54,6 +61,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
                     <Route path=path!("/domains/:domain") view=DomainPage ssr=SsrMode::Async />
                     <Route path=path!("/products/:id") view=ProductPage ssr=SsrMode::Async />
+                    <Route path=path!("/query") view=QueryPage />
                 </Routes>
             </main>
             <footer class="footer">

@@ -6,7 +6,9 @@ mod home;
 mod product;
 mod product_contract;
 mod product_runs;
+mod query;
 
 pub use domain::DomainPage;
 pub use home::HomePage;
 pub use product::ProductPage;
+pub use query::QueryPage;

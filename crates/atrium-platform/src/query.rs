@@ -4,7 +4,7 @@
 //! or `internal` that has published data; `restricted` products stay out of reach.
 
 use atrium_engine::{QueryResult, ReadableTable};
-use atrium_types::Visibility;
+use atrium_types::{QueryColumnView, QueryResultView, Visibility};
 
 use crate::{Platform, Result};
 
@@ -13,6 +13,40 @@ impl Platform {
     pub async fn query(&self, sql: &str) -> Result<QueryResult> {
         let tables = self.readable_tables().await?;
         Ok(self.engine.query(sql, &tables, self.query_limits).await?)
+    }
+
+    /// The same query, every value as text, for the portal's SQL console.
+    pub async fn query_as_text(&self, sql: &str) -> Result<QueryResultView> {
+        let started = std::time::Instant::now();
+        let result = self.query(sql).await?;
+        let rows = result
+            .rows
+            .iter()
+            .map(|row| {
+                result
+                    .columns
+                    .iter()
+                    .map(|column| match row.get(&column.name) {
+                        None | Some(serde_json::Value::Null) => None,
+                        Some(serde_json::Value::String(text)) => Some(text.clone()),
+                        Some(other) => Some(other.to_string()),
+                    })
+                    .collect()
+            })
+            .collect();
+        Ok(QueryResultView {
+            columns: result
+                .columns
+                .iter()
+                .map(|c| QueryColumnView {
+                    name: c.name.clone(),
+                    data_type: c.data_type.clone(),
+                })
+                .collect(),
+            rows,
+            truncated: result.truncated,
+            elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        })
     }
 
     async fn readable_tables(&self) -> Result<Vec<ReadableTable>> {

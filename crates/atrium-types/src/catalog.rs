@@ -251,3 +251,20 @@ pub struct TableSample {
     /// One entry a row, one value a column; `None` is SQL NULL.
     pub rows: Vec<Vec<Option<String>>>,
 }
+
+/// A column of a query result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueryColumnView {
+    pub name: String,
+    pub data_type: String,
+}
+
+/// A query result as the SQL console shows it: every value as text, `None` for NULL.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueryResultView {
+    pub columns: Vec<QueryColumnView>,
+    pub rows: Vec<Vec<Option<String>>>,
+    /// Whether the row limit cut the result.
+    pub truncated: bool,
+    pub elapsed_ms: u64,
+}

@@ -1,0 +1,146 @@
+//! The SQL console: read-only queries over the products (`<domain>.<product>`), a result grid,
+//! the error where the query went wrong, and the queries of this visit to go back to.
+
+use atrium_types::{QueryResultView, plural};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::api::{RunSql, error_message};
+
+const FIRST_QUERY: &str = "SELECT n.region, count(*) AS orders, sum(o.total_price) AS revenue
+FROM sales.orders o
+JOIN crm.customers c ON o.customer_id = c.customer_id
+JOIN crm.nations n ON c.nation_id = n.nation_id
+GROUP BY n.region
+ORDER BY revenue DESC";
+
+#[component]
+pub fn QueryPage() -> impl IntoView {
+    let run = ServerAction::<RunSql>::new();
+    let (sql, set_sql) = signal(FIRST_QUERY.to_owned());
+    let (history, set_history) = signal(Vec::<String>::new());
+    let submitted = run.input();
+    Effect::new(move |_| {
+        if let Some(input) = submitted.get() {
+            set_history.update(|queries| {
+                queries.retain(|query| query != &input.sql);
+                queries.insert(0, input.sql.clone());
+                queries.truncate(20);
+            });
+        }
+    });
+    view! {
+        <Title text="SQL console" />
+        <section class="hero">
+            <h1>"SQL console"</h1>
+            <p class="lede">
+                "Read-only SQL over the published data of every product you may read. Tables are named "
+                <code>"<domain>.<product>"</code> "; results stop at the row limit."
+            </p>
+        </section>
+        <section class="panel">
+            <ActionForm action=run attr:class="console">
+                <label for="sql" class="visually-hidden">"SQL"</label>
+                <textarea
+                    id="sql"
+                    name="sql"
+                    rows="7"
+                    spellcheck="false"
+                    prop:value=sql
+                    on:input=move |event| set_sql.set(event_target_value(&event))
+                >
+                    {FIRST_QUERY}
+                </textarea>
+                <button type="submit" class="button" disabled=run.pending()>
+                    {move || if run.pending().get() { "Running…" } else { "Run query" }}
+                </button>
+            </ActionForm>
+            <History history set_sql />
+        </section>
+        <section class="panel" aria-live="polite">
+            {move || match run.value().get() {
+                None => view! { <p class="muted">"Run a query to see its rows."</p> }.into_any(),
+                Some(Err(error)) => view! { <p class="error-text" role="alert">{error_message(&error)}</p> }.into_any(),
+                Some(Ok(result)) => view! { <ResultGrid result /> }.into_any(),
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn History(history: ReadSignal<Vec<String>>, set_sql: WriteSignal<String>) -> impl IntoView {
+    view! {
+        <Show when=move || !history.get().is_empty()>
+            <details class="history">
+                <summary>"Earlier queries"</summary>
+                <ul>
+                    {move || {
+                        history
+                            .get()
+                            .into_iter()
+                            .map(|query| {
+                                let chosen = query.clone();
+                                view! {
+                                    <li>
+                                        <button type="button" class="link-button mono" on:click=move |_| set_sql.set(chosen.clone())>
+                                            {query}
+                                        </button>
+                                    </li>
+                                }
+                            })
+                            .collect_view()
+                    }}
+                </ul>
+            </details>
+        </Show>
+    }
+}
+
+#[component]
+fn ResultGrid(result: QueryResultView) -> impl IntoView {
+    let summary = format!(
+        "{}{} in {} ms",
+        plural(result.rows.len(), "row"),
+        if result.truncated {
+            " (cut at the row limit)"
+        } else {
+            ""
+        },
+        result.elapsed_ms
+    );
+    view! {
+        <p class="muted">{summary}</p>
+        <div class="table-scroll result-grid">
+            <table class="sample">
+                <thead>
+                    <tr>
+                        {result
+                            .columns
+                            .into_iter()
+                            .map(|column| view! { <th title=column.data_type.clone()>{column.name}</th> })
+                            .collect_view()}
+                    </tr>
+                </thead>
+                <tbody>
+                    {result
+                        .rows
+                        .into_iter()
+                        .map(|row| {
+                            view! {
+                                <tr>
+                                    {row
+                                        .into_iter()
+                                        .map(|value| match value {
+                                            Some(text) => view! { <td class="mono">{text}</td> }.into_any(),
+                                            None => view! { <td class="muted">"null"</td> }.into_any(),
+                                        })
+                                        .collect_view()}
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}

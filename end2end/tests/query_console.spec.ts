@@ -1,0 +1,27 @@
+import { expect, test } from '@playwright/test';
+import { gotoHydrated } from './hydrated';
+
+test('an analyst joins three products of two domains in the SQL console', async ({ page }) => {
+  await gotoHydrated(page, '/query');
+  await expect(page.getByRole('heading', { name: 'SQL console' })).toBeVisible();
+  await page.getByRole('button', { name: 'Run query' }).click();
+  await expect(page.locator('.result-grid tbody tr')).toHaveCount(5);
+  await expect(page.locator('.result-grid thead')).toContainText('revenue');
+  await expect(page.locator('.result-grid')).toContainText('EUROPE');
+  await expect(page.getByText(/^5 rows in \d+ ms$/)).toBeVisible();
+
+  // A mistake is shown, and the earlier query is one click away.
+  await page.locator('#sql').fill('SELECT nope FROM sales.orders');
+  await page.getByRole('button', { name: 'Run query' }).click();
+  await expect(page.getByRole('alert')).toContainText('nope');
+  await page.getByText('Earlier queries').click();
+  await page.locator('.history button', { hasText: 'JOIN crm.nations' }).click();
+  await expect(page.locator('#sql')).toHaveValue(/JOIN crm\.nations/);
+});
+
+test('the console refuses to change data', async ({ page }) => {
+  await gotoHydrated(page, '/query');
+  await page.locator('#sql').fill('DROP TABLE sales.orders');
+  await page.getByRole('button', { name: 'Run query' }).click();
+  await expect(page.getByRole('alert')).toContainText('SQL error');
+});
