@@ -19,4 +19,18 @@ for (const [file, path, viewport] of shots) {
   await page.screenshot({ path: `${out}/${file}` });
   await page.close();
 }
+// The runs and the sample data of a product, further down its page.
+const runs = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+await runs.goto(base + '/products/sales.daily_revenue');
+await runs.waitForLoadState('networkidle');
+await runs.locator('#sample').scrollIntoViewIfNeeded();
+await runs.evaluate(() => document.querySelector('#sample').scrollIntoView());
+await runs.screenshot({ path: `${out}/product-runs.png` });
+// The SQL console with the result of its first query.
+const console_ = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+await console_.goto(base + '/query');
+await console_.locator('body[data-hydrated="true"]').waitFor({ state: 'attached' });
+await console_.getByRole('button', { name: 'Run query' }).click();
+await console_.locator('.result-grid tbody tr').first().waitFor();
+await console_.screenshot({ path: `${out}/sql-console.png` });
 await browser.close();
