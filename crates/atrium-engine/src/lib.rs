@@ -23,7 +23,7 @@ pub use location::{StoreRoot, TableLocation};
 pub use pii::PiiKey;
 pub use pipeline::{OutputReport, RunReport, RunRequest};
 pub use quality::CheckResult;
-pub use query::{QueryColumn, QueryLimits, QueryResult, ReadableTable};
+pub use query::{EncodedResult, QueryColumn, QueryLimits, QueryResult, ReadableTable, ResultFormat};
 
 use std::sync::Arc;
 

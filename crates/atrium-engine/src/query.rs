@@ -6,6 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use deltalake::arrow::array::RecordBatch;
+use deltalake::arrow::csv::WriterBuilder;
+use deltalake::arrow::datatypes::SchemaRef;
+use deltalake::arrow::ipc::writer::StreamWriter;
 use deltalake::arrow::json::ArrayWriter;
 use deltalake::datafusion::catalog::MemorySchemaProvider;
 use deltalake::datafusion::common::TableReference;
@@ -53,9 +56,83 @@ pub struct QueryResult {
     pub truncated: bool,
 }
 
+/// The formats a query result can be written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResultFormat {
+    Json,
+    /// CSV with a header line.
+    Csv,
+    /// The Arrow IPC stream format, for Arrow-native clients (pandas, Polars, DuckDB).
+    ArrowIpc,
+}
+
+/// A query result in a wire format, for the formats other than JSON.
+#[derive(Debug, Clone)]
+pub struct EncodedResult {
+    pub bytes: Vec<u8>,
+    pub truncated: bool,
+}
+
+/// The rows of a query, before they are written in a format.
+struct Rows {
+    schema: SchemaRef,
+    batches: Vec<RecordBatch>,
+    truncated: bool,
+}
+
 impl Engine {
     /// Runs a read-only query. `tables` are the tables the caller may read.
     pub async fn query(&self, sql: &str, tables: &[ReadableTable], limits: QueryLimits) -> Result<QueryResult> {
+        let rows = self.query_rows(sql, tables, limits).await?;
+        let columns = rows
+            .schema
+            .fields()
+            .iter()
+            .map(|field| QueryColumn {
+                name: field.name().clone(),
+                data_type: crate::contract::type_name(field.data_type()),
+            })
+            .collect();
+        Ok(QueryResult {
+            columns,
+            rows: to_json_rows(&rows.batches)?,
+            truncated: rows.truncated,
+        })
+    }
+
+    /// Runs a read-only query and writes its rows as CSV or Arrow IPC.
+    pub async fn query_encoded(
+        &self,
+        sql: &str,
+        tables: &[ReadableTable],
+        limits: QueryLimits,
+        format: ResultFormat,
+    ) -> Result<EncodedResult> {
+        let rows = self.query_rows(sql, tables, limits).await?;
+        let bytes = match format {
+            ResultFormat::Csv | ResultFormat::Json => {
+                let mut writer = WriterBuilder::new().with_header(true).build(Vec::new());
+                for batch in &rows.batches {
+                    writer.write(batch).map_err(EngineError::arrow)?;
+                }
+                writer.into_inner()
+            }
+            ResultFormat::ArrowIpc => {
+                let mut writer = StreamWriter::try_new(Vec::new(), &rows.schema).map_err(EngineError::arrow)?;
+                for batch in &rows.batches {
+                    writer.write(batch).map_err(EngineError::arrow)?;
+                }
+                writer.finish().map_err(EngineError::arrow)?;
+                writer.into_inner().map_err(EngineError::arrow)?
+            }
+        };
+        Ok(EncodedResult {
+            bytes,
+            truncated: rows.truncated,
+        })
+    }
+
+    async fn query_rows(&self, sql: &str, tables: &[ReadableTable], limits: QueryLimits) -> Result<Rows> {
         let ctx = bounded_session(limits.memory_bytes)?;
         let work = async {
             register_named_tables(&ctx, sql, tables).await?;
@@ -67,26 +144,17 @@ impl Engine {
                 .sql_with_options(sql, options)
                 .await
                 .map_err(EngineError::datafusion)?;
-            let columns: Vec<QueryColumn> = frame
-                .schema()
-                .fields()
-                .iter()
-                .map(|field| QueryColumn {
-                    name: field.name().clone(),
-                    data_type: crate::contract::type_name(field.data_type()),
-                })
-                .collect();
+            let schema: SchemaRef = Arc::new(frame.schema().as_arrow().clone());
             let (batches, truncated) = collect_limited(frame, limits.max_rows).await?;
-            Ok::<_, EngineError>((columns, batches, truncated))
+            Ok::<_, EngineError>(Rows {
+                schema,
+                batches,
+                truncated,
+            })
         };
-        let (columns, batches, truncated) = tokio::time::timeout(limits.timeout, work)
+        tokio::time::timeout(limits.timeout, work)
             .await
-            .map_err(|_| EngineError::Timeout(limits.timeout.as_secs()))??;
-        Ok(QueryResult {
-            columns,
-            rows: to_json_rows(&batches)?,
-            truncated,
-        })
+            .map_err(|_| EngineError::Timeout(limits.timeout.as_secs()))?
     }
 }
 

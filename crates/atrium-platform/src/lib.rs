@@ -15,7 +15,7 @@ mod secret;
 mod storage;
 
 pub use atrium_catalog::Catalog;
-pub use atrium_engine::QueryResult;
+pub use atrium_engine::{QueryResult, ResultFormat};
 pub use deploy::DescriptorSource;
 pub use error::{PlatformError, Result};
 pub use runs::{RunAllEntry, RunTrigger};

@@ -3,7 +3,7 @@
 //! Until grants exist (the access issue), a caller may read every product of visibility `public`
 //! or `internal` that has published data; `restricted` products stay out of reach.
 
-use atrium_engine::{QueryResult, ReadableTable};
+use atrium_engine::{EncodedResult, QueryResult, ReadableTable, ResultFormat};
 use atrium_types::{QueryColumnView, QueryResultView, Visibility};
 
 use crate::{Platform, Result};
@@ -13,6 +13,15 @@ impl Platform {
     pub async fn query(&self, sql: &str) -> Result<QueryResult> {
         let tables = self.readable_tables().await?;
         Ok(self.engine.query(sql, &tables, self.query_limits).await?)
+    }
+
+    /// Runs a read-only query and writes the rows as CSV or Arrow IPC.
+    pub async fn query_encoded(&self, sql: &str, format: ResultFormat) -> Result<EncodedResult> {
+        let tables = self.readable_tables().await?;
+        Ok(self
+            .engine
+            .query_encoded(sql, &tables, self.query_limits, format)
+            .await?)
     }
 
     /// The same query, every value as text, for the portal's SQL console.

@@ -1,12 +1,13 @@
 //! The REST API, `/api/v1`: thin handlers over the platform, for scripts, CLIs and other tools.
 
-use atrium_platform::{DescriptorSource, RunTrigger};
+use atrium_platform::{DescriptorSource, ResultFormat, RunTrigger};
 use atrium_types::{
     DeployChange, DeployOutcome, DomainSummary, DomainView, ErrorCode, ProductDetail, ProductSummary, RunView,
 };
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, HeaderName, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
@@ -77,12 +78,38 @@ struct QueryRequest {
     sql: String,
 }
 
-/// Runs a read-only SQL query over the readable products.
+/// The media type of Arrow IPC streams.
+const ARROW_STREAM: &str = "application/vnd.apache.arrow.stream";
+
+/// Runs a read-only SQL query over the readable products. JSON by default; `Accept: text/csv` or
+/// `Accept: application/vnd.apache.arrow.stream` for those formats, with `X-Atrium-Truncated`
+/// saying whether the row limit cut the result.
 async fn run_query(
     State(state): State<AppState>,
+    headers: HeaderMap,
     Json(request): Json<QueryRequest>,
-) -> Result<Json<atrium_platform::QueryResult>, HttpError> {
-    Ok(Json(state.platform.query(&request.sql).await?))
+) -> Result<Response, HttpError> {
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    let (format, media_type) = if accept.contains("text/csv") {
+        (ResultFormat::Csv, "text/csv; charset=utf-8")
+    } else if accept.contains(ARROW_STREAM) {
+        (ResultFormat::ArrowIpc, ARROW_STREAM)
+    } else {
+        return Ok(Json(state.platform.query(&request.sql).await?).into_response());
+    };
+    let encoded = state.platform.query_encoded(&request.sql, format).await?;
+    let truncated = if encoded.truncated { "true" } else { "false" };
+    Ok((
+        [
+            (header::CONTENT_TYPE, media_type),
+            (HeaderName::from_static("x-atrium-truncated"), truncated),
+        ],
+        encoded.bytes,
+    )
+        .into_response())
 }
 
 async fn list_domains(State(state): State<AppState>) -> Result<Json<Vec<DomainSummary>>, HttpError> {

@@ -150,3 +150,40 @@ async fn a_query_over_the_memory_limit_fails_cleanly() {
     let small: Value = app.query("SELECT 1 AS one").await.json().await.expect("json");
     assert_eq!(small["rows"], json!([{"one": 1}]));
 }
+
+#[tokio::test]
+async fn results_come_as_csv_or_arrow_on_request() {
+    let app = spawn_app().await;
+    two_domains(&app, "internal").await;
+    let sql = json!({"sql": "SELECT customer_id, country FROM crm.customers ORDER BY customer_id"});
+    let csv = app
+        .client
+        .post(format!("{}/api/v1/query", app.address))
+        .header("accept", "text/csv")
+        .json(&sql)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(csv.status(), 200);
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    assert_eq!(csv.headers()["x-atrium-truncated"], "false");
+    assert_eq!(
+        csv.text().await.expect("text"),
+        "customer_id,country\n1,FR\n2,DE\n3,FR\n"
+    );
+
+    let arrow = app
+        .client
+        .post(format!("{}/api/v1/query", app.address))
+        .header("accept", "application/vnd.apache.arrow.stream")
+        .json(&sql)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(arrow.headers()["content-type"], "application/vnd.apache.arrow.stream");
+    let bytes = arrow.bytes().await.expect("bytes");
+    let reader = deltalake::arrow::ipc::reader::StreamReader::try_new(std::io::Cursor::new(bytes.to_vec()), None)
+        .expect("an Arrow stream");
+    let rows: usize = reader.map(|batch| batch.expect("batch").num_rows()).sum();
+    assert_eq!(rows, 3);
+}
