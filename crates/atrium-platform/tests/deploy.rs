@@ -239,7 +239,7 @@ async fn a_run_publishes_a_version_and_a_failing_check_keeps_it() {
 }
 
 #[tokio::test]
-async fn a_run_interrupted_by_a_stop_is_marked_failed_on_restart() {
+async fn a_run_killed_mid_write_leaves_the_previous_version_readable_and_fails_on_restart() {
     let dir = tempfile::tempdir().expect("temp dir");
     {
         let platform = platform(&dir).await;
@@ -248,8 +248,14 @@ async fn a_run_interrupted_by_a_stop_is_marked_failed_on_restart() {
             .deploy(&[DescriptorSource::from_file(CUSTOMERS, &descriptor)])
             .await
             .expect("deploys");
+        let first = platform
+            .run("crm.customers", atrium_platform::RunTrigger::Manual)
+            .await
+            .expect("runs");
+        assert_eq!(first.status, atrium_types::RunStatus::Succeeded, "{:?}", first.error);
     }
-    // A run that started and never finished: the process stopped in the middle.
+    // A second run was killed while writing: its run row says `running`, and a data file it was
+    // writing lies in the table folder without any commit in the Delta log.
     let catalog =
         atrium_platform::Catalog::connect(&atrium_platform::Catalog::sqlite_url(&dir.path().join("atrium.db")))
             .await
@@ -257,6 +263,12 @@ async fn a_run_interrupted_by_a_stop_is_marked_failed_on_restart() {
     let id = atrium_types::ProductId::parse("crm.customers").expect("id");
     catalog.start_run(&id, 1, "manual").await.expect("starts");
     drop(catalog);
+    let table = dir.path().join("store/crm/customers/customers");
+    std::fs::write(
+        table.join("part-00000-killed-mid-write.snappy.parquet"),
+        b"PAR1 half a file",
+    )
+    .expect("stray file");
 
     let platform = platform(&dir).await;
     let runs = platform.runs("crm.customers", 10).await.expect("runs");
@@ -266,6 +278,21 @@ async fn a_run_interrupted_by_a_stop_is_marked_failed_on_restart() {
         "{:?}",
         runs[0].error
     );
+    let sample = platform
+        .sample("crm.customers", 10)
+        .await
+        .expect("reads")
+        .expect("published data");
+    assert_eq!(
+        (sample.version, sample.rows.len()),
+        (0, 1),
+        "readers still see the version that passed"
+    );
+    let result = platform
+        .query("SELECT count(*) AS n FROM crm.customers")
+        .await
+        .expect("queries");
+    assert_eq!(result.rows[0]["n"], 1);
 }
 
 #[tokio::test]
