@@ -110,6 +110,48 @@ pub fn short_date(rfc3339: &str) -> String {
     }
 }
 
+/// Rows of text values in a scrolling grid; `None` shows as a muted `null`. Headers may carry
+/// a tooltip (the column's type).
+#[component]
+pub fn TextGrid(
+    columns: Vec<(String, Option<String>)>,
+    rows: Vec<Vec<Option<String>>>,
+    #[prop(optional)] class: &'static str,
+) -> impl IntoView {
+    view! {
+        <div class=format!("table-scroll {class}")>
+            <table class="sample">
+                <thead>
+                    <tr>
+                        {columns
+                            .into_iter()
+                            .map(|(name, tooltip)| view! { <th title=tooltip>{name}</th> })
+                            .collect_view()}
+                    </tr>
+                </thead>
+                <tbody>
+                    {rows
+                        .into_iter()
+                        .map(|row| {
+                            view! {
+                                <tr>
+                                    {row
+                                        .into_iter()
+                                        .map(|value| match value {
+                                            Some(text) => view! { <td class="mono">{text}</td> }.into_any(),
+                                            None => view! { <td class="muted">"null"</td> }.into_any(),
+                                        })
+                                        .collect_view()}
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
 /// What a page shows when its data could not be loaded.
 #[component]
 pub fn ErrorPanel(error: ServerFnError) -> impl IntoView {

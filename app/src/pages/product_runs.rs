@@ -5,7 +5,7 @@ use atrium_types::{RunStatus, RunView, TableSample};
 use leptos::prelude::*;
 
 use crate::api::{RunProduct, SAMPLE_ROWS, error_message, get_sample};
-use crate::components::short_date;
+use crate::components::{TextGrid, short_date};
 
 #[component]
 pub fn Runs(product_id: String, runs: Vec<RunView>, run_action: ServerAction<RunProduct>) -> impl IntoView {
@@ -103,34 +103,10 @@ fn SampleTable(sample: TableSample) -> impl IntoView {
         sample.rows.len(),
         sample.version
     );
+    let columns = sample.columns.into_iter().map(|name| (name, None)).collect();
     view! {
         <p class="muted">{caption}</p>
-        <div class="table-scroll">
-            <table class="sample">
-                <thead>
-                    <tr>{sample.columns.into_iter().map(|column| view! { <th>{column}</th> }).collect_view()}</tr>
-                </thead>
-                <tbody>
-                    {sample
-                        .rows
-                        .into_iter()
-                        .map(|row| {
-                            view! {
-                                <tr>
-                                    {row
-                                        .into_iter()
-                                        .map(|value| match value {
-                                            Some(text) => view! { <td class="mono">{text}</td> }.into_any(),
-                                            None => view! { <td class="muted">"null"</td> }.into_any(),
-                                        })
-                                        .collect_view()}
-                                </tr>
-                            }
-                        })
-                        .collect_view()}
-                </tbody>
-            </table>
-        </div>
+        <TextGrid columns rows=sample.rows />
     }
 }
 

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::{RunSql, error_message};
+use crate::components::TextGrid;
 
 const FIRST_QUERY: &str = "SELECT n.region, count(*) AS orders, sum(o.total_price) AS revenue
 FROM sales.orders o
@@ -108,39 +109,13 @@ fn ResultGrid(result: QueryResultView) -> impl IntoView {
         },
         result.elapsed_ms
     );
+    let columns = result
+        .columns
+        .into_iter()
+        .map(|column| (column.name, Some(column.data_type)))
+        .collect();
     view! {
         <p class="muted">{summary}</p>
-        <div class="table-scroll result-grid">
-            <table class="sample">
-                <thead>
-                    <tr>
-                        {result
-                            .columns
-                            .into_iter()
-                            .map(|column| view! { <th title=column.data_type.clone()>{column.name}</th> })
-                            .collect_view()}
-                    </tr>
-                </thead>
-                <tbody>
-                    {result
-                        .rows
-                        .into_iter()
-                        .map(|row| {
-                            view! {
-                                <tr>
-                                    {row
-                                        .into_iter()
-                                        .map(|value| match value {
-                                            Some(text) => view! { <td class="mono">{text}</td> }.into_any(),
-                                            None => view! { <td class="muted">"null"</td> }.into_any(),
-                                        })
-                                        .collect_view()}
-                                </tr>
-                            }
-                        })
-                        .collect_view()}
-                </tbody>
-            </table>
-        </div>
+        <TextGrid columns rows=result.rows class="result-grid" />
     }
 }
