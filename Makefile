@@ -20,23 +20,34 @@ WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ { getline; gsub(
 NATIVE_PACKAGES := -p atrium-types -p atrium-descriptor -p atrium-catalog -p atrium-engine -p atrium-platform -p atrium-migrations -p server
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help run build demo serve test fmt-check clippy wasm-fence unit e2e site-debug deps \
+.PHONY: help run run-release build site demo serve test fmt-check clippy wasm-fence unit e2e site-debug deps \
         deps-wasm deps-e2e screenshots clean-data
 
 help:
-	@echo "make run     build, deploy the demo mesh into $(DATA_DIR), serve http://$(ADDR)"
-	@echo "make build   release binary target/release/atrium and site target/site"
+	@echo "make run          build (dev profile), deploy the demo mesh into $(DATA_DIR), serve http://$(ADDR)"
+	@echo "make run-release  the same with the release build (a much longer first build)"
+	@echo "make build        release binary target/release/atrium and site target/site"
 	@echo "make test    fmt, clippy, wasm fence, unit + API tests, browser tests"
 
 # --- run ---------------------------------------------------------------------------------
 
-run: build demo
+# `make run` builds in the dev profile, like `make test`: the first run takes minutes instead of a
+# release build's twenty; the demo's data is small. `make run-release` serves the release build.
+DEV_ATRIUM := $(TARGET_DIR)/debug/atrium
+run: site-debug
+	$(CARGO) build -p server
+	$(MAKE) --no-print-directory demo ATRIUM=$(DEV_ATRIUM)
+	$(DEV_ATRIUM) --data-dir $(DATA_DIR) serve --addr $(ADDR)
+
+run-release: build
+	$(MAKE) --no-print-directory demo ATRIUM=target/release/atrium
 	target/release/atrium --data-dir $(DATA_DIR) serve --addr $(ADDR)
 
 # The demo mesh: TPC-H data (generated once), then the descriptors; a deploy runs what changed.
+ATRIUM ?= target/release/atrium
 demo:
-	@[ -f examples/mesh/data/lineitem.csv ] || target/release/atrium demo-data --out examples/mesh/data
-	target/release/atrium --data-dir $(DATA_DIR) deploy examples/mesh
+	@[ -f examples/mesh/data/lineitem.csv ] || $(ATRIUM) demo-data --out examples/mesh/data
+	$(ATRIUM) --data-dir $(DATA_DIR) deploy examples/mesh
 
 clean-data:
 	rm -rf $(DATA_DIR)
