@@ -11,6 +11,17 @@ use url::Url;
 
 use crate::{EngineError, Result};
 
+/// The key of a domain's area under the store root: `sales/`.
+pub fn domain_key(domain: &DomainName) -> String {
+    format!("{domain}/")
+}
+
+/// The key of an output's table under the store root: `sales/orders/orders/`. The parts are typed
+/// names (lower-case letters, digits, `_`), so a key never climbs out of its domain's area.
+pub fn output_key(product: &ProductId, output: &Name) -> String {
+    format!("{}/{}/{output}/", product.domain(), product.name())
+}
+
 /// The root of the store: a URL ending in `/`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoreRoot(Url);
@@ -45,13 +56,26 @@ impl StoreRoot {
 
     /// The prefix of a domain, `<root>/<domain>/`.
     pub fn domain_prefix(&self, domain: &DomainName) -> Result<Url> {
-        self.join(&format!("{domain}/"))
+        self.join(&domain_key(domain))
     }
 
     /// The table of one output port, `<root>/<domain>/<product>/<output>/`.
     pub fn output_table(&self, product: &ProductId, output: &Name) -> Result<TableLocation> {
-        let url = self.join(&format!("{}/{}/{output}/", product.domain(), product.name()))?;
+        let url = self.join(&output_key(product, output))?;
         Ok(TableLocation { url })
+    }
+
+    /// Creates a domain's area when the store is a local folder (object stores have no folders);
+    /// doing it again changes nothing.
+    pub fn provision_domain(&self, domain: &DomainName) -> Result<()> {
+        if self.0.scheme() != "file" {
+            return Ok(());
+        }
+        let url = self.domain_prefix(domain)?;
+        let path = url
+            .to_file_path()
+            .map_err(|()| EngineError::Storage(format!("{url} is not a local path")))?;
+        std::fs::create_dir_all(&path).map_err(|error| EngineError::Storage(format!("{}: {error}", path.display())))
     }
 
     fn join(&self, key: &str) -> Result<Url> {
@@ -124,6 +148,8 @@ mod tests {
             .output_table(&id("sales.orders"), &name("daily"))
             .expect("location");
         assert_eq!(table.url().as_str(), "s3://lake/atrium/sales/orders/daily/");
+        assert_eq!(output_key(&id("sales.orders"), &name("daily")), "sales/orders/daily/");
+        assert!(output_key(&id("sales.orders"), &name("daily")).starts_with(&domain_key(id("sales.orders").domain())));
         let sales = DomainWriter::new(&root, &id("sales.orders").domain().clone()).expect("writer");
         assert!(sales.authorize(&table).is_ok());
     }

@@ -8,7 +8,9 @@ use atrium_catalog::Deployment;
 use atrium_descriptor::{Descriptor, Diagnostic, parse_descriptor};
 use atrium_types::DeployOutcome;
 
-use crate::{Platform, PlatformError, Result, StorageLayout};
+use atrium_engine::location::{domain_key, output_key};
+
+use crate::{Platform, PlatformError, Result};
 
 /// A descriptor's text and where it came from.
 #[derive(Debug, Clone)]
@@ -68,14 +70,14 @@ impl Platform {
         let mut deployments = Vec::with_capacity(descriptors.len());
         for (descriptor, source) in descriptors.into_iter().zip(sources) {
             let domain = &descriptor.metadata.domain;
-            self.storage.provision_domain(domain).await?;
+            self.engine.root().provision_domain(domain)?;
             let output_storage_paths = descriptor
                 .outputs
                 .iter()
-                .map(|output| StorageLayout::output_prefix(descriptor.id(), &output.name))
+                .map(|output| output_key(descriptor.id(), &output.name))
                 .collect();
             deployments.push(Deployment {
-                domain_storage_prefix: StorageLayout::domain_prefix(domain),
+                domain_storage_prefix: domain_key(domain),
                 output_storage_paths,
                 yaml: source.text.clone(),
                 source: source.name.clone(),

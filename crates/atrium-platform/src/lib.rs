@@ -1,5 +1,5 @@
 //! The platform facade: what the CLI, the REST API and the portal's server functions call.
-//! It wires the descriptor rules, the storage layout and the catalog together (deploy = validate,
+//! It wires the descriptor rules, the engine and the catalog together (deploy = validate,
 //! provision the domain's storage area, register in one transaction) and serves catalog reads.
 //!
 //! Architecture invariant: no HTTP, no Leptos. Every entry point returns `Result<_, PlatformError>`
@@ -12,19 +12,17 @@ mod published;
 mod query;
 mod runs;
 mod secret;
-mod storage;
 
 pub use atrium_catalog::Catalog;
 pub use atrium_engine::{QueryResult, ResultFormat};
 pub use deploy::DescriptorSource;
 pub use error::{PlatformError, Result};
 pub use runs::{RunAllEntry, RunTrigger};
-pub use storage::StorageLayout;
 
 use std::path::{Path, PathBuf};
 
 use atrium_engine::{Engine, PiiKey, QueryLimits, StoreRoot};
-use atrium_types::{DomainSummary, DomainView, HomeView, ProductDetail, ProductId, ProductSummary};
+use atrium_types::{DomainSummary, DomainView, HomeView, ProductDetail, ProductSummary};
 
 /// Where the platform keeps its state.
 #[derive(Debug, Clone)]
@@ -62,7 +60,6 @@ impl PlatformSettings {
 #[derive(Debug, Clone)]
 pub struct Platform {
     catalog: Catalog,
-    storage: StorageLayout,
     engine: Engine,
     query_limits: QueryLimits,
 }
@@ -81,7 +78,6 @@ impl Platform {
             tracing::warn!(interrupted, "runs left unfinished by a stop are marked failed");
         }
         let store = settings.data_dir.join("store");
-        let storage = StorageLayout::local(store.clone());
         let secret = secret::pii_secret(settings).await?;
         let engine = Engine::new(
             StoreRoot::local(&store)?,
@@ -96,14 +92,9 @@ impl Platform {
         };
         Ok(Self {
             catalog,
-            storage,
             engine,
             query_limits,
         })
-    }
-
-    pub fn storage(&self) -> &StorageLayout {
-        &self.storage
     }
 
     pub async fn list_products(&self) -> Result<Vec<ProductSummary>> {
@@ -123,11 +114,7 @@ impl Platform {
     }
 
     pub async fn product(&self, id: &str) -> Result<ProductDetail> {
-        let id = ProductId::parse(id).map_err(|error| PlatformError::BadId {
-            id: id.to_owned(),
-            reason: error.to_string(),
-        })?;
-        Ok(self.catalog.product(&id).await?)
+        Ok(self.catalog.product(&runs::parse_id(id)?).await?)
     }
 }
 

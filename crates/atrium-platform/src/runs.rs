@@ -217,7 +217,7 @@ impl Platform {
     }
 }
 
-fn parse_id(id: &str) -> Result<ProductId> {
+pub(crate) fn parse_id(id: &str) -> Result<ProductId> {
     ProductId::parse(id).map_err(|error| PlatformError::BadId {
         id: id.to_owned(),
         reason: error.to_string(),

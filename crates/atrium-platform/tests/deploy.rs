@@ -190,6 +190,15 @@ outputs:
       - { name: no_negative_balance, sql: \"SELECT count(*) FROM customers WHERE balance < 0\", expect: 0 }
 ";
 
+/// Writes the customers files into `dir` and deploys them (without running).
+async fn deploy_customers(platform: &Platform, dir: &std::path::Path, rows: &str) {
+    let descriptor = write_files(dir, rows);
+    platform
+        .deploy(&[DescriptorSource::from_file(CUSTOMERS, &descriptor)])
+        .await
+        .expect("deploys");
+}
+
 fn write_files(dir: &std::path::Path, rows: &str) -> std::path::PathBuf {
     std::fs::write(dir.join("customers.csv"), format!("id,email,balance\n{rows}")).expect("csv");
     let descriptor = dir.join("customers.yaml");
@@ -201,11 +210,7 @@ fn write_files(dir: &std::path::Path, rows: &str) -> std::path::PathBuf {
 async fn a_run_publishes_a_version_and_a_failing_check_keeps_it() {
     let dir = tempfile::tempdir().expect("temp dir");
     let platform = platform(&dir).await;
-    let descriptor = write_files(dir.path(), "1,ann@example.com,10.50\n");
-    platform
-        .deploy(&[DescriptorSource::from_file(CUSTOMERS, &descriptor)])
-        .await
-        .expect("deploys");
+    deploy_customers(&platform, dir.path(), "1,ann@example.com,10.50\n").await;
 
     let first = platform
         .run("crm.customers", atrium_platform::RunTrigger::Manual)
@@ -243,11 +248,7 @@ async fn a_run_killed_mid_write_leaves_the_previous_version_readable_and_fails_o
     let dir = tempfile::tempdir().expect("temp dir");
     {
         let platform = platform(&dir).await;
-        let descriptor = write_files(dir.path(), "1,ann@example.com,10.50\n");
-        platform
-            .deploy(&[DescriptorSource::from_file(CUSTOMERS, &descriptor)])
-            .await
-            .expect("deploys");
+        deploy_customers(&platform, dir.path(), "1,ann@example.com,10.50\n").await;
         let first = platform
             .run("crm.customers", atrium_platform::RunTrigger::Manual)
             .await
