@@ -69,10 +69,24 @@ test('an unknown product answers 404 with a readable page', async ({ page }) => 
 
 test('pages fit a phone screen', async ({ page }) => {
   await page.setViewportSize({ width: 390, height: 844 });
-  for (const path of ['/', '/domains/crm', '/products/sales.orders']) {
-    await page.goto(path);
+  for (const path of ['/', '/domains/crm', '/products/sales.orders', '/query']) {
+    await gotoHydrated(page, path);
     await expect(page.locator('main h1')).toBeVisible();
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    expect(overflow, `horizontal overflow on ${path}`).toBeLessThanOrEqual(0);
+    // What sticks out of the page (outside any element that scrolls on its own), to name it on failure.
+    const overflow = await page.evaluate(() => {
+      const width = document.documentElement.clientWidth;
+      const scrollsOnItsOwn = (element: Element) => {
+        for (let e = element.parentElement; e && e !== document.body; e = e.parentElement) {
+          if (['auto', 'scroll', 'hidden'].includes(getComputedStyle(e).overflowX)) return true;
+        }
+        return false;
+      };
+      const culprits = [...document.querySelectorAll('body *')]
+        .filter((e) => e.getBoundingClientRect().right > width + 0.5 && !scrollsOnItsOwn(e))
+        .slice(0, 5)
+        .map((e) => `<${e.tagName.toLowerCase()} class="${e.className}"> ${(e.textContent ?? '').slice(0, 40)}`);
+      return { pixels: document.documentElement.scrollWidth - width, culprits };
+    });
+    expect(overflow.pixels, `horizontal overflow on ${path}: ${overflow.culprits.join(' | ')}`).toBeLessThanOrEqual(0);
   }
 });
