@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_catalog;
 mod m20261122_000002_runs;
 mod m20261122_000003_schedules;
+mod m20261122_000004_run_bytes;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_catalog::Migration),
             Box::new(m20261122_000002_runs::Migration),
             Box::new(m20261122_000003_schedules::Migration),
+            Box::new(m20261122_000004_run_bytes::Migration),
         ]
     }
 }

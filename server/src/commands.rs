@@ -75,7 +75,19 @@ pub async fn deploy(platform: &Platform, paths: &[PathBuf], no_run: bool) -> Res
 fn print_run_summary(run: &RunView) {
     let detail = match &run.error {
         Some(error) => error.clone(),
-        None => format!("{} rows written", run.rows_written),
+        None => format!(
+            "{} rows written ({})",
+            run.rows_written,
+            atrium_types::human_bytes(run.bytes_written)
+        ),
+    };
+    let detail = if run.rows_rejected > 0 {
+        format!(
+            "{detail}; {} rejected (GET /api/v1/products/{}/runs/{}/rejected)",
+            run.rows_rejected, run.product_id, run.id
+        )
+    } else {
+        detail
     };
     println!("{:<9} {} run {}: {detail}", run.status.as_str(), run.product_id, run.id);
 }

@@ -1,7 +1,7 @@
 //! The product page's data sections: the "Run now" button, the run history with each run's log,
 //! and a sample of the published data with the SQL to query it.
 
-use atrium_types::{RunStatus, RunView, TableSample};
+use atrium_types::{RunStatus, RunView, TableSample, human_bytes};
 use leptos::prelude::*;
 
 use crate::api::{RunProduct, SAMPLE_ROWS, error_message, get_sample};
@@ -48,6 +48,7 @@ fn RunLine(run: RunView) -> impl IntoView {
         let passed = run.checks.iter().filter(|check| check.passed).count();
         format!(" · checks {passed}/{}", run.checks.len())
     });
+    let rejected_href = format!("/api/v1/products/{}/runs/{}/rejected", run.product_id, run.id);
     view! {
         <li class="run">
             <div class="run-head">
@@ -56,9 +57,18 @@ fn RunLine(run: RunView) -> impl IntoView {
                 <span class="muted">{format!("{} · {}", short_date(&run.started_at), run.trigger)}</span>
                 <span>
                     {format!("{} read · {} written", run.rows_read, run.rows_written)}
+                    {(run.bytes_written > 0).then(|| format!(" ({})", human_bytes(run.bytes_written)))}
                     {version}
                     {checks}
                 </span>
+                {(run.rows_rejected > 0)
+                    .then(|| {
+                        view! {
+                            <a class="badge run-rejected" href=rejected_href title="The rows set aside, with their line and reason">
+                                {format!("{} rejected", run.rows_rejected)}
+                            </a>
+                        }
+                    })}
             </div>
             {run.error.map(|error| view! { <p class="error-text">{error}</p> })}
             <details>

@@ -30,6 +30,7 @@ pub struct RunRecord {
     pub rows_read: u64,
     pub rows_written: u64,
     pub rows_rejected: u64,
+    pub bytes_written: u64,
     pub error: Option<String>,
     pub checks: Vec<CheckView>,
     pub outputs: Vec<RunOutputView>,
@@ -130,6 +131,7 @@ impl Catalog {
         row.rows_read = Set(to_i64(record.rows_read));
         row.rows_written = Set(to_i64(record.rows_written));
         row.rows_rejected = Set(to_i64(record.rows_rejected));
+        row.bytes_written = Set(to_i64(record.bytes_written));
         row.error = Set(record.error);
         row.checks = Set(to_json(&record.checks));
         row.outputs = Set(to_json(&record.outputs));
@@ -201,6 +203,7 @@ pub(crate) fn new_run(
         rows_read: Set(0),
         rows_written: Set(0),
         rows_rejected: Set(0),
+        bytes_written: Set(0),
         error: Set(None),
         checks: Set("[]".to_owned()),
         outputs: Set("[]".to_owned()),
@@ -240,6 +243,7 @@ fn run_view(row: run::Model) -> Result<RunView> {
         rows_read: u64::try_from(row.rows_read).unwrap_or(0),
         rows_written: u64::try_from(row.rows_written).unwrap_or(0),
         rows_rejected: u64::try_from(row.rows_rejected).unwrap_or(0),
+        bytes_written: u64::try_from(row.bytes_written).unwrap_or(0),
         error: row.error,
         checks: from_json("checks", row.id, &row.checks)?,
         outputs: from_json("outputs", row.id, &row.outputs)?,

@@ -60,6 +60,18 @@ pub struct Metadata {
 pub struct Input {
     pub name: Name,
     pub source: InputSource,
+    /// Declared types of some of the input's columns (`columns: { amount: decimal(12,2) }`): a
+    /// value that does not fit sets its row aside; other columns are inferred.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<InputColumn>,
+}
+
+/// A declared type of one input column.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InputColumn {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub data_type: DataType,
 }
 
 /// The file formats an input can read.

@@ -4,9 +4,9 @@ use atrium_types::{Name, ProductId};
 
 use crate::reader::{Mapping, read_named_list};
 use crate::source_map::SourceMap;
-use crate::{Format, Input, InputSource, policy};
+use crate::{DataType, Format, Input, InputColumn, InputSource, policy};
 
-const INPUT_FIELDS: &[&str] = &["name", "source", "product"];
+const INPUT_FIELDS: &[&str] = &["name", "source", "product", "columns"];
 const FORMATS: &str = "csv | json | parquet";
 
 /// `None` when some input is invalid (already reported).
@@ -52,10 +52,39 @@ fn read_input(entry: &mut Mapping<'_, '_>, own_id: Option<&ProductId>, map: &mut
             None
         }
     };
+    let columns = read_input_columns(entry, map);
     Some(Input {
         name: name?,
         source: source?,
+        columns,
     })
+}
+
+/// `columns: { amount: decimal(12,2), ordered_at: timestamp }`: declared types of input columns.
+fn read_input_columns(entry: &mut Mapping<'_, '_>, map: &mut SourceMap) -> Vec<InputColumn> {
+    let Some(mut columns) = entry.mapping("columns", map) else {
+        return Vec::new();
+    };
+    let mut declared = Vec::new();
+    for key in columns.keys() {
+        if columns.was_used(&key) {
+            continue;
+        }
+        let path = columns.field_path(&key);
+        let Some(text) = columns.text(&key, map) else {
+            if !map.has_problem_within(&path) {
+                map.report(&path, format!("column `{key}` needs a type, e.g. `{key}: int64`"));
+            }
+            continue;
+        };
+        let text = columns.rejoin_flow_split(&text).unwrap_or(text);
+        match text.parse::<DataType>() {
+            Ok(data_type) => declared.push(InputColumn { name: key, data_type }),
+            Err(error) => map.report(&path, error.to_string()),
+        }
+    }
+    columns.finish(&[], map);
+    declared
 }
 
 fn read_product_input(text: &str, path: &str, own_id: Option<&ProductId>, map: &mut SourceMap) -> Option<InputSource> {

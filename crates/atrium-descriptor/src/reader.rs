@@ -70,6 +70,15 @@ impl<'tree, 'input> Mapping<'tree, 'input> {
             .map(|(_, value, _)| (*value, child_path(&self.path, key)))
     }
 
+    /// The keys, in the file's order.
+    pub fn keys(&self) -> Vec<String> {
+        self.entries.iter().map(|(key, _, _)| key.clone()).collect()
+    }
+
+    pub fn was_used(&self, key: &str) -> bool {
+        self.used.contains(key)
+    }
+
     pub fn field_path(&self, key: &str) -> String {
         child_path(&self.path, key)
     }

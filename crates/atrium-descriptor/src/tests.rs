@@ -198,6 +198,32 @@ fn inputs_schedule_and_slo() {
 }
 
 #[test]
+fn inputs_declare_column_types() {
+    let base = with_columns("      - { name: id, type: int64 }\n");
+    let yaml = format!(
+        "{base}inputs:\n  - name: raw\n    source: {{ kind: file, path: people.csv }}\n    columns: {{ id: int64, amount: decimal(12,2), seen: timestamp }}\n"
+    );
+    let descriptor = parse_descriptor(&yaml, None).expect("valid");
+    let declared: Vec<(String, String)> = descriptor.inputs[0]
+        .columns
+        .iter()
+        .map(|column| (column.name.clone(), column.data_type.to_string()))
+        .collect();
+    assert_eq!(
+        declared,
+        [("id", "int64"), ("amount", "decimal(12,2)"), ("seen", "timestamp")]
+            .map(|(n, t)| (n.to_owned(), t.to_owned()))
+    );
+    assert_eq!(
+        problems(&format!(
+            "{base}inputs:\n  - name: raw\n    source: {{ kind: file, path: people.csv }}\n    columns:\n      id: integer\n      name:\n"
+        )),
+        "p.yaml:18:11: inputs[0].columns.id: unknown type `integer`; expected one of bool, int32, int64, float64, decimal(p,s), string, date, timestamp, binary, list<T>\n\
+         p.yaml:19:7: inputs[0].columns.name: column `name` needs a type, e.g. `name: int64`"
+    );
+}
+
+#[test]
 fn schedules_know_their_next_time() {
     let descriptor = parse_descriptor(SPEC_EXAMPLE, None).expect("parses");
     let schedule = descriptor.schedule.expect("scheduled");

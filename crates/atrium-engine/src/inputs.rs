@@ -1,17 +1,29 @@
-//! Registering a run's inputs as tables of its SQL session: files (CSV with a header, JSON lines,
-//! Parquet) read with DataFusion's readers, and other products at their published version.
+//! Registering a run's inputs as tables of its SQL session: CSV and JSON-lines files and stream
+//! buffers through the tolerant readers of [`crate::ingest`] (bad rows set aside, not fatal),
+//! Parquet files with DataFusion's reader, and other products at their published version.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use atrium_descriptor::{Format, Input, InputSource};
 use atrium_types::ProductId;
-use deltalake::datafusion::prelude::{CsvReadOptions, JsonReadOptions, ParquetReadOptions, SessionContext};
+use deltalake::datafusion::datasource::MemTable;
+use deltalake::datafusion::prelude::{ParquetReadOptions, SessionContext};
 
+use crate::ingest::{Ingested, ReadRules, Rejection, read_csv, read_json_lines, read_json_parts};
 use crate::location::TableLocation;
-use crate::streams::{has_segments, stream_dir};
+use crate::streams::{SEGMENT_EXTENSION, has_segments, stream_dir};
 use crate::tables::register_version;
 use crate::{EngineError, Result};
+
+/// What reading one input found.
+#[derive(Debug, Default)]
+pub struct InputRead {
+    /// Rows read, those set aside included.
+    pub rows: u64,
+    pub rejected: Vec<Rejection>,
+}
 
 /// Where each upstream product's published data is.
 pub type UpstreamVersions = HashMap<ProductId, (TableLocation, u64)>;
@@ -28,20 +40,26 @@ pub struct InputPlaces<'a> {
 }
 
 /// Registers `input` under its name.
-pub async fn register_input(ctx: &SessionContext, input: &Input, places: &InputPlaces<'_>) -> Result<()> {
+pub async fn register_input(
+    ctx: &SessionContext,
+    input: &Input,
+    places: &InputPlaces<'_>,
+    rules: &ReadRules,
+) -> Result<InputRead> {
     let (base_dir, upstream) = (places.base_dir, places.upstream);
     let name = input.name.as_str();
     match &input.source {
         InputSource::File { format, path } => {
             let path = resolve(name, base_dir, path)?;
-            register_file(ctx, name, *format, &path).await
+            register_file(ctx, name, *format, &path, rules).await
         }
         InputSource::Product { product } => {
             let (location, version) = upstream.get(product).ok_or_else(|| EngineError::Input {
                 input: name.to_owned(),
                 message: format!("product `{product}` has no published data yet; run it first"),
             })?;
-            register_version(ctx, name, location, *version).await
+            register_version(ctx, name, location, *version).await?;
+            count_rows(ctx, name).await
         }
         InputSource::Stream => {
             let dir = stream_dir(places.streams_dir, places.product, &input.name);
@@ -54,13 +72,13 @@ pub async fn register_input(ctx: &SessionContext, input: &Input, places: &InputP
                     ),
                 });
             }
-            let options = JsonReadOptions::default().file_extension(".jsonl");
-            ctx.register_json(name, dir.to_string_lossy().as_ref(), options)
-                .await
-                .map_err(|error| EngineError::Input {
-                    input: name.to_owned(),
-                    message: error.find_root().to_string(),
-                })
+            let (input, rules) = (name.to_owned(), rules.clone());
+            let ingested = blocking(move || {
+                let parts = read_segments(&input, &dir)?;
+                read_json_parts(&parts, &rules)
+            })
+            .await;
+            register_ingested(ctx, name, ingested.map_err(|error| within(name, error))?)
         }
         InputSource::Url { .. } | InputSource::Object { .. } => Err(EngineError::Unsupported(format!(
             "input `{name}`: `{}` inputs are not supported by this engine yet",
@@ -84,28 +102,117 @@ fn resolve(input: &str, base_dir: Option<&Path>, path: &str) -> Result<PathBuf> 
     Ok(full)
 }
 
-async fn register_file(ctx: &SessionContext, name: &str, format: Format, path: &Path) -> Result<()> {
-    let location = path.to_string_lossy();
-    let extension = path
-        .extension()
-        .map(|e| format!(".{}", e.to_string_lossy()))
-        .unwrap_or_default();
-    let registered = match format {
-        Format::Csv => {
-            let options = CsvReadOptions::new().has_header(true).file_extension(&extension);
-            ctx.register_csv(name, location.as_ref(), options).await
-        }
-        Format::Json => {
-            let options = JsonReadOptions::default().file_extension(&extension);
-            ctx.register_json(name, location.as_ref(), options).await
-        }
+async fn register_file(
+    ctx: &SessionContext,
+    name: &str,
+    format: Format,
+    path: &Path,
+    rules: &ReadRules,
+) -> Result<InputRead> {
+    let unreadable = |error: String| EngineError::Input {
+        input: name.to_owned(),
+        message: format!("cannot read {}: {error}", path.display()),
+    };
+    let file_name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |name| name.to_string_lossy().into_owned(),
+    );
+    let ingested = match format {
         Format::Parquet => {
+            let extension = path
+                .extension()
+                .map(|e| format!(".{}", e.to_string_lossy()))
+                .unwrap_or_default();
             let options = ParquetReadOptions::default().file_extension(&extension);
-            ctx.register_parquet(name, location.as_ref(), options).await
+            ctx.register_parquet(name, path.to_string_lossy().as_ref(), options)
+                .await
+                .map_err(|error| unreadable(error.find_root().to_string()))?;
+            return count_rows(ctx, name).await;
+        }
+        Format::Csv | Format::Json => {
+            let (path, rules) = (path.to_owned(), rules.clone());
+            blocking(move || {
+                let bytes = std::fs::read(&path).map_err(|error| EngineError::Input {
+                    input: file_name.clone(),
+                    message: format!("cannot read {}: {error}", path.display()),
+                })?;
+                if format == Format::Csv {
+                    read_csv(&bytes, &file_name, &rules)
+                } else {
+                    read_json_lines(&bytes, &file_name, &rules)
+                }
+            })
+            .await
         }
     };
-    registered.map_err(|error| EngineError::Input {
-        input: name.to_owned(),
-        message: format!("cannot read {}: {}", path.display(), error.find_root()),
+    register_ingested(ctx, name, ingested.map_err(|error| within(name, error))?)
+}
+
+/// Reading and parsing are CPU and disk work: off the async threads.
+async fn blocking<T: Send + 'static>(work: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|error| EngineError::Internal(format!("a reader stopped: {error}")))?
+}
+
+/// An error of a reader, which names the file, placed under the input's name.
+fn within(input: &str, error: EngineError) -> EngineError {
+    match error {
+        EngineError::Input { input: file, message } => EngineError::Input {
+            input: input.to_owned(),
+            message: format!("{file}: {message}"),
+        },
+        other => other,
+    }
+}
+
+fn register_ingested(ctx: &SessionContext, name: &str, ingested: Ingested) -> Result<InputRead> {
+    let rows = ingested.rows() + ingested.rejected.len() as u64;
+    let table =
+        MemTable::try_new(Arc::clone(&ingested.schema), vec![ingested.batches]).map_err(EngineError::datafusion)?;
+    ctx.register_table(name, Arc::new(table))
+        .map_err(EngineError::datafusion)?;
+    Ok(InputRead {
+        rows,
+        rejected: ingested.rejected,
     })
+}
+
+async fn count_rows(ctx: &SessionContext, name: &str) -> Result<InputRead> {
+    let rows = ctx
+        .table(name)
+        .await
+        .map_err(EngineError::datafusion)?
+        .count()
+        .await
+        .map_err(|error| EngineError::Input {
+            input: name.to_owned(),
+            message: error.find_root().to_string(),
+        })?;
+    Ok(InputRead {
+        rows: rows as u64,
+        rejected: Vec::new(),
+    })
+}
+
+/// The segments of a stream input in the order they were written (their names sort by time).
+fn read_segments(input: &str, dir: &Path) -> Result<Vec<(String, Vec<u8>)>> {
+    let unreadable = |error: std::io::Error| EngineError::Input {
+        input: input.to_owned(),
+        message: format!("cannot read the stream buffer {}: {error}", dir.display()),
+    };
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map_err(unreadable)?
+        .filter_map(|entry| entry.ok())
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .filter(|name| !name.starts_with('.') && name.ends_with(&format!(".{SEGMENT_EXTENSION}")))
+        .collect();
+    names.sort();
+    names
+        .into_iter()
+        .map(|name| {
+            let bytes = std::fs::read(dir.join(&name)).map_err(unreadable)?;
+            Ok((name, bytes))
+        })
+        .collect()
 }

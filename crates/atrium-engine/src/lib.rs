@@ -8,11 +8,13 @@
 
 pub mod contract;
 mod error;
+pub mod ingest;
 pub mod inputs;
 pub mod location;
 pub mod pii;
 pub mod pipeline;
 pub mod quality;
+pub mod quarantine;
 pub mod query;
 pub mod streams;
 pub mod tables;

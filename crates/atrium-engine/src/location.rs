@@ -22,6 +22,12 @@ pub fn output_key(product: &ProductId, output: &Name) -> String {
     format!("{}/{}/{output}/", product.domain(), product.name())
 }
 
+/// The key of a product's quarantine table (the input rows its runs set aside):
+/// `sales/orders/_rejected/`. Output names start with a letter, so it never meets an output.
+pub fn quarantine_key(product: &ProductId) -> String {
+    format!("{}/{}/_rejected/", product.domain(), product.name())
+}
+
 /// The root of the store: a URL ending in `/`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoreRoot(Url);
@@ -62,6 +68,12 @@ impl StoreRoot {
     /// The table of one output port, `<root>/<domain>/<product>/<output>/`.
     pub fn output_table(&self, product: &ProductId, output: &Name) -> Result<TableLocation> {
         let url = self.join(&output_key(product, output))?;
+        Ok(TableLocation { url })
+    }
+
+    /// The quarantine table of a product, `<root>/<domain>/<product>/_rejected/`.
+    pub fn quarantine_table(&self, product: &ProductId) -> Result<TableLocation> {
+        let url = self.join(&quarantine_key(product))?;
         Ok(TableLocation { url })
     }
 

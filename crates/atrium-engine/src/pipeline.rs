@@ -2,24 +2,31 @@
 //! contract, apply the PII handling, run the quality checks, and only then write one new table
 //! version. Every step logs a line for the run's history.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use atrium_descriptor::{Descriptor, Output};
+use atrium_descriptor::{Descriptor, Input, Output};
 use atrium_types::PiiHandling;
 use deltalake::arrow::array::RecordBatch;
 use deltalake::arrow::datatypes::SchemaRef;
 use deltalake::datafusion::prelude::SessionContext;
 use serde::{Deserialize, Serialize};
 
+use crate::ingest::{DeclaredType, ReadRules, Rejection};
 use crate::inputs::{InputPlaces, UpstreamVersions, register_input};
 use crate::location::DomainWriter;
 use crate::quality::{CheckResult, run_checks};
 use crate::tables::write_version;
-use crate::{Engine, EngineError, Result, contract, pii};
+use crate::{Engine, EngineError, Result, contract, pii, quarantine};
+
+/// How many rejected rows a run's log quotes; all of them are in the quarantine table.
+const LOGGED_REJECTIONS: usize = 10;
 
 /// What a run needs besides the engine.
 pub struct RunRequest<'a> {
+    /// The run's id in the catalog: quarantined rows carry it.
+    pub run_id: i64,
     pub descriptor: &'a Descriptor,
     /// The folder the descriptor was deployed from: file inputs are relative to it.
     pub base_dir: Option<&'a Path>,
@@ -31,6 +38,10 @@ pub struct RunRequest<'a> {
 pub struct RunReport {
     pub rows_read: u64,
     pub rows_written: u64,
+    /// Input rows set aside in the quarantine table.
+    pub rows_rejected: u64,
+    /// The size of the data files written.
+    pub bytes_written: u64,
     pub outputs: Vec<OutputReport>,
     pub checks: Vec<CheckResult>,
     pub log: Vec<String>,
@@ -86,24 +97,50 @@ impl Engine {
             streams_dir: &self.streams_dir,
             upstream: request.upstream,
         };
+        let pii: Vec<(String, PiiHandling)> = descriptor.outputs.iter().flat_map(pii_rules).collect();
+        let mut rejected: Vec<(String, Vec<Rejection>)> = Vec::new();
         for input in &descriptor.inputs {
-            register_input(&ctx, input, &places).await?;
-            let rows = ctx
-                .table(input.name.as_str())
-                .await
-                .map_err(EngineError::datafusion)?
-                .count()
-                .await;
-            let rows = rows.map_err(|error| EngineError::Input {
-                input: input.name.to_string(),
-                message: error.find_root().to_string(),
-            })? as u64;
-            report.rows_read += rows;
-            report.note(format!(
-                "read input `{}` ({}): {rows} rows",
+            let rules = ReadRules {
+                declared: declared_types(descriptor, input),
+                pii: pii.clone(),
+                key: self.pii_key.clone(),
+            };
+            let read = register_input(&ctx, input, &places, &rules).await?;
+            report.rows_read += read.rows;
+            let set_aside = read.rejected.len() as u64;
+            report.rows_rejected += set_aside;
+            let mut line = format!(
+                "read input `{}` ({}): {} rows",
                 input.name,
-                input.source.kind()
-            ));
+                input.source.kind(),
+                read.rows
+            );
+            if set_aside > 0 {
+                line.push_str(&format!(", {set_aside} set aside in the quarantine"));
+            }
+            report.note(line);
+            for rejection in read.rejected.iter().take(LOGGED_REJECTIONS) {
+                let column = rejection
+                    .column
+                    .as_ref()
+                    .map(|c| format!(" column `{c}`:"))
+                    .unwrap_or_default();
+                report.note(format!(
+                    "  rejected {} line {}:{column} {}",
+                    rejection.source, rejection.line, rejection.reason
+                ));
+            }
+            if read.rejected.len() > LOGGED_REJECTIONS {
+                report.note(format!("  … and {} more", read.rejected.len() - LOGGED_REJECTIONS));
+            }
+            if !read.rejected.is_empty() {
+                rejected.push((input.name.to_string(), read.rejected));
+            }
+        }
+        if !rejected.is_empty() {
+            let location = self.root.quarantine_table(descriptor.id())?;
+            let writer = DomainWriter::new(&self.root, &descriptor.metadata.domain)?;
+            quarantine::append(&writer, &location, request.run_id, &rejected).await?;
         }
         let (batches, schema) = self.transform(&ctx, descriptor).await?;
         let batches = contract::conform(&batches, &schema, output)?;
@@ -130,9 +167,15 @@ impl Engine {
         }
         let location = self.root.output_table(descriptor.id(), &output.name)?;
         let writer = DomainWriter::new(&self.root, &descriptor.metadata.domain)?;
-        let version = write_version(&writer, &location, &schema, batches).await?;
+        let written = write_version(&writer, &location, &schema, batches).await?;
+        let version = written.version;
         report.rows_written += rows;
-        report.note(format!("wrote {rows} rows as version {version} of {}", location.url()));
+        report.bytes_written += written.bytes;
+        report.note(format!(
+            "wrote {rows} rows ({} bytes) as version {version} of {}",
+            written.bytes,
+            location.url()
+        ));
         report.outputs.push(OutputReport {
             name: output.name.to_string(),
             rows,
@@ -156,6 +199,36 @@ impl Engine {
         let batches = frame.collect().await.map_err(EngineError::datafusion)?;
         Ok((batches, schema))
     }
+}
+
+/// The declared types of an input's columns: its own `columns`, and, when the input *is* the
+/// output (a single input, no transform), the contract's columns of the same name.
+fn declared_types(descriptor: &Descriptor, input: &Input) -> HashMap<String, DeclaredType> {
+    let mut declared = HashMap::new();
+    if descriptor.transform.is_none()
+        && descriptor.inputs.len() == 1
+        && let Some(output) = descriptor.outputs.first()
+    {
+        for column in &output.columns {
+            declared.insert(
+                column.name.to_string(),
+                DeclaredType {
+                    arrow: contract::arrow_type(&column.data_type),
+                    label: column.data_type.to_string(),
+                },
+            );
+        }
+    }
+    for column in &input.columns {
+        declared.insert(
+            column.name.clone(),
+            DeclaredType {
+                arrow: contract::arrow_type(&column.data_type),
+                label: column.data_type.to_string(),
+            },
+        );
+    }
+    declared
 }
 
 /// The PII handling of an output's columns, by column name.

@@ -104,7 +104,7 @@ pub fn append(
     Ok(rows.len())
 }
 
-fn protect_row(row: &mut Map<String, Value>, pii: &[(String, PiiHandling)], key: &PiiKey) {
+pub(crate) fn protect_row(row: &mut Map<String, Value>, pii: &[(String, PiiHandling)], key: &PiiKey) {
     for (column, handling) in pii {
         match handling {
             // Kept as null so that the transform can still name the column; the output drops it.

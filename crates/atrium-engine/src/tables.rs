@@ -13,13 +13,21 @@ use deltalake::protocol::SaveMode;
 use crate::location::{DomainWriter, TableLocation};
 use crate::{EngineError, Result};
 
-/// Replaces the table's content with `batches` as one new version; returns that version.
+/// One version written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WrittenVersion {
+    pub version: u64,
+    /// The size of the data files of the version.
+    pub bytes: u64,
+}
+
+/// Replaces the table's content with `batches` as one new version.
 pub async fn write_version(
     writer: &DomainWriter,
     location: &TableLocation,
     schema: &SchemaRef,
     batches: Vec<RecordBatch>,
-) -> Result<u64> {
+) -> Result<WrittenVersion> {
     writer.authorize(location)?;
     create_local_folder(location)?;
     let batches = if batches.is_empty() {
@@ -36,13 +44,22 @@ pub async fn write_version(
         .with_schema_mode(SchemaMode::Overwrite)
         .await
         .map_err(EngineError::delta)?;
-    table
+    let version = table
         .version()
-        .ok_or_else(|| EngineError::Storage(format!("{} has no version after the write", location.url())))
+        .ok_or_else(|| EngineError::Storage(format!("{} has no version after the write", location.url())))?;
+    // An overwrite replaces every file, so the version's files are the ones this write added.
+    let bytes = table
+        .snapshot()
+        .map_err(EngineError::delta)?
+        .log_data()
+        .iter()
+        .map(|file| u64::try_from(file.size()).unwrap_or(0))
+        .sum();
+    Ok(WrittenVersion { version, bytes })
 }
 
 /// A local table's folder must exist before Delta writes into it; object stores have no folders.
-fn create_local_folder(location: &TableLocation) -> Result<()> {
+pub(crate) fn create_local_folder(location: &TableLocation) -> Result<()> {
     if location.url().scheme() != "file" {
         return Ok(());
     }

@@ -84,6 +84,7 @@ async fn a_csv_with_a_pii_column_lands_hashed() {
     let upstream = UpstreamVersions::new();
     let report = engine
         .run(RunRequest {
+            run_id: 1,
             descriptor: &descriptor,
             base_dir: Some(dir.path()),
             upstream: &upstream,
@@ -113,6 +114,7 @@ async fn a_failing_check_writes_nothing_and_keeps_the_old_version() {
     let descriptor = parse_descriptor(CUSTOMERS, None).expect("valid");
     let upstream: UpstreamVersions = HashMap::new();
     let request = || RunRequest {
+        run_id: 1,
         descriptor: &descriptor,
         base_dir: Some(dir.path()),
         upstream: &upstream,
@@ -138,6 +140,7 @@ async fn schema_drift_fails_the_run_naming_the_column() {
     let upstream = UpstreamVersions::new();
     let (error, report) = engine
         .run(RunRequest {
+            run_id: 1,
             descriptor: &descriptor,
             base_dir: Some(dir.path()),
             upstream: &upstream,
@@ -153,5 +156,82 @@ async fn schema_drift_fails_the_run_naming_the_column() {
             .log
             .last()
             .is_some_and(|line| line.starts_with("failed: column `balance`"))
+    );
+}
+
+#[tokio::test]
+async fn bad_input_rows_go_to_the_quarantine_with_their_reason() {
+    let dir = tempfile::tempdir().expect("temp");
+    write_csv(
+        dir.path(),
+        "1,ann@example.com,10.50,FR\n2,bob@example.com,lots,DE\n3,cy@example.com,1.00\n4,dan@example.com,2.00,ES\n",
+    );
+    let store = dir.path().join("store");
+    let engine = engine(&store);
+    let declared = CUSTOMERS.replace(
+        "path: customers.csv } }",
+        "path: customers.csv }, columns: { balance: \"decimal(10,2)\" } }",
+    );
+    let descriptor = parse_descriptor(&declared, None).expect("valid");
+    let upstream = UpstreamVersions::new();
+    let report = engine
+        .run(RunRequest {
+            run_id: 7,
+            descriptor: &descriptor,
+            base_dir: Some(dir.path()),
+            upstream: &upstream,
+        })
+        .await
+        .expect("runs");
+    assert_eq!((report.rows_read, report.rows_written, report.rows_rejected), (4, 2, 2));
+    assert!(report.bytes_written > 0);
+    assert!(
+        report
+            .log
+            .iter()
+            .any(|line| line.contains("customers.csv line 3: column `balance`: `lots` is not a valid decimal(10,2)")),
+        "{:#?}",
+        report.log
+    );
+
+    let location = engine.root().quarantine_table(descriptor.id()).expect("location");
+    let rejected = atrium_engine::quarantine::rows_of_run(&location, 7, 100)
+        .await
+        .expect("quarantine");
+    let found: Vec<(i64, Option<&str>, &str)> = rejected
+        .iter()
+        .map(|row| (row.line, row.column.as_deref(), row.reason.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (3, Some("balance"), "`lots` is not a valid decimal(10,2)"),
+            (4, None, "3 fields where the header has 4"),
+        ]
+    );
+    assert!(
+        rejected
+            .iter()
+            .all(|row| row.input == "raw" && row.source == "customers.csv")
+    );
+    // The record is kept with the PII handling applied: hashed, never raw.
+    let key = PiiKey::new(b"a-test-secret-of-some-length").expect("key");
+    let record = rejected[0].record.as_deref().expect("record");
+    assert!(
+        record.contains(&key.hash("bob@example.com")) && record.contains("lots"),
+        "{record}"
+    );
+    let stored = bytes_under(&store);
+    for raw in [&b"bob@example.com"[..], b"cy@example.com"] {
+        assert!(
+            !stored.windows(raw.len()).any(|w| w == raw),
+            "raw PII reached the store"
+        );
+    }
+    assert!(
+        atrium_engine::quarantine::rows_of_run(&location, 8, 100)
+            .await
+            .expect("other run")
+            .is_empty()
     );
 }

@@ -14,6 +14,7 @@ mod runs;
 mod secret;
 
 pub use atrium_catalog::Catalog;
+pub use atrium_engine::quarantine::RejectedRow;
 pub use atrium_engine::{QueryResult, ResultFormat};
 pub use deploy::DescriptorSource;
 pub use error::{PlatformError, Result};

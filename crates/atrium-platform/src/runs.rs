@@ -83,6 +83,7 @@ impl Platform {
         let upstream = self.upstream_versions(&runnable.descriptor).await?;
         let base_dir = runnable.base_dir.map(PathBuf::from);
         let request = RunRequest {
+            run_id: i64::from(run_id),
             descriptor: &runnable.descriptor,
             base_dir: base_dir.as_deref(),
             upstream: &upstream,
@@ -201,6 +202,15 @@ impl Platform {
         Ok(accepted)
     }
 
+    /// The input rows a run of the product set aside, in input and line order, at most `limit`.
+    pub async fn rejected_rows(&self, id: &str, run_id: i64, limit: usize) -> Result<Vec<crate::RejectedRow>> {
+        let id = parse_id(id)?;
+        // Answers "no such product" for an unknown one.
+        self.catalog.runnable(&id).await?;
+        let location = self.engine.root().quarantine_table(&id)?;
+        Ok(atrium_engine::quarantine::rows_of_run(&location, run_id, limit).await?)
+    }
+
     pub async fn runs(&self, id: &str, limit: u64) -> Result<Vec<RunView>> {
         Ok(self.catalog.runs(&parse_id(id)?, limit).await?)
     }
@@ -246,7 +256,8 @@ fn record_of(report: RunReport, error: Option<EngineError>) -> RunRecord {
         status,
         rows_read: report.rows_read,
         rows_written: report.rows_written,
-        rows_rejected: 0,
+        rows_rejected: report.rows_rejected,
+        bytes_written: report.bytes_written,
         error,
         checks: report
             .checks

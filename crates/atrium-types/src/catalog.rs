@@ -236,6 +236,9 @@ pub struct RunView {
     pub rows_read: u64,
     pub rows_written: u64,
     pub rows_rejected: u64,
+    /// The size of the data files the run wrote.
+    #[serde(default)]
+    pub bytes_written: u64,
     pub error: Option<String>,
     pub checks: Vec<CheckView>,
     pub outputs: Vec<RunOutputView>,

@@ -15,5 +15,5 @@ pub use catalog::*;
 pub use diagnostic::Diagnostic;
 pub use error::{ApiError, ApiErrorBody, ErrorCode};
 pub use ids::{DomainName, Name, NameError, ProductId};
-pub use text::plural;
+pub use text::{human_bytes, plural};
 pub use vocabulary::{Classification, PiiHandling, ProductStatus, Visibility};

@@ -9,9 +9,32 @@ pub fn plural(count: usize, noun: &str) -> String {
     }
 }
 
+/// A size for people: `980 B`, `12.3 kB`, `4.1 MB` (powers of 1000).
+pub fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["kB", "MB", "GB", "TB", "PB"];
+    if bytes < 1000 {
+        return format!("{bytes} B");
+    }
+    let mut size = bytes as f64 / 1000.0;
+    let mut unit = 0;
+    while size >= 999.95 && unit < UNITS.len() - 1 {
+        size /= 1000.0;
+        unit += 1;
+    }
+    format!("{size:.1} {}", UNITS[unit])
+}
+
 #[cfg(test)]
 mod tests {
-    use super::plural;
+    use super::{human_bytes, plural};
+
+    #[test]
+    fn sizes() {
+        assert_eq!(human_bytes(980), "980 B");
+        assert_eq!(human_bytes(12_345), "12.3 kB");
+        assert_eq!(human_bytes(999_999), "1.0 MB");
+        assert_eq!(human_bytes(4_100_000_000), "4.1 GB");
+    }
 
     #[test]
     fn counts() {

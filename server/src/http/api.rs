@@ -19,6 +19,7 @@ pub fn router() -> Router<AppState> {
         .route("/products", get(list_products).post(deploy_product))
         .route("/products/{id}", get(get_product))
         .route("/products/{id}/runs", get(list_runs).post(start_run))
+        .route("/products/{id}/runs/{run}/rejected", get(list_rejected_rows))
         .route("/products/{id}/inputs/{input}/rows", axum::routing::post(append_rows))
         .route("/query", axum::routing::post(run_query))
         .route("/domains", get(list_domains))
@@ -58,6 +59,14 @@ async fn start_run(
 
 async fn list_runs(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Vec<RunView>>, HttpError> {
     Ok(Json(state.platform.runs(&id, 50).await?))
+}
+
+/// The input rows a run set aside (the quarantine), at most 1,000, in input and line order.
+async fn list_rejected_rows(
+    State(state): State<AppState>,
+    Path((id, run)): Path<(String, i64)>,
+) -> Result<Json<Vec<atrium_platform::RejectedRow>>, HttpError> {
+    Ok(Json(state.platform.rejected_rows(&id, run, 1_000).await?))
 }
 
 /// Accepts rows for a stream input (a JSON array or JSON lines); answers 202 once they are

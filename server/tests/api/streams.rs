@@ -100,3 +100,56 @@ async fn rows_for_unknown_or_non_stream_inputs_are_refused() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn rows_of_the_wrong_type_are_quarantined_and_listed_with_their_reason() {
+    let app = spawn_app().await;
+    let declared = EVENTS.replace(
+        "{ name: events, source: { kind: stream } }",
+        "{ name: events, source: { kind: stream }, columns: { order_id: int64 } }",
+    );
+    assert_eq!(app.deploy(&declared).await.status(), 201);
+    let rows = "{\"order_id\": 1, \"event\": \"placed\", \"occurred_at\": \"2026-11-01T10:00:00Z\", \"email\": \"ann@example.com\"}\n\
+                {\"order_id\": \"one\", \"event\": \"paid\", \"occurred_at\": \"2026-11-01T10:05:00Z\", \"email\": \"bob@example.com\"}\n";
+    let rows_path = "/api/v1/products/sales.order_events/inputs/events/rows";
+    assert_eq!(app.post_json(rows_path, rows).await.status(), 202);
+
+    let run: Value = app
+        .post_json("/api/v1/products/sales.order_events/runs", "")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(run["status"], "succeeded", "{run}");
+    assert_eq!(
+        (run["rows_read"].as_u64(), run["rows_written"].as_u64()),
+        (Some(2), Some(1))
+    );
+    assert_eq!(run["rows_rejected"], 1, "{run}");
+    assert!(run["bytes_written"].as_u64().unwrap_or(0) > 0, "{run}");
+
+    let path = format!("/api/v1/products/sales.order_events/runs/{}/rejected", run["id"]);
+    let response = app.get(&path).await;
+    assert_eq!(response.status(), 200);
+    let rejected: Value = response.json().await.expect("json");
+    let rejected = rejected.as_array().expect("array");
+    assert_eq!(rejected.len(), 1, "{rejected:?}");
+    let row = &rejected[0];
+    assert_eq!((row["input"].as_str(), row["line"].as_i64()), (Some("events"), Some(2)));
+    assert_eq!(row["column"], "order_id");
+    assert_eq!(row["reason"], "`one` is not a valid int64");
+    assert!(
+        row["source"].as_str().is_some_and(|source| source.ends_with(".jsonl")),
+        "{row}"
+    );
+    let record = row["record"].as_str().expect("record");
+    assert!(
+        record.contains("paid") && !record.contains("bob@example.com"),
+        "{record}"
+    );
+
+    assert_eq!(
+        app.get("/api/v1/products/sales.nope/runs/1/rejected").await.status(),
+        404
+    );
+}

@@ -16,6 +16,7 @@ pub struct Model {
     pub rows_read: i64,
     pub rows_written: i64,
     pub rows_rejected: i64,
+    pub bytes_written: i64,
     #[sea_orm(column_type = "Text", nullable)]
     pub error: Option<String>,
     #[sea_orm(column_type = "Text")]
