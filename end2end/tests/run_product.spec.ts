@@ -30,3 +30,38 @@ test('a product whose input cannot be read shows the failed run and why', async 
   await expect(newest).toContainText('no rows received yet');
   await expect(page.locator('#sample')).toContainText('No published data yet');
 });
+
+test('rows of the wrong type are set aside and counted on the run, with their reason', async ({ page, request }) => {
+  const descriptor = `apiVersion: atrium/v1
+kind: DataProduct
+metadata: { id: ops.calls, title: Support calls, owner: team-ops, description: One row per call. }
+inputs:
+  - name: calls
+    source: { kind: stream }
+    columns: { call_id: int64, minutes: float64 }
+outputs:
+  - name: calls
+    description: One row per call.
+    columns:
+      - { name: call_id, type: int64, required: true }
+      - { name: minutes, type: float64 }
+`;
+  expect((await request.post('/api/v1/products', { data: descriptor })).status()).toBe(201);
+  const rows = '{"call_id": 1, "minutes": 3.5}\n{"call_id": 2, "minutes": "long"}\n{"call_id": 3, "minutes": 1}\n';
+  expect((await request.post('/api/v1/products/ops.calls/inputs/calls/rows', { data: rows })).status()).toBe(202);
+
+  await gotoHydrated(page, '/products/ops.calls');
+  await page.getByRole('button', { name: 'Run now' }).click();
+  const newest = page.locator('#runs li.run').first();
+  await expect(newest).toContainText('succeeded');
+  await expect(newest).toContainText('3 read · 2 written');
+  const rejected = newest.getByRole('link', { name: '1 rejected' });
+  await expect(rejected).toBeVisible();
+  await newest.getByText('Log').click();
+  await expect(newest.locator('pre.log')).toContainText('column `minutes`: `long` is not a valid float64');
+
+  // The badge leads to the quarantine's rows.
+  const href = await rejected.getAttribute('href');
+  const listed = await (await request.get(href ?? '')).json();
+  expect(listed).toEqual([expect.objectContaining({ input: 'calls', line: 2, column: 'minutes' })]);
+});
