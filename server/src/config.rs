@@ -70,14 +70,19 @@ impl Default for ServerConfig {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct StorageConfig {
-    /// The data directory: the embedded catalog database and the local store.
+    /// The data directory: the embedded catalog database, the stream buffers and (without `url`)
+    /// the local store.
     pub data_dir: PathBuf,
+    /// The store of the tables, e.g. `s3://bucket/prefix` (credentials and endpoint from the usual
+    /// `AWS_*` variables); unset: `<data-dir>/store`.
+    pub url: Option<String>,
 }
 
 impl Default for StorageConfig {
     fn default() -> Self {
         Self {
             data_dir: PathBuf::from(".atrium"),
+            url: None,
         }
     }
 }

@@ -69,6 +69,8 @@ pub async fn run(cli: Cli, env: &BTreeMap<String, String>) -> Result<Outcome, Ru
             .pii_secret
             .as_ref()
             .map(|s| secrecy::ExposeSecret::expose_secret(s).to_owned()),
+        store_url: config.storage.url.clone(),
+        object_stores: atrium_platform::ObjectStoreOptions::from_env(env),
         memory_limit_bytes: config.engine.memory_limit_mb.saturating_mul(1024 * 1024),
         query_max_rows: config.engine.query_max_rows,
         query_timeout: std::time::Duration::from_secs(config.engine.query_timeout_secs),

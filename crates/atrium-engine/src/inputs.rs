@@ -13,9 +13,11 @@ use deltalake::datafusion::prelude::{ParquetReadOptions, SessionContext};
 
 use crate::ingest::{Ingested, ReadRules, Rejection, read_csv, read_json_lines, read_json_parts};
 use crate::location::TableLocation;
+use crate::object_stores::ObjectStoreOptions;
 use crate::streams::{SEGMENT_EXTENSION, has_segments, stream_dir};
 use crate::tables::register_version;
 use crate::{EngineError, Result};
+use object_store::ObjectStoreExt;
 
 /// What reading one input found.
 #[derive(Debug, Default)]
@@ -37,7 +39,11 @@ pub struct InputPlaces<'a> {
     /// The root of the stream buffers.
     pub streams_dir: &'a Path,
     pub upstream: &'a UpstreamVersions,
+    pub object_stores: &'a ObjectStoreOptions,
 }
+
+/// How long fetching a `url` input may take.
+const URL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
 
 /// Registers `input` under its name.
 pub async fn register_input(
@@ -80,10 +86,22 @@ pub async fn register_input(
             .await;
             register_ingested(ctx, name, ingested.map_err(|error| within(name, error))?)
         }
-        InputSource::Url { .. } | InputSource::Object { .. } => Err(EngineError::Unsupported(format!(
-            "input `{name}`: `{}` inputs are not supported by this engine yet",
-            input.source.kind()
-        ))),
+        InputSource::Url { format, url } => {
+            let bytes = fetch_url(url).await.map_err(|message| EngineError::Input {
+                input: name.to_owned(),
+                message: format!("cannot fetch {url}: {message}"),
+            })?;
+            register_bytes(ctx, name, *format, last_segment(url), bytes, rules).await
+        }
+        InputSource::Object { format, uri } => {
+            let bytes = fetch_object(places.object_stores, uri)
+                .await
+                .map_err(|message| EngineError::Input {
+                    input: name.to_owned(),
+                    message: format!("cannot read {uri}: {message}"),
+                })?;
+            register_bytes(ctx, name, *format, last_segment(uri), bytes, rules).await
+        }
     }
 }
 
@@ -146,6 +164,80 @@ async fn register_file(
         }
     };
     register_ingested(ctx, name, ingested.map_err(|error| within(name, error))?)
+}
+
+async fn fetch_url(url: &str) -> std::result::Result<bytes::Bytes, String> {
+    let client = reqwest::Client::builder()
+        .timeout(URL_TIMEOUT)
+        .build()
+        .map_err(|error| error.to_string())?;
+    let response = client.get(url).send().await.map_err(|error| error.to_string())?;
+    let status = response.status();
+    if !status.is_success() {
+        return Err(format!("the server answered {status}"));
+    }
+    response.bytes().await.map_err(|error| error.to_string())
+}
+
+async fn fetch_object(stores: &ObjectStoreOptions, uri: &str) -> std::result::Result<bytes::Bytes, String> {
+    let url = url::Url::parse(uri).map_err(|error| error.to_string())?;
+    let (store, path) = stores.store_for(&url).map_err(|error| error.to_string())?;
+    let found = store.get(&path).await.map_err(|error| match error {
+        object_store::Error::NotFound { .. } => "no such object".to_owned(),
+        other => other.to_string(),
+    })?;
+    found.bytes().await.map_err(|error| error.to_string())
+}
+
+/// `orders.csv` of `s3://bucket/raw/orders.csv` or `https://host/orders.csv?v=2`: how rejections name the source.
+fn last_segment(location: &str) -> String {
+    let without_query = location.split(['?', '#']).next().unwrap_or(location);
+    without_query
+        .rsplit('/')
+        .find(|segment| !segment.is_empty())
+        .unwrap_or(location)
+        .to_owned()
+}
+
+/// Registers fetched bytes: CSV and JSON lines through the tolerant readers, Parquet whole.
+async fn register_bytes(
+    ctx: &SessionContext,
+    name: &str,
+    format: Format,
+    source: String,
+    bytes: bytes::Bytes,
+    rules: &ReadRules,
+) -> Result<InputRead> {
+    let rules = rules.clone();
+    let input = name.to_owned();
+    let ingested = blocking(move || match format {
+        Format::Csv => read_csv(&bytes, &source, &rules),
+        Format::Json => read_json_lines(&bytes, &source, &rules),
+        Format::Parquet => read_parquet(bytes, &source),
+    })
+    .await
+    .map_err(|error| within(&input, error))?;
+    register_ingested(ctx, name, ingested)
+}
+
+fn read_parquet(bytes: bytes::Bytes, source: &str) -> Result<Ingested> {
+    use deltalake::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let invalid = |message: String| EngineError::Input {
+        input: source.to_owned(),
+        message: format!("not a readable Parquet file: {message}"),
+    };
+    let builder = ParquetRecordBatchReaderBuilder::try_new(bytes).map_err(|error| invalid(error.to_string()))?;
+    let schema = std::sync::Arc::clone(builder.schema());
+    let batches = builder
+        .build()
+        .map_err(|error| invalid(error.to_string()))?
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|error| invalid(error.to_string()))?;
+    Ok(Ingested {
+        schema,
+        batches,
+        rejected: Vec::new(),
+    })
 }
 
 /// Reading and parsing are CPU and disk work: off the async threads.

@@ -11,6 +11,7 @@ mod error;
 pub mod ingest;
 pub mod inputs;
 pub mod location;
+pub mod object_stores;
 pub mod pii;
 pub mod pipeline;
 pub mod quality;
@@ -22,6 +23,7 @@ pub mod tables;
 pub use error::{EngineError, Result};
 pub use inputs::UpstreamVersions;
 pub use location::{StoreRoot, TableLocation};
+pub use object_stores::ObjectStoreOptions;
 pub use pii::PiiKey;
 pub use pipeline::{OutputReport, RunReport, RunRequest};
 pub use quality::CheckResult;
@@ -40,6 +42,7 @@ pub struct Engine {
     streams_dir: std::path::PathBuf,
     pii_key: PiiKey,
     memory_limit_bytes: usize,
+    object_stores: ObjectStoreOptions,
 }
 
 impl Engine {
@@ -50,7 +53,19 @@ impl Engine {
             streams_dir,
             pii_key,
             memory_limit_bytes,
+            object_stores: ObjectStoreOptions::default(),
         }
+    }
+
+    /// Reaches S3-compatible stores (tables under an `s3://` root, `object` inputs) with `options`.
+    pub fn with_object_stores(mut self, options: ObjectStoreOptions) -> Result<Self> {
+        options.register_with_delta()?;
+        self.object_stores = options;
+        Ok(self)
+    }
+
+    pub fn object_stores(&self) -> &ObjectStoreOptions {
+        &self.object_stores
     }
 
     pub fn streams_dir(&self) -> &std::path::Path {

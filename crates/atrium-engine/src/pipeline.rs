@@ -96,6 +96,7 @@ impl Engine {
             base_dir: request.base_dir,
             streams_dir: &self.streams_dir,
             upstream: request.upstream,
+            object_stores: &self.object_stores,
         };
         let pii: Vec<(String, PiiHandling)> = descriptor.outputs.iter().flat_map(pii_rules).collect();
         let mut rejected: Vec<(String, Vec<Rejection>)> = Vec::new();

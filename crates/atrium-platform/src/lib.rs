@@ -22,6 +22,7 @@ pub use runs::{RunAllEntry, RunTrigger};
 
 use std::path::{Path, PathBuf};
 
+pub use atrium_engine::ObjectStoreOptions;
 use atrium_engine::{Engine, PiiKey, QueryLimits, StoreRoot};
 use atrium_types::{DomainSummary, DomainView, HomeView, ProductDetail, ProductSummary};
 
@@ -35,6 +36,11 @@ pub struct PlatformSettings {
     /// The secret of keyed PII hashes; `None` reads (or creates) `<data-dir>/pii.key`. Replicas
     /// sharing one database must share this secret.
     pub pii_secret: Option<String>,
+    /// Where the tables live: `None` is the local folder `<data-dir>/store`; `s3://bucket/prefix`
+    /// an S3-compatible store reached with `object_stores`.
+    pub store_url: Option<String>,
+    /// How to reach S3-compatible stores (tables, `object` inputs): the `AWS_*` variables.
+    pub object_stores: ObjectStoreOptions,
     /// The memory a run or a query may use.
     pub memory_limit_bytes: usize,
     /// The most rows a query returns; more are cut and the result says `truncated`.
@@ -50,6 +56,8 @@ impl PlatformSettings {
             data_dir,
             database_url: None,
             pii_secret: None,
+            store_url: None,
+            object_stores: ObjectStoreOptions::default(),
             memory_limit_bytes: 1024 * 1024 * 1024,
             query_max_rows: 10_000,
             query_timeout: std::time::Duration::from_secs(30),
@@ -78,14 +86,18 @@ impl Platform {
         if interrupted > 0 {
             tracing::warn!(interrupted, "runs left unfinished by a stop are marked failed");
         }
-        let store = settings.data_dir.join("store");
+        let root = match &settings.store_url {
+            Some(url) => StoreRoot::parse(url)?,
+            None => StoreRoot::local(&settings.data_dir.join("store"))?,
+        };
         let secret = secret::pii_secret(settings).await?;
         let engine = Engine::new(
-            StoreRoot::local(&store)?,
+            root,
             settings.data_dir.join("streams"),
             PiiKey::new(&secret)?,
             settings.memory_limit_bytes,
-        );
+        )
+        .with_object_stores(settings.object_stores.clone())?;
         let query_limits = QueryLimits {
             max_rows: settings.query_max_rows,
             timeout: settings.query_timeout,

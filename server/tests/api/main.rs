@@ -5,4 +5,5 @@ mod helpers;
 mod pages;
 mod products;
 mod query;
+mod s3_store;
 mod streams;
