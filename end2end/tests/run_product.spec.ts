@@ -50,6 +50,10 @@ outputs:
   const rows = '{"call_id": 1, "minutes": 3.5}\n{"call_id": 2, "minutes": "long"}\n{"call_id": 3, "minutes": 1}\n';
   expect((await request.post('/api/v1/products/ops.calls/inputs/calls/rows', { data: rows })).status()).toBe(202);
 
+  // The deploy started a run in the background (it fails: no rows yet); a product runs once at a time.
+  await expect
+    .poll(async () => (await (await request.get('/api/v1/products/ops.calls/runs')).json()).map((r: { status: string }) => r.status))
+    .toEqual(['failed']);
   await gotoHydrated(page, '/products/ops.calls');
   await page.getByRole('button', { name: 'Run now' }).click();
   const newest = page.locator('#runs li.run').first();

@@ -8,6 +8,7 @@ mod m20261122_000001_catalog;
 mod m20261122_000002_runs;
 mod m20261122_000003_schedules;
 mod m20261122_000004_run_bytes;
+mod m20261122_000005_one_running_run;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_runs::Migration),
             Box::new(m20261122_000003_schedules::Migration),
             Box::new(m20261122_000004_run_bytes::Migration),
+            Box::new(m20261122_000005_one_running_run::Migration),
         ]
     }
 }

@@ -56,6 +56,22 @@ pub enum Command {
         #[arg(long, conflicts_with = "products")]
         all: bool,
     },
+    /// Start a product from a sample file (CSV, JSON lines, Parquet): infer its schema, look for
+    /// personal data, show a preview, and write a starter descriptor next to it
+    Init {
+        /// The sample file; the descriptor reads it by a path relative to itself
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// The product id, <domain>.<name> [default: sandbox.<file name>]
+        #[arg(long)]
+        id: Option<String>,
+        /// Where to write the descriptor [default: <file name>.yaml beside the file]
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Replace the descriptor if it exists
+        #[arg(long)]
+        force: bool,
+    },
     /// Write the TPC-H tables as CSV files for the demo mesh
     DemoData {
         /// The folder to write into

@@ -26,8 +26,117 @@ pub enum CommandError {
     },
     #[error("no descriptor (*.yaml, *.yml) found in `{}`", .0.display())]
     NoDescriptors(PathBuf),
+    #[error("`{}` exists; pass --force to replace it, or --out to write elsewhere", .0.display())]
+    Exists(PathBuf),
+    #[error("cannot write `{}`", .path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error(transparent)]
     Platform(#[from] PlatformError),
+}
+
+/// `atrium init FILE`: profiles the file and writes a starter descriptor beside it.
+pub async fn init(file: &Path, id: Option<&str>, out: Option<&Path>, force: bool) -> Result<Outcome, CommandError> {
+    use atrium_platform::starter::{self, StarterChoices, StarterSource};
+
+    let bytes = std::fs::read(file).map_err(|source| CommandError::Read {
+        path: file.to_owned(),
+        source,
+    })?;
+    let file_name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let profile = starter::profile(&file_name, bytes).await?;
+    let stem = file_name.rsplit_once('.').map_or(file_name.as_str(), |(stem, _)| stem);
+    let id_text = id.map_or_else(|| format!("sandbox.{}", starter::column_name(stem)), str::to_owned);
+    let id = atrium_types::ProductId::parse(&id_text).map_err(|error| PlatformError::BadId {
+        id: id_text.clone(),
+        reason: error.to_string(),
+    })?;
+    let target = out.map_or_else(|| file.with_file_name(format!("{stem}.yaml")), Path::to_path_buf);
+    if target.exists() && !force {
+        return Err(CommandError::Exists(target));
+    }
+    // The descriptor reads the file by a path relative to where the descriptor is written.
+    let relative = relative_path(&target, file);
+    let choices = StarterChoices {
+        id,
+        title: None,
+        owner: None,
+        description: None,
+        visibility: atrium_types::Visibility::Internal,
+        source: StarterSource::File(relative),
+        pii: HashMap::new(),
+    };
+    let yaml = starter::starter_descriptor(&profile, &choices);
+    print_profile(&profile);
+    std::fs::write(&target, &yaml).map_err(|source| CommandError::Write {
+        path: target.clone(),
+        source,
+    })?;
+    println!(
+        "\nwrote {}: review it (title, owner, description, id), then `atrium deploy {}`",
+        target.display(),
+        target.display()
+    );
+    Ok(Outcome::Success)
+}
+
+fn print_profile(profile: &atrium_types::FileProfile) {
+    println!("{}: {} rows, {} format", profile.file, profile.rows, profile.format);
+    if profile.rejected > 0 {
+        println!("  {} lines cannot be read; a run sets them aside:", profile.rejected);
+        for example in &profile.rejected_examples {
+            println!("    {example}");
+        }
+    }
+    let width = profile.columns.iter().map(|c| c.name.len()).max().unwrap_or(0);
+    for column in &profile.columns {
+        let nulls = if column.nulls > 0 {
+            format!(" ({} empty)", column.nulls)
+        } else {
+            String::new()
+        };
+        println!("  {:<width$}  {}{nulls}", column.name, column.data_type);
+        if let Some(finding) = &column.pii {
+            println!(
+                "  {:<width$}    personal data? {}: {}; e.g. {} → pii: {}",
+                "",
+                finding.kind,
+                finding.evidence,
+                finding.examples.join(", "),
+                finding.suggested.as_str()
+            );
+        }
+    }
+    println!("first rows:");
+    for row in profile.preview.iter().take(5) {
+        let values: Vec<&str> = row.iter().map(|value| value.as_deref().unwrap_or("")).collect();
+        println!("  {}", values.join(" | "));
+    }
+}
+
+/// `file` as seen from the folder of `descriptor` (with `..` where needed): descriptors name their
+/// files by relative paths.
+fn relative_path(descriptor: &Path, file: &Path) -> String {
+    use std::path::Component;
+    let absolute = |path: &Path| std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+    let folder = absolute(descriptor).parent().map(Path::to_path_buf).unwrap_or_default();
+    let file = absolute(file);
+    let folder: Vec<Component> = folder.components().collect();
+    let target: Vec<Component> = file.components().collect();
+    let shared = folder.iter().zip(&target).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<String> = vec!["..".to_owned(); folder.len() - shared];
+    parts.extend(
+        target[shared..]
+            .iter()
+            .map(|part| part.as_os_str().to_string_lossy().into_owned()),
+    );
+    parts.join("/")
 }
 
 /// `atrium validate FILE...`

@@ -55,6 +55,9 @@ pub async fn run(cli: Cli, env: &BTreeMap<String, String>) -> Result<Outcome, Ru
     if let Command::Validate { files } = &cli.command {
         return Ok(commands::validate(files)?);
     }
+    if let Command::Init { file, id, out, force } = &cli.command {
+        return Ok(commands::init(file, id.as_deref(), out.as_deref(), *force).await?);
+    }
     if let Command::DemoData { out, scale } = &cli.command {
         for (path, rows) in demo_data::generate(out, *scale)? {
             println!("{rows:>9} rows  {}", path.display());
@@ -83,7 +86,7 @@ pub async fn run(cli: Cli, env: &BTreeMap<String, String>) -> Result<Outcome, Ru
         Command::Run { products, all } => Ok(commands::run(&platform, &products, all).await?),
         Command::Query { sql } => Ok(commands::query(&platform, &sql).await?),
         // Handled above: they need no platform.
-        Command::Validate { .. } | Command::DemoData { .. } => Ok(Outcome::Success),
+        Command::Validate { .. } | Command::DemoData { .. } | Command::Init { .. } => Ok(Outcome::Success),
     }
 }
 

@@ -10,6 +10,8 @@ pub enum CatalogError {
     NotFound { what: &'static str, id: String },
     #[error("another deploy of `{0}` happened at the same time; retry")]
     ConcurrentDeploy(String),
+    #[error("a run of `{0}` is already running; wait for it to finish")]
+    AlreadyRunning(String),
     #[error("cannot open the catalog database `{url}`")]
     Connect {
         url: String,
@@ -26,7 +28,7 @@ impl CatalogError {
     pub fn code(&self) -> ErrorCode {
         match self {
             CatalogError::NotFound { .. } => ErrorCode::NotFound,
-            CatalogError::ConcurrentDeploy(_) => ErrorCode::Conflict,
+            CatalogError::ConcurrentDeploy(_) | CatalogError::AlreadyRunning(_) => ErrorCode::Conflict,
             CatalogError::Connect { .. } => ErrorCode::Unavailable,
             CatalogError::Database(_) | CatalogError::Corrupt(_) => ErrorCode::Internal,
         }

@@ -83,10 +83,12 @@ impl Catalog {
     }
 
     /// Records a run as started; returns its id.
+    /// Records a run as `running`; refused while another run of the product is running.
     pub async fn start_run(&self, id: &ProductId, revision: i32, trigger: &str) -> Result<i32> {
         let row = new_run(&id.to_string(), revision, trigger, Utc::now())
             .insert(&self.db)
-            .await?;
+            .await
+            .map_err(|error| already_running(error, id))?;
         Ok(row.id)
     }
 
@@ -183,6 +185,14 @@ impl Catalog {
                 id: run_id.to_string(),
             })?;
         run_view(row)
+    }
+}
+
+/// The database's refusal of a second running run, in the catalog's words.
+pub(crate) fn already_running(error: sea_orm::DbErr, id: &impl std::fmt::Display) -> CatalogError {
+    match error.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => CatalogError::AlreadyRunning(id.to_string()),
+        _ => CatalogError::Database(error),
     }
 }
 

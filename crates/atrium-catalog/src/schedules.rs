@@ -97,9 +97,18 @@ impl Catalog {
             transaction.rollback().await?;
             return Ok(None);
         }
-        let claimed = record_scheduled_run(&transaction, &slot.product_id, now).await?;
-        transaction.commit().await?;
-        Ok(claimed)
+        match record_scheduled_run(&transaction, &slot.product_id, now).await {
+            Ok(claimed) => {
+                transaction.commit().await?;
+                Ok(claimed)
+            }
+            // The product is still running: the slot stays due and is claimed once it is done.
+            Err(CatalogError::AlreadyRunning(_)) => {
+                transaction.rollback().await?;
+                Ok(None)
+            }
+            Err(error) => Err(error),
+        }
     }
 }
 
@@ -109,7 +118,8 @@ async fn record_scheduled_run(txn: &impl ConnectionTrait, id: &str, now: DateTim
     };
     let row = crate::runs::new_run(id, current.current_revision, "schedule", now)
         .insert(txn)
-        .await?;
+        .await
+        .map_err(|error| crate::runs::already_running(error, &id))?;
     let product = ProductId::parse(id).map_err(|error| CatalogError::Corrupt(format!("product id `{id}`: {error}")))?;
     Ok(Some(ClaimedRun {
         product,

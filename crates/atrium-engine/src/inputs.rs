@@ -220,7 +220,7 @@ async fn register_bytes(
     register_ingested(ctx, name, ingested)
 }
 
-fn read_parquet(bytes: bytes::Bytes, source: &str) -> Result<Ingested> {
+pub(crate) fn read_parquet(bytes: bytes::Bytes, source: &str) -> Result<Ingested> {
     use deltalake::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
     let invalid = |message: String| EngineError::Input {
         input: source.to_owned(),

@@ -14,11 +14,13 @@ pub mod location;
 pub mod object_stores;
 pub mod pii;
 pub mod pipeline;
+pub mod profile;
 pub mod quality;
 pub mod quarantine;
 pub mod query;
 pub mod streams;
 pub mod tables;
+pub mod time_travel;
 
 pub use error::{EngineError, Result};
 pub use inputs::UpstreamVersions;
@@ -58,10 +60,11 @@ impl Engine {
     }
 
     /// Reaches S3-compatible stores (tables under an `s3://` root, `object` inputs) with `options`.
-    pub fn with_object_stores(mut self, options: ObjectStoreOptions) -> Result<Self> {
-        options.register_with_delta()?;
+    pub fn with_object_stores(mut self, options: ObjectStoreOptions) -> Self {
+        object_stores::register_with_delta();
+        self.root = self.root.with_object_stores(options.clone());
         self.object_stores = options;
-        Ok(self)
+        self
     }
 
     pub fn object_stores(&self) -> &ObjectStoreOptions {

@@ -9,6 +9,7 @@ use std::path::Path;
 use atrium_types::{DomainName, Name, ProductId};
 use url::Url;
 
+use crate::object_stores::ObjectStoreOptions;
 use crate::{EngineError, Result};
 
 /// The key of a domain's area under the store root: `sales/`.
@@ -28,9 +29,9 @@ pub fn quarantine_key(product: &ProductId) -> String {
     format!("{}/{}/_rejected/", product.domain(), product.name())
 }
 
-/// The root of the store: a URL ending in `/`.
+/// The root of the store: a URL ending in `/`, and how to reach it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoreRoot(Url);
+pub struct StoreRoot(Url, ObjectStoreOptions);
 
 impl StoreRoot {
     /// A local folder, created when missing.
@@ -41,7 +42,7 @@ impl StoreRoot {
             .map_err(|error| EngineError::Storage(format!("{}: {error}", dir.display())))?;
         let url = Url::from_directory_path(&absolute)
             .map_err(|()| EngineError::Storage(format!("{} is not an absolute path", absolute.display())))?;
-        Ok(Self(url))
+        Ok(Self(url, ObjectStoreOptions::default()))
     }
 
     /// A store URL such as `s3://bucket/prefix`.
@@ -52,12 +53,17 @@ impl StoreRoot {
             format!("{text}/")
         };
         Url::parse(&with_slash)
-            .map(Self)
+            .map(|url| Self(url, ObjectStoreOptions::default()))
             .map_err(|error| EngineError::Config(format!("storage url `{text}`: {error}")))
     }
 
     pub fn url(&self) -> &Url {
         &self.0
+    }
+
+    /// Reaches the store with `options` (credentials, endpoint); its tables carry them.
+    pub fn with_object_stores(self, options: ObjectStoreOptions) -> Self {
+        Self(self.0, options)
     }
 
     /// The prefix of a domain, `<root>/<domain>/`.
@@ -68,13 +74,13 @@ impl StoreRoot {
     /// The table of one output port, `<root>/<domain>/<product>/<output>/`.
     pub fn output_table(&self, product: &ProductId, output: &Name) -> Result<TableLocation> {
         let url = self.join(&output_key(product, output))?;
-        Ok(TableLocation { url })
+        Ok(self.table(url))
     }
 
     /// The quarantine table of a product, `<root>/<domain>/<product>/_rejected/`.
     pub fn quarantine_table(&self, product: &ProductId) -> Result<TableLocation> {
         let url = self.join(&quarantine_key(product))?;
-        Ok(TableLocation { url })
+        Ok(self.table(url))
     }
 
     /// Creates a domain's area when the store is a local folder (object stores have no folders);
@@ -90,6 +96,13 @@ impl StoreRoot {
         std::fs::create_dir_all(&path).map_err(|error| EngineError::Storage(format!("{}: {error}", path.display())))
     }
 
+    fn table(&self, url: Url) -> TableLocation {
+        TableLocation {
+            url,
+            store: self.1.clone(),
+        }
+    }
+
     fn join(&self, key: &str) -> Result<Url> {
         self.0
             .join(key)
@@ -101,11 +114,17 @@ impl StoreRoot {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TableLocation {
     url: Url,
+    store: ObjectStoreOptions,
 }
 
 impl TableLocation {
     pub fn url(&self) -> &Url {
         &self.url
+    }
+
+    /// How deltalake reaches the table's store.
+    pub fn delta_options(&self) -> std::collections::HashMap<String, String> {
+        self.store.delta_options()
     }
 }
 
@@ -182,6 +201,7 @@ mod tests {
         assert!(sales.authorize(&sales_eu).is_err());
         let elsewhere = TableLocation {
             url: Url::parse("s3://other-bucket/atrium/sales/orders/orders/").expect("url"),
+            store: ObjectStoreOptions::default(),
         };
         assert!(sales.authorize(&elsewhere).is_err());
     }

@@ -5,7 +5,8 @@
 //! (`If-None-Match: *`), so concurrent writers never overwrite each other's versions, with no
 //! locking service beside the store.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Once};
 
 use deltalake::DeltaResult;
 use deltalake::logstore::{
@@ -23,7 +24,7 @@ use crate::{EngineError, Result};
 const S3_SCHEMES: [&str; 2] = ["s3", "s3a"];
 
 /// How to reach S3-compatible stores.
-#[derive(Clone, Default)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct ObjectStoreOptions {
     s3: Vec<(AmazonS3ConfigKey, String)>,
 }
@@ -50,6 +51,12 @@ impl ObjectStoreOptions {
                     .map(|key| (key, value.clone()))
             })
             .collect();
+        Self::sorted(s3)
+    }
+
+    /// In key order, so that equal settings compare equal.
+    fn sorted(mut s3: Vec<(AmazonS3ConfigKey, String)>) -> Self {
+        s3.sort_by(|(a, _), (b, _)| a.as_ref().cmp(b.as_ref()));
         Self { s3 }
     }
 
@@ -85,29 +92,46 @@ impl ObjectStoreOptions {
         Ok((Arc::from(store), path))
     }
 
-    /// Makes deltalake open `s3://` tables with these options. The registry is per process: the
-    /// last engine registered wins (an installation has one store).
-    pub fn register_with_delta(&self) -> Result<()> {
-        let factory = Arc::new(S3Factory(self.clone()));
-        for scheme in S3_SCHEMES {
-            let key = Url::parse(&format!("{scheme}://"))
-                .map_err(|error| EngineError::Internal(format!("scheme `{scheme}`: {error}")))?;
-            object_store_factories().insert(key.clone(), factory.clone());
-            logstore_factories().insert(key, factory.clone());
-        }
-        Ok(())
+    /// These options as deltalake's storage options, passed with every table it opens.
+    pub fn delta_options(&self) -> HashMap<String, String> {
+        self.s3
+            .iter()
+            .map(|(key, value)| (key.as_ref().to_owned(), value.clone()))
+            .collect()
+    }
+
+    fn from_delta_options(raw: &HashMap<String, String>) -> Self {
+        let s3 = raw
+            .iter()
+            .filter_map(|(key, value)| key.parse::<AmazonS3ConfigKey>().ok().map(|key| (key, value.clone())))
+            .collect();
+        Self::sorted(s3)
     }
 }
 
-struct S3Factory(ObjectStoreOptions);
+/// Teaches deltalake to open `s3://` and `s3a://` tables, once per process. The factory holds no
+/// configuration: each table brings its options (see [`ObjectStoreOptions::delta_options`]), so
+/// engines with different stores can share a process.
+pub fn register_with_delta() {
+    static REGISTERED: Once = Once::new();
+    REGISTERED.call_once(|| {
+        let factory = Arc::new(S3Factory);
+        for scheme in S3_SCHEMES {
+            if let Ok(key) = Url::parse(&format!("{scheme}://")) {
+                object_store_factories().insert(key.clone(), factory.clone());
+                logstore_factories().insert(key, factory.clone());
+            }
+        }
+    });
+}
+
+struct S3Factory;
 
 impl ObjectStoreFactory for S3Factory {
-    fn parse_url_opts(&self, url: &Url, _config: &StorageConfig) -> DeltaResult<(ObjectStoreRef, ObjectPath)> {
-        let (store, path) = self
-            .0
+    fn parse_url_opts(&self, url: &Url, config: &StorageConfig) -> DeltaResult<(ObjectStoreRef, ObjectPath)> {
+        ObjectStoreOptions::from_delta_options(&config.raw)
             .store_for(url)
-            .map_err(|error| deltalake::DeltaTableError::Generic(error.to_string()))?;
-        Ok((store, path))
+            .map_err(|error| deltalake::DeltaTableError::Generic(error.to_string()))
     }
 }
 
@@ -149,5 +173,9 @@ mod tests {
         let url = Url::parse("s3://lake/atrium/sales/").expect("url");
         let (_, path) = options.store_for(&url).expect("store");
         assert_eq!(path.as_ref(), "atrium/sales");
+        assert_eq!(
+            ObjectStoreOptions::from_delta_options(&options.delta_options()),
+            options
+        );
     }
 }

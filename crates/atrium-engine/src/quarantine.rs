@@ -80,7 +80,7 @@ pub async fn append(
         )),
     ];
     let batch = RecordBatch::try_new(schema(), columns).map_err(EngineError::arrow)?;
-    let table = DeltaTable::try_from_url(location.url().clone())
+    let table = DeltaTable::try_from_url_with_storage_options(location.url().clone(), location.delta_options())
         .await
         .map_err(EngineError::delta)?;
     table
@@ -93,7 +93,7 @@ pub async fn append(
 
 /// The rows one run set aside, in input and line order, at most `limit`.
 pub async fn rows_of_run(location: &TableLocation, run_id: i64, limit: usize) -> Result<Vec<RejectedRow>> {
-    let table = match deltalake::open_table(location.url().clone()).await {
+    let table = match crate::tables::open(location, None).await {
         Ok(table) => table,
         // No run of this product has set a row aside yet.
         Err(deltalake::DeltaTableError::NotATable(_)) => return Ok(Vec::new()),

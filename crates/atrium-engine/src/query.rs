@@ -1,5 +1,6 @@
 //! Read-only SQL over published product versions, bounded by a memory pool, a time limit and a
 //! row limit. Tables are named `<domain>.<product>`; only the tables a query names are opened.
+//! Older published versions are read with `VERSION AS OF` / `TIMESTAMP AS OF` ([`crate::time_travel`]).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -13,14 +14,17 @@ use deltalake::arrow::json::ArrayWriter;
 use deltalake::datafusion::catalog::MemorySchemaProvider;
 use deltalake::datafusion::common::TableReference;
 use deltalake::datafusion::config::Dialect;
+use deltalake::datafusion::dataframe::DataFrame;
 use deltalake::datafusion::execution::memory_pool::FairSpillPool;
 use deltalake::datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use deltalake::datafusion::prelude::{SQLOptions, SessionConfig, SessionContext};
+use deltalake::datafusion::sql::parser::Statement as DFStatement;
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 
 use crate::location::TableLocation;
 use crate::tables::register_version;
+use crate::time_travel::{self, AsOf};
 use crate::{Engine, EngineError, Result};
 
 /// The bounds of one query.
@@ -135,15 +139,7 @@ impl Engine {
     async fn query_rows(&self, sql: &str, tables: &[ReadableTable], limits: QueryLimits) -> Result<Rows> {
         let ctx = bounded_session(limits.memory_bytes)?;
         let work = async {
-            register_named_tables(&ctx, sql, tables).await?;
-            let options = SQLOptions::new()
-                .with_allow_ddl(false)
-                .with_allow_dml(false)
-                .with_allow_statements(false);
-            let frame = ctx
-                .sql_with_options(sql, options)
-                .await
-                .map_err(EngineError::datafusion)?;
+            let frame = plan(&ctx, sql, tables).await?;
             let schema: SchemaRef = Arc::new(frame.schema().as_arrow().clone());
             let (batches, truncated) = collect_limited(frame, limits.max_rows).await?;
             Ok::<_, EngineError>(Rows {
@@ -167,12 +163,27 @@ fn bounded_session(memory_bytes: usize) -> Result<SessionContext> {
     Ok(SessionContext::new_with_config_rt(config, runtime))
 }
 
-/// Opens the readable tables the query names, each under `<domain>.<product>`.
-async fn register_named_tables(ctx: &SessionContext, sql: &str, tables: &[ReadableTable]) -> Result<()> {
+/// Plans a read-only query: opens the readable tables it names (older versions for those with
+/// `VERSION AS OF` / `TIMESTAMP AS OF`) and refuses DDL, DML and other statements.
+async fn plan(ctx: &SessionContext, sql: &str, tables: &[ReadableTable]) -> Result<DataFrame> {
+    let options = SQLOptions::new()
+        .with_allow_ddl(false)
+        .with_allow_dml(false)
+        .with_allow_statements(false);
     let state = ctx.state();
-    let statement = state
-        .sql_to_statement(sql, &Dialect::default())
-        .map_err(EngineError::datafusion)?;
+    let (statement, versioned) = match time_travel::mentions_as_of(sql)
+        .then(|| time_travel::rewrite(sql))
+        .transpose()?
+        .flatten()
+    {
+        Some((statement, versioned)) => (DFStatement::Statement(Box::new(statement)), versioned),
+        None => (
+            state
+                .sql_to_statement(sql, &Dialect::default())
+                .map_err(EngineError::datafusion)?,
+            Vec::new(),
+        ),
+    };
     let named = state
         .resolve_table_references(&statement)
         .map_err(EngineError::datafusion)?;
@@ -180,28 +191,100 @@ async fn register_named_tables(ctx: &SessionContext, sql: &str, tables: &[Readab
         .iter()
         .map(|table| ((table.schema.as_str(), table.table.as_str()), table))
         .collect();
-    let catalog = ctx
-        .catalog("datafusion")
-        .ok_or_else(|| EngineError::Internal("the default catalog is missing".to_owned()))?;
     for reference in named {
         let (Some(schema), table) = (reference.schema(), reference.table()) else {
             continue;
         };
-        let Some(readable) = by_name.get(&(schema, table)) else {
-            continue;
-        };
-        if catalog.schema(schema).is_none() {
-            catalog
-                .register_schema(schema, Arc::new(MemorySchemaProvider::new()))
-                .map_err(EngineError::datafusion)?;
+        if let Some(readable) = by_name.get(&(schema, table)) {
+            register_at(ctx, schema, table, readable, readable.version).await?;
         }
-        let name = TableReference::partial(schema, table).to_string();
-        if ctx.table_exist(name.as_str()).unwrap_or(false) {
-            continue;
-        }
-        register_version(ctx, &name, &readable.location, readable.version).await?;
     }
-    Ok(())
+    for travel in &versioned {
+        let name = format!("{}.{}", travel.schema, travel.table);
+        let readable = by_name
+            .get(&(travel.schema.as_str(), travel.table.as_str()))
+            .ok_or_else(|| EngineError::Sql(format!("table '{name}' not found")))?;
+        let version = match &travel.as_of {
+            AsOf::Version(version) if *version > readable.version => {
+                return Err(EngineError::Sql(format!(
+                    "`{name}` has no published version {version}; the current one is {}",
+                    readable.version
+                )));
+            }
+            AsOf::Version(version) => *version,
+            AsOf::Timestamp(text) => {
+                let time = time_travel::parse_time(text)?;
+                version_at(&readable.location, time, &name).await?.min(readable.version)
+            }
+        };
+        register_at(ctx, &travel.schema, &travel.renamed, readable, version).await?;
+    }
+    let plan = state
+        .statement_to_plan(statement)
+        .await
+        .map_err(EngineError::datafusion)?;
+    options.verify_plan(&plan).map_err(EngineError::datafusion)?;
+    ctx.execute_logical_plan(plan).await.map_err(EngineError::datafusion)
+}
+
+/// Opens `readable` at `version` as `<schema>.<table>`.
+async fn register_at(
+    ctx: &SessionContext,
+    schema: &str,
+    table: &str,
+    readable: &ReadableTable,
+    version: u64,
+) -> Result<()> {
+    let catalog = ctx
+        .catalog("datafusion")
+        .ok_or_else(|| EngineError::Internal("the default catalog is missing".to_owned()))?;
+    if catalog.schema(schema).is_none() {
+        catalog
+            .register_schema(schema, Arc::new(MemorySchemaProvider::new()))
+            .map_err(EngineError::datafusion)?;
+    }
+    let name = TableReference::partial(schema, table).to_string();
+    if ctx.table_exist(name.as_str()).unwrap_or(false) {
+        return Ok(());
+    }
+    register_version(ctx, &name, &readable.location, version).await
+}
+
+/// The version of a table that was current at `time`.
+async fn version_at(location: &TableLocation, time: chrono::DateTime<chrono::Utc>, name: &str) -> Result<u64> {
+    let mut table = crate::tables::open(location, None).await.map_err(EngineError::delta)?;
+    table
+        .load_with_datetime(time)
+        .await
+        .map_err(|_| EngineError::Sql(format!("`{name}` had no version yet at {}", time.to_rfc3339())))?;
+    table
+        .version()
+        .ok_or_else(|| EngineError::Sql(format!("`{name}` had no version yet at {}", time.to_rfc3339())))
+}
+
+fn decimals_as_text(batch: &RecordBatch) -> Result<RecordBatch> {
+    use deltalake::arrow::datatypes::{DataType, Field, Schema};
+    let is_decimal = |data_type: &DataType| matches!(data_type, DataType::Decimal128(..) | DataType::Decimal256(..));
+    if !batch
+        .schema()
+        .fields()
+        .iter()
+        .any(|field| is_decimal(field.data_type()))
+    {
+        return Ok(batch.clone());
+    }
+    let mut fields = Vec::with_capacity(batch.num_columns());
+    let mut columns = Vec::with_capacity(batch.num_columns());
+    for (field, column) in batch.schema().fields().iter().zip(batch.columns()) {
+        if is_decimal(field.data_type()) {
+            fields.push(Field::new(field.name(), DataType::Utf8, field.is_nullable()));
+            columns.push(deltalake::arrow::compute::cast(column, &DataType::Utf8).map_err(EngineError::arrow)?);
+        } else {
+            fields.push(field.as_ref().clone());
+            columns.push(Arc::clone(column));
+        }
+    }
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).map_err(EngineError::arrow)
 }
 
 /// Collects at most `max_rows` rows; says whether there were more.
@@ -224,7 +307,10 @@ async fn collect_limited(
     Ok((batches, false))
 }
 
+/// Rows as JSON objects. Decimals become strings (`"14.50"`): a JSON number would pass through
+/// binary floating point in most clients and lose digits.
 fn to_json_rows(batches: &[RecordBatch]) -> Result<Vec<serde_json::Map<String, serde_json::Value>>> {
+    let batches = batches.iter().map(decimals_as_text).collect::<Result<Vec<_>>>()?;
     let mut writer = ArrayWriter::new(Vec::new());
     let refs: Vec<&RecordBatch> = batches.iter().collect();
     writer.write_batches(&refs).map_err(EngineError::arrow)?;

@@ -35,7 +35,7 @@ pub async fn write_version(
     } else {
         batches
     };
-    let table = DeltaTable::try_from_url(location.url().clone())
+    let table = DeltaTable::try_from_url_with_storage_options(location.url().clone(), location.delta_options())
         .await
         .map_err(EngineError::delta)?;
     let table = table
@@ -72,15 +72,23 @@ pub(crate) fn create_local_folder(location: &TableLocation) -> Result<()> {
 
 /// Registers version `version` of a table under `name` in a DataFusion session.
 pub async fn register_version(ctx: &SessionContext, name: &str, location: &TableLocation, version: u64) -> Result<()> {
-    let table = deltalake::open_table_with_version(location.url().clone(), version)
-        .await
-        .map_err(EngineError::delta)?;
+    let table = open(location, Some(version)).await.map_err(EngineError::delta)?;
     table
         .update_datafusion_session(&ctx.state())
         .map_err(EngineError::delta)?;
     let provider = table.table_provider().await.map_err(EngineError::datafusion)?;
     ctx.register_table(name, provider).map_err(EngineError::datafusion)?;
     Ok(())
+}
+
+/// Opens a table (its latest version, or `version`) with the options of its store.
+pub async fn open(location: &TableLocation, version: Option<u64>) -> Result<DeltaTable, deltalake::DeltaTableError> {
+    let mut builder =
+        deltalake::DeltaTableBuilder::from_url(location.url().clone())?.with_storage_options(location.delta_options());
+    if let Some(version) = version {
+        builder = builder.with_version(version);
+    }
+    builder.load().await
 }
 
 /// The first `limit` rows of a table version, every value as text (`None` for NULL).

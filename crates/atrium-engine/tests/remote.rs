@@ -120,8 +120,7 @@ async fn tables_and_object_inputs_live_on_an_s3_compatible_store() {
         key(),
         256 * 1024 * 1024,
     )
-    .with_object_stores(options)
-    .expect("registers");
+    .with_object_stores(options);
     let yaml = CUSTOMERS.replace("SOURCE", "{ kind: object, uri: \"s3://lake/raw/customers.csv\" }");
     let descriptor = parse_descriptor(&yaml, None).expect("valid");
     let upstream = UpstreamVersions::new();

@@ -19,6 +19,8 @@ pub enum PlatformError {
         input: String,
         reason: String,
     },
+    #[error("cannot read `{what}`: {reason}")]
+    Unreadable { what: String, reason: String },
     #[error("cannot prepare the storage area `{}`", .path.display())]
     Storage {
         path: PathBuf,
@@ -37,6 +39,7 @@ impl PlatformError {
             PlatformError::Invalid(_) => ErrorCode::Invalid,
             PlatformError::BadId { .. } => ErrorCode::BadRequest,
             PlatformError::NoSuchInput { .. } => ErrorCode::NotFound,
+            PlatformError::Unreadable { .. } => ErrorCode::Invalid,
             PlatformError::Storage { .. } => ErrorCode::Internal,
             PlatformError::Catalog(error) => error.code(),
             PlatformError::Engine(error) => error.code(),

@@ -12,6 +12,7 @@ mod published;
 mod query;
 mod runs;
 mod secret;
+pub mod starter;
 
 pub use atrium_catalog::Catalog;
 pub use atrium_engine::quarantine::RejectedRow;
@@ -97,7 +98,7 @@ impl Platform {
             PiiKey::new(&secret)?,
             settings.memory_limit_bytes,
         )
-        .with_object_stores(settings.object_stores.clone())?;
+        .with_object_stores(settings.object_stores.clone());
         let query_limits = QueryLimits {
             max_rows: settings.query_max_rows,
             timeout: settings.query_timeout,

@@ -113,7 +113,13 @@ impl Platform {
         let edges = self.catalog.dependency_edges().await?;
         let mut runs = Vec::with_capacity(changed.len());
         for product in dependency_order(&changed, &edges) {
-            runs.push(self.run(&product.to_string(), RunTrigger::Deploy).await?);
+            match self.run(&product.to_string(), RunTrigger::Deploy).await {
+                Ok(run) => runs.push(run),
+                Err(PlatformError::Catalog(atrium_catalog::CatalogError::AlreadyRunning(_))) => {
+                    tracing::warn!(product = %product, "a run is already going; the deploy does not start another");
+                }
+                Err(error) => return Err(error),
+            }
         }
         Ok(runs)
     }

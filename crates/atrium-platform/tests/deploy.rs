@@ -297,6 +297,68 @@ async fn a_run_killed_mid_write_leaves_the_previous_version_readable_and_fails_o
 }
 
 #[tokio::test]
+async fn a_product_runs_once_at_a_time() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let platform = platform(&dir).await;
+    deploy_customers(&platform, dir.path(), "1,ann@example.com,10.50\n").await;
+    // Another process (a replica, say) is running the product.
+    let catalog =
+        atrium_platform::Catalog::connect(&atrium_platform::Catalog::sqlite_url(&dir.path().join("atrium.db")))
+            .await
+            .expect("catalog");
+    let id = atrium_types::ProductId::parse("crm.customers").expect("id");
+    let elsewhere = catalog.start_run(&id, 1, "manual").await.expect("starts");
+
+    let refused = platform
+        .run("crm.customers", atrium_platform::RunTrigger::Manual)
+        .await
+        .expect_err("refused");
+    assert_eq!(refused.code(), atrium_types::ErrorCode::Conflict);
+    assert_eq!(
+        refused.to_string(),
+        "a run of `crm.customers` is already running; wait for it to finish"
+    );
+    let scheduled = format!("{CUSTOMERS}schedule: \"*/5 * * * *\"\n");
+    let descriptor = write_files(dir.path(), "1,ann@example.com,10.50\n");
+    std::fs::write(&descriptor, &scheduled).expect("yaml");
+    platform
+        .deploy(&[DescriptorSource::from_file(scheduled, &descriptor)])
+        .await
+        .expect("deploys");
+    let due = platform.next_scheduled_run().await.expect("reads").expect("scheduled");
+    assert!(
+        platform.run_due_schedules(due).await.expect("claims").is_empty(),
+        "a due slot waits while the product runs"
+    );
+
+    catalog
+        .finish_run(
+            elsewhere,
+            atrium_catalog::RunRecord {
+                status: atrium_types::RunStatus::Failed,
+                rows_read: 0,
+                rows_written: 0,
+                rows_rejected: 0,
+                bytes_written: 0,
+                error: Some("stopped".to_owned()),
+                checks: Vec::new(),
+                outputs: Vec::new(),
+                log: Vec::new(),
+            },
+        )
+        .await
+        .expect("finishes");
+    let runs = platform.run_due_schedules(due).await.expect("runs");
+    assert_eq!(runs.len(), 1, "the slot that waited runs now");
+    assert_eq!(
+        runs[0].status,
+        atrium_types::RunStatus::Succeeded,
+        "{:?}",
+        runs[0].error
+    );
+}
+
+#[tokio::test]
 async fn a_due_schedule_runs_once_whoever_claims_it() {
     let dir = tempfile::tempdir().expect("temp dir");
     let platform = platform(&dir).await;

@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod diagnostic;
 pub mod error;
 pub mod ids;
+pub mod profile;
 pub mod text;
 pub mod vocabulary;
 
@@ -15,5 +16,6 @@ pub use catalog::*;
 pub use diagnostic::Diagnostic;
 pub use error::{ApiError, ApiErrorBody, ErrorCode};
 pub use ids::{DomainName, Name, NameError, ProductId};
+pub use profile::{ColumnProfile, FileProfile, PiiFinding};
 pub use text::{human_bytes, plural};
 pub use vocabulary::{Classification, PiiHandling, ProductStatus, Visibility};

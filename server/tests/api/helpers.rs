@@ -96,6 +96,27 @@ impl TestApp {
             .expect("request")
     }
 
+    /// Waits for the run a deploy starts in the background to be over: `product` has a run and
+    /// none is running.
+    pub async fn wait_until_idle(&self, product: &str) {
+        for _ in 0..200 {
+            let runs: serde_json::Value = self
+                .get(&format!("/api/v1/products/{product}/runs"))
+                .await
+                .json()
+                .await
+                .expect("json");
+            let idle = runs
+                .as_array()
+                .is_some_and(|runs| !runs.is_empty() && runs.iter().all(|run| run["status"] != "running"));
+            if idle {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("{product} has not run, or is still running, after 10 s");
+    }
+
     pub async fn deploy(&self, yaml: &str) -> reqwest::Response {
         self.client
             .post(format!("{}/api/v1/products?file=orders.yaml", self.address))

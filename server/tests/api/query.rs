@@ -75,11 +75,13 @@ async fn a_cross_domain_join_returns_the_right_rows() {
     assert_eq!(
         body["rows"],
         json!([
-            {"country": "DE", "orders": 1, "total": 1.25},
-            {"country": "FR", "orders": 3, "total": 14.5},
+            {"country": "DE", "orders": 1, "total": "1.25"},
+            {"country": "FR", "orders": 3, "total": "14.50"},
         ])
     );
     assert_eq!(body["columns"][0], json!({"name": "country", "type": "string"}));
+    // Decimals are exact: strings in JSON, their type in `columns`.
+    assert_eq!(body["columns"][2], json!({"name": "total", "type": "decimal(20,2)"}));
     assert_eq!(body["truncated"], false);
 }
 
@@ -186,4 +188,48 @@ async fn results_come_as_csv_or_arrow_on_request() {
         .expect("an Arrow stream");
     let rows: usize = reader.map(|batch| batch.expect("batch").num_rows()).sum();
     assert_eq!(rows, 3);
+}
+
+#[tokio::test]
+async fn older_published_versions_are_read_with_version_or_timestamp_as_of() {
+    let app = spawn_app().await;
+    two_domains(&app, "internal").await;
+    let before_second_run = chrono::Utc::now();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    std::fs::write(
+        app.data_dir.join("descriptors/orders.csv"),
+        "order_id,customer_id,amount\n10,1,5.00\n",
+    )
+    .expect("csv");
+    let run = app
+        .platform
+        .run("sales.orders", RunTrigger::Manual)
+        .await
+        .expect("runs");
+    assert_eq!(run.outputs[0].version, Some(1));
+
+    assert_eq!(count(&app, "SELECT count(*) AS n FROM sales.orders").await, json!(1));
+    assert_eq!(
+        count(&app, "SELECT count(*) AS n FROM sales.orders VERSION AS OF 0").await,
+        json!(4)
+    );
+    let at = format!(
+        "SELECT count(*) AS n FROM sales.orders TIMESTAMP AS OF '{}' o JOIN crm.customers c ON o.customer_id = c.customer_id",
+        before_second_run.to_rfc3339()
+    );
+    let body: Value = app.query(&at).await.json().await.expect("json");
+    assert_eq!(body["rows"][0]["n"], json!(4), "{body}");
+
+    let response = app.query("SELECT * FROM sales.orders VERSION AS OF 7").await;
+    assert_eq!(response.status(), 400);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(
+        body["error"]["message"],
+        "SQL error: `sales.orders` has no published version 7; the current one is 1"
+    );
+}
+
+async fn count(app: &TestApp, sql: &str) -> Value {
+    let body: Value = app.query(sql).await.json().await.expect("json");
+    body["rows"][0]["n"].clone()
 }

@@ -39,6 +39,7 @@ fn bytes_under(dir: &std::path::Path) -> Vec<u8> {
 async fn acknowledged_rows_survive_a_restart_and_land_hashed() {
     let first = spawn_app().await;
     assert_eq!(first.deploy(EVENTS).await.status(), 201);
+    first.wait_until_idle("sales.order_events").await;
     let rows_path = "/api/v1/products/sales.order_events/inputs/events/rows";
     let array = r#"[{"order_id": 1, "event": "placed", "occurred_at": "2026-11-01T10:00:00Z", "email": "ann@example.com"},
                     {"order_id": 1, "event": "paid", "occurred_at": "2026-11-01T10:05:00Z", "email": "ann@example.com"}]"#;
@@ -109,6 +110,7 @@ async fn rows_of_the_wrong_type_are_quarantined_and_listed_with_their_reason() {
         "{ name: events, source: { kind: stream }, columns: { order_id: int64 } }",
     );
     assert_eq!(app.deploy(&declared).await.status(), 201);
+    app.wait_until_idle("sales.order_events").await;
     let rows = "{\"order_id\": 1, \"event\": \"placed\", \"occurred_at\": \"2026-11-01T10:00:00Z\", \"email\": \"ann@example.com\"}\n\
                 {\"order_id\": \"one\", \"event\": \"paid\", \"occurred_at\": \"2026-11-01T10:05:00Z\", \"email\": \"bob@example.com\"}\n";
     let rows_path = "/api/v1/products/sales.order_events/inputs/events/rows";

@@ -1,0 +1,248 @@
+//! New products from a sample file: profile it (types, preview, personal data with evidence) and
+//! write a starter descriptor from the profile and the owner's choices. The descriptor is an
+//! ordinary one: `atrium init` writes it to a file, the "New data product" page shows it, offers
+//! it for download and deploys it.
+
+use std::collections::HashMap;
+
+use atrium_descriptor::Format;
+use atrium_types::{Classification, FileProfile, PiiHandling, ProductId, Visibility};
+
+use crate::{PlatformError, Result};
+
+/// Where the new product's data comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StarterSource {
+    /// A file relative to the descriptor.
+    File(String),
+    Url(String),
+    Object(String),
+}
+
+/// What the owner chose; what they leave unset comes from the profile.
+#[derive(Debug, Clone)]
+pub struct StarterChoices {
+    pub id: ProductId,
+    pub title: Option<String>,
+    pub owner: Option<String>,
+    pub description: Option<String>,
+    pub visibility: Visibility,
+    pub source: StarterSource,
+    /// The handling of a column, by column name: `None` there means "not personal data"; a
+    /// column not in the map takes the profile's suggestion.
+    pub pii: HashMap<String, Option<PiiHandling>>,
+}
+
+/// The format of a file, from its name.
+pub fn format_of(file: &str) -> Result<Format> {
+    let extension = file
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    match extension.as_str() {
+        "csv" => Ok(Format::Csv),
+        "json" | "jsonl" | "ndjson" => Ok(Format::Json),
+        "parquet" => Ok(Format::Parquet),
+        _ => Err(PlatformError::Unreadable {
+            what: file.to_owned(),
+            reason: "the format cannot be told from the name: use .csv, .json/.jsonl or .parquet".to_owned(),
+        }),
+    }
+}
+
+/// Profiles a sample file (its bytes; the name tells the format).
+pub async fn profile(file: &str, bytes: Vec<u8>) -> Result<FileProfile> {
+    let format = format_of(file)?;
+    let name = file.rsplit(['/', '\\']).next().unwrap_or(file).to_owned();
+    let profile = tokio::task::spawn_blocking(move || atrium_engine::profile::profile(&name, format, bytes.into()))
+        .await
+        .map_err(|error| PlatformError::Engine(atrium_engine::EngineError::Internal(error.to_string())))??;
+    Ok(profile)
+}
+
+/// A column name as the naming rule wants it: `Customer Email` → `customer_email`.
+pub fn column_name(original: &str) -> String {
+    let mut name = String::new();
+    let mut previous_lower = false;
+    for c in original.trim().chars() {
+        if c.is_ascii_alphanumeric() {
+            if c.is_ascii_uppercase() && previous_lower && !name.ends_with('_') {
+                name.push('_');
+            }
+            previous_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+            name.push(c.to_ascii_lowercase());
+        } else {
+            if !name.is_empty() && !name.ends_with('_') {
+                name.push('_');
+            }
+            previous_lower = false;
+        }
+    }
+    let name = name.trim_end_matches('_').to_owned();
+    match name.chars().next() {
+        Some(first) if first.is_ascii_lowercase() => name,
+        Some(_) => format!("c_{name}"),
+        None => "column".to_owned(),
+    }
+}
+
+/// Writes the starter descriptor of a product made from `profile`.
+pub fn starter_descriptor(profile: &FileProfile, choices: &StarterChoices) -> String {
+    let id = &choices.id;
+    let table = id.name().to_string();
+    let stem = profile
+        .file
+        .rsplit_once('.')
+        .map_or(profile.file.as_str(), |(stem, _)| stem);
+    let title = choices.title.clone().unwrap_or_else(|| title_of(stem));
+    let owner = choices.owner.clone().unwrap_or_else(|| format!("team-{}", id.domain()));
+    let description = choices
+        .description
+        .clone()
+        .unwrap_or_else(|| format!("{title}, loaded from `{}`.", profile.file));
+    let mut yaml = String::new();
+    yaml.push_str(&format!(
+        "# A starter descriptor made from {} ({} rows): review it, then deploy it.\n",
+        profile.file, profile.rows
+    ));
+    yaml.push_str("apiVersion: atrium/v1\nkind: DataProduct\nmetadata:\n");
+    yaml.push_str(&format!("  id: {id}\n  title: {}\n", quoted(&title)));
+    yaml.push_str(&format!("  domain: {}\n  owner: {}\n", id.domain(), quoted(&owner)));
+    yaml.push_str(&format!("  description: {}\n", quoted(&description)));
+    yaml.push_str(&format!(
+        "  status: draft\n  visibility: {}\n",
+        choices.visibility.as_str()
+    ));
+    let source = match &choices.source {
+        StarterSource::File(path) => format!("{{ kind: file, format: {}, path: {} }}", profile.format, quoted(path)),
+        StarterSource::Url(url) => format!("{{ kind: url, format: {}, url: {} }}", profile.format, quoted(url)),
+        StarterSource::Object(uri) => format!("{{ kind: object, format: {}, uri: {} }}", profile.format, quoted(uri)),
+    };
+    yaml.push_str(&format!("inputs:\n  - name: raw\n    source: {source}\n"));
+    let renamed: Vec<(String, String)> = profile
+        .columns
+        .iter()
+        .map(|column| (column.name.clone(), column_name(&column.name)))
+        .collect();
+    if renamed.iter().any(|(original, name)| original != name) {
+        let list: Vec<String> = renamed
+            .iter()
+            .map(|(original, name)| {
+                if original == name {
+                    name.clone()
+                } else {
+                    format!("\"{}\" AS {name}", original.replace('"', "\"\""))
+                }
+            })
+            .collect();
+        yaml.push_str(&format!("transform:\n  sql: SELECT {} FROM raw\n", list.join(", ")));
+    }
+    yaml.push_str(&format!(
+        "outputs:\n  - name: {table}\n    description: {}\n    columns:\n",
+        quoted(&format!("One row per record of {}.", profile.file))
+    ));
+    for (column, (_, name)) in profile.columns.iter().zip(&renamed) {
+        let handling = match choices.pii.get(&column.name) {
+            Some(chosen) => *chosen,
+            None => column.pii.as_ref().map(|finding| finding.suggested),
+        };
+        let data_type = if column.data_type.contains(',') {
+            quoted(&column.data_type)
+        } else {
+            column.data_type.clone()
+        };
+        let mut line = format!("      - {{ name: {name}, type: {data_type}");
+        match handling {
+            Some(handling) => line.push_str(&format!(
+                ", classification: {}, pii: {}",
+                Classification::Pii.as_str(),
+                handling.as_str()
+            )),
+            None if column.data_type == "string" || column.data_type.starts_with("list<string") => {
+                line.push_str(&format!(", classification: {}", Classification::Internal.as_str()));
+            }
+            None => {}
+        }
+        line.push_str(" }");
+        if let Some(finding) = &column.pii {
+            line.push_str(&format!("   # {}: {}", finding.kind, finding.evidence));
+        }
+        yaml.push_str(&line);
+        yaml.push('\n');
+    }
+    yaml
+}
+
+fn title_of(stem: &str) -> String {
+    let words: Vec<String> = stem
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let mut title = words.join(" ");
+    if let Some(first) = title.get(..1) {
+        title = format!("{}{}", first.to_uppercase(), &title[1..]);
+    }
+    if title.is_empty() {
+        "New data product".to_owned()
+    } else {
+        title
+    }
+}
+
+/// A YAML double-quoted scalar (JSON string syntax is valid YAML).
+fn quoted(text: &str) -> String {
+    serde_json::Value::String(text.to_owned()).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn column_names_follow_the_naming_rule() {
+        assert_eq!(column_name("Customer Email"), "customer_email");
+        assert_eq!(column_name("orderId"), "order_id");
+        assert_eq!(column_name("2nd total"), "c_2nd_total");
+        assert_eq!(column_name("amount"), "amount");
+        assert_eq!(column_name("  "), "column");
+    }
+
+    #[tokio::test]
+    async fn a_starter_descriptor_is_valid_and_handles_the_pii_found() {
+        let csv = "Customer Id,Email,Amount,Note\n1,ann@example.com,10.50,first\n2,bob@example.org,3.25,\n";
+        let found = profile("data/customers.csv", csv.as_bytes().to_vec())
+            .await
+            .expect("profiles");
+        let choices = StarterChoices {
+            id: ProductId::parse("crm.customers").expect("id"),
+            title: None,
+            owner: None,
+            description: None,
+            visibility: Visibility::Internal,
+            source: StarterSource::File("data/customers.csv".to_owned()),
+            pii: HashMap::new(),
+        };
+        let yaml = starter_descriptor(&found, &choices);
+        let descriptor = atrium_descriptor::parse_descriptor(&yaml, Some("customers.yaml"))
+            .unwrap_or_else(|problems| panic!("{yaml}\n{problems:?}"));
+        let columns = &descriptor.outputs[0].columns;
+        assert_eq!(columns[0].name.as_str(), "customer_id");
+        assert_eq!(columns[1].pii, Some(PiiHandling::Hash));
+        assert!(
+            yaml.contains("# email address: 2 of 2 sampled values are email addresses"),
+            "{yaml}"
+        );
+        assert!(
+            yaml.contains("SELECT \"Customer Id\" AS customer_id, \"Email\" AS email"),
+            "{yaml}"
+        );
+        assert_eq!(columns[3].classification, Some(Classification::Internal));
+
+        let mut keep_plain = choices.clone();
+        keep_plain.pii.insert("Email".to_owned(), None);
+        let yaml = starter_descriptor(&found, &keep_plain);
+        let descriptor = atrium_descriptor::parse_descriptor(&yaml, None).expect("valid");
+        assert_eq!(descriptor.outputs[0].columns[1].pii, None);
+    }
+}
