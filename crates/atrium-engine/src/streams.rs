@@ -121,7 +121,7 @@ pub(crate) fn protect_row(row: &mut Map<String, Value>, pii: &[(String, PiiHandl
                         other => other.to_string(),
                     };
                     let protected = if *handling == PiiHandling::Hash {
-                        key.hash(&text)
+                        key.hash_once(&text)
                     } else {
                         mask(&text)
                     };
