@@ -1,7 +1,10 @@
 //! The portal's server functions: thin calls into the platform, with stable endpoint names.
 //! The REST API (`/api/v1`) serves scripts and tools; these serve the pages.
 
-use atrium_types::{DomainSummary, DomainView, HomeView, ProductDetail, QueryResultView, RunView, TableSample};
+use atrium_types::{
+    CreatedProduct, DomainSummary, DomainView, FileProfile, HomeView, ProductDetail, QueryResultView, RunView,
+    StarterForm, StarterPreview, TableSample,
+};
 use leptos::prelude::*;
 
 #[server(prefix = "/portal", endpoint = "home")]
@@ -42,6 +45,71 @@ pub async fn run_product(id: String) -> Result<RunView, ServerFnError> {
 #[server(prefix = "/portal", endpoint = "query")]
 pub async fn run_sql(sql: String) -> Result<QueryResultView, ServerFnError> {
     platform()?.query_as_text(&sql).await.map_err(portal_error)
+}
+
+/// Profiles an uploaded sample file (multipart field `file`) for the New data product page.
+#[server(prefix = "/portal", endpoint = "profile", input = leptos::server_fn::codec::MultipartFormData)]
+pub async fn profile_sample(data: leptos::server_fn::codec::MultipartData) -> Result<FileProfile, ServerFnError> {
+    let upload = read_upload(data).await?;
+    let (file, bytes) = upload
+        .file
+        .ok_or_else(|| ServerFnError::new("choose a file to upload"))?;
+    atrium_platform::starter::profile(&file, bytes)
+        .await
+        .map_err(portal_error)
+}
+
+/// The starter descriptor of the page's choices, checked as deploy would check it.
+#[server(prefix = "/portal", endpoint = "starter", input = leptos::server_fn::codec::Json)]
+pub async fn preview_starter(profile: FileProfile, form: StarterForm) -> Result<StarterPreview, ServerFnError> {
+    Ok(atrium_platform::Platform::preview_starter(&profile, &form))
+}
+
+/// Makes the product: multipart field `file` and field `form` (the choices as JSON).
+#[server(prefix = "/portal", endpoint = "create", input = leptos::server_fn::codec::MultipartFormData)]
+pub async fn create_from_sample(
+    data: leptos::server_fn::codec::MultipartData,
+) -> Result<CreatedProduct, ServerFnError> {
+    let upload = read_upload(data).await?;
+    let (file, bytes) = upload
+        .file
+        .ok_or_else(|| ServerFnError::new("choose a file to upload"))?;
+    let form: StarterForm = serde_json::from_str(upload.form.as_deref().unwrap_or("{}"))
+        .map_err(|error| ServerFnError::new(format!("the form could not be read: {error}")))?;
+    platform()?
+        .create_from_upload(&file, bytes, &form)
+        .await
+        .map_err(portal_error)
+}
+
+/// The parts of an upload.
+#[cfg(feature = "ssr")]
+struct Upload {
+    file: Option<(String, Vec<u8>)>,
+    form: Option<String>,
+}
+
+#[cfg(feature = "ssr")]
+async fn read_upload(data: leptos::server_fn::codec::MultipartData) -> Result<Upload, ServerFnError> {
+    let mut multipart = data
+        .into_inner()
+        .ok_or_else(|| ServerFnError::new("the upload arrived without its content"))?;
+    let mut upload = Upload { file: None, form: None };
+    let broken = |error: multer::Error| ServerFnError::new(format!("the upload broke off: {error}"));
+    while let Some(field) = multipart.next_field().await.map_err(broken)? {
+        match field.name() {
+            Some("file") => {
+                let name = field.file_name().unwrap_or("upload").to_owned();
+                let bytes = field.bytes().await.map_err(broken)?;
+                if !bytes.is_empty() {
+                    upload.file = Some((name, bytes.to_vec()));
+                }
+            }
+            Some("form") => upload.form = Some(field.text().await.map_err(broken)?),
+            _ => {}
+        }
+    }
+    Ok(upload)
 }
 
 /// How many rows the product page shows.

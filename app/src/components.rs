@@ -19,6 +19,7 @@ pub fn TopNav() -> impl IntoView {
                 </A>
                 <A href="/" attr:class="navlink" exact=true>"Catalog"</A>
                 <A href="/query" attr:class="navlink">"SQL"</A>
+                <A href="/new" attr:class="navlink">"New product"</A>
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {
                         domains

@@ -17,7 +17,7 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
 use crate::components::{NotFound, TopNav};
-use crate::pages::{DomainPage, HomePage, ProductPage, QueryPage};
+use crate::pages::{DomainPage, HomePage, NewProductPage, ProductPage, QueryPage};
 
 /// The HTML document around the application, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -62,6 +62,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/domains/:domain") view=DomainPage ssr=SsrMode::Async />
                     <Route path=path!("/products/:id") view=ProductPage ssr=SsrMode::Async />
                     <Route path=path!("/query") view=QueryPage />
+                    <Route path=path!("/new") view=NewProductPage />
                 </Routes>
             </main>
             <footer class="footer">

@@ -57,7 +57,10 @@ impl PiiKey {
 }
 
 fn is_keyed_hash(value: &str) -> bool {
-    value.len() == 64 && value.bytes().all(|byte| byte.is_ascii_digit() || (b'a'..=b'f').contains(&byte))
+    value.len() == 64
+        && value
+            .bytes()
+            .all(|byte| byte.is_ascii_digit() || (b'a'..=b'f').contains(&byte))
 }
 
 impl std::fmt::Debug for PiiKey {
@@ -144,7 +147,11 @@ mod tests {
         let key = PiiKey::new(b"a-test-key-of-16-bytes").expect("key");
         let once = key.hash_once("ann@example.com");
         assert_eq!(once, key.hash("ann@example.com"));
-        assert_eq!(key.hash_once(&once), once, "a value hashed at ingestion joins with one hashed by a run");
+        assert_eq!(
+            key.hash_once(&once),
+            once,
+            "a value hashed at ingestion joins with one hashed by a run"
+        );
         assert_eq!(mask(&mask("john.doe@example.com")), mask("john.doe@example.com"));
         assert_eq!(mask(&mask("25-989-741-2988")), mask("25-989-741-2988"));
     }

@@ -77,6 +77,47 @@ pub fn profile(file: &str, format: Format, bytes: bytes::Bytes) -> Result<FilePr
     })
 }
 
+/// Every readable row of a file as JSON lines, columns renamed with `rename`; also how many lines
+/// could not be read. For handing an uploaded file to a stream input.
+pub fn rows_as_json_lines(
+    file: &str,
+    format: Format,
+    bytes: bytes::Bytes,
+    rename: impl Fn(&str) -> String,
+) -> Result<(String, u64, u64)> {
+    use deltalake::arrow::datatypes::{Field, Schema};
+    use deltalake::arrow::json::LineDelimitedWriter;
+    let rules = ReadRules {
+        declared: Default::default(),
+        pii: Vec::new(),
+        key: PiiKey::new(b"profiling-only-no-records-kept")?,
+    };
+    let ingested = match format {
+        Format::Csv => read_csv(&bytes, file, &rules)?,
+        Format::Json => read_json_lines(&bytes, file, &rules)?,
+        Format::Parquet => crate::inputs::read_parquet(bytes, file)?,
+    };
+    let fields: Vec<Field> = ingested
+        .schema
+        .fields()
+        .iter()
+        .map(|field| field.as_ref().clone().with_name(rename(field.name())))
+        .collect();
+    let schema = std::sync::Arc::new(Schema::new(fields));
+    let mut writer = LineDelimitedWriter::new(Vec::new());
+    let mut rows = 0;
+    for batch in &ingested.batches {
+        let renamed = RecordBatch::try_new(std::sync::Arc::clone(&schema), batch.columns().to_vec())
+            .map_err(EngineError::arrow)?;
+        writer.write(&renamed).map_err(EngineError::arrow)?;
+        rows += batch.num_rows() as u64;
+    }
+    writer.finish().map_err(EngineError::arrow)?;
+    let text = String::from_utf8(writer.into_inner())
+        .map_err(|error| EngineError::Internal(format!("rows as JSON: {error}")))?;
+    Ok((text, rows, ingested.rejected.len() as u64))
+}
+
 fn sample_text(arrays: &[&ArrayRef]) -> Result<Vec<String>> {
     let mut values = Vec::new();
     for array in arrays {

@@ -6,9 +6,14 @@
 use std::collections::HashMap;
 
 use atrium_descriptor::Format;
-use atrium_types::{Classification, FileProfile, PiiHandling, ProductId, Visibility};
+use atrium_types::{
+    Classification, CreatedProduct, FileProfile, PiiHandling, ProductId, StarterForm, StarterPreview, Visibility,
+};
 
-use crate::{PlatformError, Result};
+use crate::{DescriptorSource, Platform, PlatformError, Result, RunTrigger};
+
+/// The input of a product made from a sample.
+const INPUT: &str = "raw";
 
 /// Where the new product's data comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,6 +22,9 @@ pub enum StarterSource {
     File(String),
     Url(String),
     Object(String),
+    /// A file uploaded in the portal: its rows go to a stream input, PII handled on the way in,
+    /// so the raw file is never kept.
+    Upload,
 }
 
 /// What the owner chose; what they leave unset comes from the profile.
@@ -117,14 +125,31 @@ pub fn starter_descriptor(profile: &FileProfile, choices: &StarterChoices) -> St
         StarterSource::File(path) => format!("{{ kind: file, format: {}, path: {} }}", profile.format, quoted(path)),
         StarterSource::Url(url) => format!("{{ kind: url, format: {}, url: {} }}", profile.format, quoted(url)),
         StarterSource::Object(uri) => format!("{{ kind: object, format: {}, uri: {} }}", profile.format, quoted(uri)),
+        StarterSource::Upload => "{ kind: stream }".to_owned(),
     };
-    yaml.push_str(&format!("inputs:\n  - name: raw\n    source: {source}\n"));
+    yaml.push_str(&format!("inputs:\n  - name: {INPUT}\n    source: {source}\n"));
+    if choices.source == StarterSource::Upload {
+        // The uploaded rows arrive as JSON with the columns' new names; their types are declared.
+        let typed: Vec<String> = profile
+            .columns
+            .iter()
+            .filter(|column| column.data_type != "string")
+            .map(|column| format!("{}: {}", column_name(&column.name), quoted(&column.data_type)))
+            .collect();
+        if !typed.is_empty() {
+            yaml.push_str(&format!("    columns: {{ {} }}\n", typed.join(", ")));
+        }
+        yaml.push_str(&format!(
+            "    # rows of {} were uploaded in the portal; send more with POST /api/v1/products/{id}/inputs/{INPUT}/rows\n",
+            profile.file
+        ));
+    }
     let renamed: Vec<(String, String)> = profile
         .columns
         .iter()
         .map(|column| (column.name.clone(), column_name(&column.name)))
         .collect();
-    if renamed.iter().any(|(original, name)| original != name) {
+    if choices.source != StarterSource::Upload && renamed.iter().any(|(original, name)| original != name) {
         let list: Vec<String> = renamed
             .iter()
             .map(|(original, name)| {
@@ -171,6 +196,95 @@ pub fn starter_descriptor(profile: &FileProfile, choices: &StarterChoices) -> St
         yaml.push('\n');
     }
     yaml
+}
+
+/// The choices of the page's form, checked.
+pub fn choices_from_form(form: &StarterForm, source: StarterSource) -> Result<StarterChoices> {
+    let id_text = format!("{}.{}", form.domain.trim(), form.name.trim());
+    let id = ProductId::parse(&id_text).map_err(|error| PlatformError::BadId {
+        id: id_text.clone(),
+        reason: error.to_string(),
+    })?;
+    let visibility = form.visibility.parse::<Visibility>().unwrap_or(Visibility::Internal);
+    let text = |value: &str| Some(value.trim().to_owned()).filter(|value| !value.is_empty());
+    let pii = form
+        .pii
+        .iter()
+        .map(|(column, choice)| {
+            let handling = match choice.as_str() {
+                "none" | "" => None,
+                other => other.parse::<PiiHandling>().ok(),
+            };
+            (column.clone(), handling)
+        })
+        .collect();
+    Ok(StarterChoices {
+        id,
+        title: text(&form.title),
+        owner: text(&form.owner),
+        description: text(&form.description),
+        visibility,
+        source,
+        pii,
+    })
+}
+
+impl Platform {
+    /// The descriptor the page's choices make, checked against the policies as deploy would.
+    pub fn preview_starter(profile: &FileProfile, form: &StarterForm) -> StarterPreview {
+        let choices = match choices_from_form(form, StarterSource::Upload) {
+            Ok(choices) => choices,
+            Err(error) => {
+                return StarterPreview {
+                    yaml: String::new(),
+                    problems: vec![format!("domain and name: {error}")],
+                };
+            }
+        };
+        let yaml = starter_descriptor(profile, &choices);
+        let file = format!("{}.yaml", choices.id.name());
+        let problems = match atrium_descriptor::parse_descriptor(&yaml, Some(&file)) {
+            Ok(_) => Vec::new(),
+            Err(problems) => problems.iter().map(ToString::to_string).collect(),
+        };
+        StarterPreview { yaml, problems }
+    }
+
+    /// Makes a product from an uploaded file: deploys the starter descriptor (a stream input),
+    /// hands the file's rows to that input (PII handled before they are written) and runs it.
+    pub async fn create_from_upload(&self, file: &str, bytes: Vec<u8>, form: &StarterForm) -> Result<CreatedProduct> {
+        let profile = profile(file, bytes.clone()).await?;
+        let choices = choices_from_form(form, StarterSource::Upload)?;
+        let yaml = starter_descriptor(&profile, &choices);
+        let id = choices.id.to_string();
+        self.deploy(&[DescriptorSource::new(
+            yaml.clone(),
+            Some(format!("{}.yaml", choices.id.name())),
+        )])
+        .await?;
+        let format = format_of(file)?;
+        let name = profile.file.clone();
+        let (rows_json, rows, rejected) = tokio::task::spawn_blocking(move || {
+            atrium_engine::profile::rows_as_json_lines(&name, format, bytes.into(), column_name)
+        })
+        .await
+        .map_err(|error| PlatformError::Engine(atrium_engine::EngineError::Internal(error.to_string())))??;
+        if rows > 0 {
+            self.append_rows(&id, INPUT, rows_json).await?;
+        }
+        let run = match self.run(&id, RunTrigger::Deploy).await {
+            Ok(run) => Some(run),
+            Err(PlatformError::Catalog(atrium_catalog::CatalogError::AlreadyRunning(_))) => None,
+            Err(error) => return Err(error),
+        };
+        Ok(CreatedProduct {
+            id,
+            yaml,
+            rows,
+            rejected,
+            run,
+        })
+    }
 }
 
 fn title_of(stem: &str) -> String {

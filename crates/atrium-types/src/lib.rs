@@ -16,6 +16,6 @@ pub use catalog::*;
 pub use diagnostic::Diagnostic;
 pub use error::{ApiError, ApiErrorBody, ErrorCode};
 pub use ids::{DomainName, Name, NameError, ProductId};
-pub use profile::{ColumnProfile, FileProfile, PiiFinding};
+pub use profile::{ColumnProfile, CreatedProduct, FileProfile, PiiFinding, StarterForm, StarterPreview};
 pub use text::{human_bytes, plural};
 pub use vocabulary::{Classification, PiiHandling, ProductStatus, Visibility};

@@ -45,3 +45,37 @@ pub struct PiiFinding {
     pub examples: Vec<String>,
     pub suggested: PiiHandling,
 }
+
+/// The owner's choices on the "New data product" page, as the form sends them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StarterForm {
+    pub domain: String,
+    /// The product's name within its domain.
+    pub name: String,
+    pub title: String,
+    pub owner: String,
+    pub description: String,
+    /// `public`, `internal` or `restricted`.
+    pub visibility: String,
+    /// Per column (by its name in the file): `none` (not personal data), `hash`, `mask`, `drop`
+    /// or `keep`. Columns left out take the profile's suggestion.
+    pub pii: Vec<(String, String)>,
+}
+
+/// The descriptor the choices make, and what is wrong with it (located, as deploy reports it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StarterPreview {
+    pub yaml: String,
+    pub problems: Vec<String>,
+}
+
+/// A product made on the "New data product" page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CreatedProduct {
+    pub id: String,
+    pub yaml: String,
+    /// Rows of the file handed to the product's input, and lines that could not be read.
+    pub rows: u64,
+    pub rejected: u64,
+    pub run: Option<crate::RunView>,
+}
