@@ -50,10 +50,15 @@ outputs:
   const rows = '{"call_id": 1, "minutes": 3.5}\n{"call_id": 2, "minutes": "long"}\n{"call_id": 3, "minutes": 1}\n';
   expect((await request.post('/api/v1/products/ops.calls/inputs/calls/rows', { data: rows })).status()).toBe(202);
 
-  // The deploy started a run in the background (it fails: no rows yet); a product runs once at a time.
+  // The deploy started a run in the background; a product runs once at a time, so wait for it.
   await expect
-    .poll(async () => (await (await request.get('/api/v1/products/ops.calls/runs')).json()).map((r: { status: string }) => r.status))
-    .toEqual(['failed']);
+    .poll(async () => {
+      const statuses = (await (await request.get('/api/v1/products/ops.calls/runs')).json()).map(
+        (run: { status: string }) => run.status,
+      );
+      return statuses.length > 0 && !statuses.includes('running');
+    })
+    .toBe(true);
   await gotoHydrated(page, '/products/ops.calls');
   await page.getByRole('button', { name: 'Run now' }).click();
   const newest = page.locator('#runs li.run').first();
