@@ -21,13 +21,14 @@ NATIVE_PACKAGES := -p atrium-types -p atrium-descriptor -p atrium-catalog -p atr
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: help run run-release build site demo serve test fmt-check clippy wasm-fence unit e2e site-debug deps \
-        deps-wasm deps-e2e screenshots clean-data
+        deps-wasm deps-e2e screenshots clean-data bench
 
 help:
 	@echo "make run          build (dev profile), deploy the demo mesh into $(DATA_DIR), serve http://$(ADDR)"
 	@echo "make run-release  the same with the release build (a much longer first build)"
 	@echo "make build        release binary target/release/atrium and site target/site"
 	@echo "make test    fmt, clippy, wasm fence, unit + API tests, browser tests"
+	@echo "make bench   TPC-H SF1 (SF=…) through the query API beside DuckDB; writes BENCHMARKS.md"
 
 # --- run ---------------------------------------------------------------------------------
 
@@ -98,6 +99,16 @@ unit:
 e2e: site-debug deps-e2e
 	$(CARGO) test $(NATIVE_PACKAGES) --no-run
 	cd end2end && E2E_ATRIUM_BIN=$(abspath $(TARGET_DIR))/debug/atrium E2E_SITE_ROOT=$(abspath $(SITE_DIR)) npx playwright test
+
+# TPC-H through the query API beside DuckDB, ingestion and stream appends: writes BENCHMARKS.md.
+# Release build; DuckDB and its TPC-H extension (for the 22 query texts) from PyPI, in bench/.venv.
+SF ?= 1
+DUCKDB_VERSION := 1.5.5
+bench:
+	$(CARGO) build --release -p server
+	@[ -x bench/.venv/bin/python ] || { python3 -m venv bench/.venv && \
+	  bench/.venv/bin/pip install -q 'duckdb==$(DUCKDB_VERSION)' 'duckdb-extension-tpch==$(DUCKDB_VERSION)'; }
+	bench/.venv/bin/python bench/tpch.py --atrium $(TARGET_DIR)/release/atrium --sf $(SF) --work bench/work --out BENCHMARKS.md
 
 # README screenshots, from a server started with `make run`.
 screenshots: deps-e2e

@@ -59,10 +59,31 @@ pub async fn profile_sample(data: leptos::server_fn::codec::MultipartData) -> Re
         .map_err(portal_error)
 }
 
-/// The starter descriptor of the page's choices, checked as deploy would check it.
+/// Profiles the file at a URL for the New data product page.
+#[server(prefix = "/portal", endpoint = "profile-url")]
+pub async fn profile_url(url: String) -> Result<FileProfile, ServerFnError> {
+    atrium_platform::starter::profile_url(&url).await.map_err(portal_error)
+}
+
+/// The starter descriptor of the page's choices, checked as deploy would check it; `url` when the
+/// sample was given by URL.
 #[server(prefix = "/portal", endpoint = "starter", input = leptos::server_fn::codec::Json)]
-pub async fn preview_starter(profile: FileProfile, form: StarterForm) -> Result<StarterPreview, ServerFnError> {
-    Ok(atrium_platform::Platform::preview_starter(&profile, &form))
+pub async fn preview_starter(
+    profile: FileProfile,
+    form: StarterForm,
+    url: Option<String>,
+) -> Result<StarterPreview, ServerFnError> {
+    Ok(atrium_platform::Platform::preview_starter(
+        &profile,
+        &form,
+        url.as_deref(),
+    ))
+}
+
+/// Makes a product that reads a URL on every run.
+#[server(prefix = "/portal", endpoint = "create-url", input = leptos::server_fn::codec::Json)]
+pub async fn create_from_url(url: String, form: StarterForm) -> Result<CreatedProduct, ServerFnError> {
+    platform()?.create_from_url(&url, &form).await.map_err(portal_error)
 }
 
 /// Makes the product: multipart field `file` and field `form` (the choices as JSON).

@@ -173,8 +173,10 @@ pub async fn deploy(platform: &Platform, paths: &[PathBuf], no_run: bool) -> Res
     if no_run {
         return Ok(Outcome::Success);
     }
-    let runs = platform.run_deployed(&outcomes).await?;
-    for run in &runs {
+    let spinner = spinner(format!("running what changed ({changed}), upstream products first"));
+    let runs = platform.run_deployed(&outcomes).await;
+    spinner.finish_and_clear();
+    for run in &runs? {
         print_run_summary(run);
     }
     // A failed run is reported, but the deploy itself succeeded.
@@ -204,11 +206,17 @@ fn print_run_summary(run: &RunView) {
 /// `atrium run PRODUCT...` or `atrium run --all`: exits 1 when a run failed or was skipped.
 pub async fn run(platform: &Platform, products: &[String], all: bool) -> Result<Outcome, CommandError> {
     let entries = if all {
-        platform.run_all(RunTrigger::Manual).await?
+        let spinner = spinner("running every product, upstream products first".to_owned());
+        let entries = platform.run_all(RunTrigger::Manual).await;
+        spinner.finish_and_clear();
+        entries?
     } else {
         let mut entries = Vec::with_capacity(products.len());
         for product in products {
-            entries.push(RunAllEntry::Ran(platform.run(product, RunTrigger::Manual).await?));
+            let spinner = spinner(format!("running {product}"));
+            let run = platform.run(product, RunTrigger::Manual).await;
+            spinner.finish_and_clear();
+            entries.push(RunAllEntry::Ran(run?));
         }
         entries
     };
@@ -228,6 +236,16 @@ pub async fn run(platform: &Platform, products: &[String], all: bool) -> Result<
         }
     }
     Ok(outcome)
+}
+
+/// A spinner with the elapsed time on standard error; drawn only on a terminal.
+pub fn spinner(message: String) -> indicatif::ProgressBar {
+    let spinner = indicatif::ProgressBar::new_spinner().with_message(message);
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {msg} ({elapsed})") {
+        spinner.set_style(style);
+    }
+    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+    spinner
 }
 
 fn print_run(run: &RunView) {

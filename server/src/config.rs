@@ -35,6 +35,9 @@ pub struct EngineConfig {
     pub query_timeout_secs: u64,
     /// How often `serve` looks for due schedules, in seconds.
     pub scheduler_poll_secs: u64,
+    /// How often `serve` folds the rows pushed to stream inputs into their products (a run of each
+    /// product that received rows since its last run), in seconds; 0 turns micro-batches off.
+    pub stream_batch_secs: u64,
 }
 
 impl Default for EngineConfig {
@@ -45,6 +48,7 @@ impl Default for EngineConfig {
             query_max_rows: 10_000,
             query_timeout_secs: 30,
             scheduler_poll_secs: 15,
+            stream_batch_secs: 30,
         }
     }
 }

@@ -59,7 +59,10 @@ pub async fn run(cli: Cli, env: &BTreeMap<String, String>) -> Result<Outcome, Ru
         return Ok(commands::init(file, id.as_deref(), out.as_deref(), *force).await?);
     }
     if let Command::DemoData { out, scale } = &cli.command {
-        for (path, rows) in demo_data::generate(out, *scale)? {
+        let spinner = commands::spinner(format!("generating the TPC-H tables at scale factor {scale}"));
+        let written = demo_data::generate(out, *scale);
+        spinner.finish_and_clear();
+        for (path, rows) in written? {
             println!("{rows:>9} rows  {}", path.display());
         }
         return Ok(Outcome::Success);
@@ -101,6 +104,10 @@ async fn serve(config: &Config, platform: Platform) -> Result<Outcome, RunError>
     }
     let poll = std::time::Duration::from_secs(config.engine.scheduler_poll_secs.max(1));
     tokio::spawn(scheduler::run_schedules(platform.clone(), poll));
+    if config.engine.stream_batch_secs > 0 {
+        let every = std::time::Duration::from_secs(config.engine.stream_batch_secs);
+        tokio::spawn(scheduler::run_stream_batches(platform.clone(), every));
+    }
     let state = http::AppState {
         leptos_options: http::leptos_options(site_root, addr),
         platform,

@@ -1,5 +1,6 @@
 //! The scheduler of `atrium serve`: wakes up every poll interval and runs the schedules that are
-//! due. Claims are made in the database, so several replicas can run this loop side by side.
+//! due, and every micro-batch interval folds the rows pushed to stream inputs into their products.
+//! Claims are made in the database, so several replicas can run these loops side by side.
 
 use std::time::Duration;
 
@@ -19,6 +20,23 @@ pub async fn run_schedules(platform: Platform, poll: Duration) {
                 }
             }
             Err(error) => tracing::error!(error = %error, "scheduled runs failed"),
+        }
+    }
+}
+
+/// Runs, every `every`, the products whose stream inputs received rows since their last run.
+pub async fn run_stream_batches(platform: Platform, every: Duration) {
+    let mut ticker = tokio::time::interval(every);
+    ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    loop {
+        ticker.tick().await;
+        match platform.run_fresh_streams().await {
+            Ok(runs) => {
+                for run in runs {
+                    tracing::info!(product = %run.product_id, run_id = run.id, status = run.status.as_str(), "stream micro-batch");
+                }
+            }
+            Err(error) => tracing::error!(error = %error, "stream micro-batches failed"),
         }
     }
 }

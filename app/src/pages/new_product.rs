@@ -9,7 +9,7 @@ use leptos::wasm_bindgen::JsCast;
 use leptos::web_sys::{FormData, HtmlFormElement, HtmlInputElement};
 use leptos_meta::Title;
 
-use crate::api::{create_from_sample, error_message, preview_starter, profile_sample};
+use crate::api::{create_from_sample, create_from_url, error_message, preview_starter, profile_sample, profile_url};
 use crate::components::TextGrid;
 
 /// The choices of the handling select, in order.
@@ -31,11 +31,24 @@ pub fn NewProductPage() -> impl IntoView {
         let data = data.clone();
         async move { create_from_sample(data.into()).await }
     });
+    // A sample given by URL instead: the product then reads that URL on every run.
+    let (url, set_url) = signal(String::new());
+    let profiling_url = Action::new(|url: &String| profile_url(url.clone()));
+    let creating_from_url =
+        Action::new(|(url, form): &(String, StarterForm)| create_from_url(url.clone(), form.clone()));
+    // Which sample the page works on: the last one read.
+    let (from_url, set_from_url) = signal(false);
     let form = RwSignal::new(StarterForm {
         visibility: "internal".to_owned(),
         ..StarterForm::default()
     });
-    let profile = Memo::new(move |_| profiling.value().get().and_then(Result::ok));
+    let profile = Memo::new(move |_| {
+        if from_url.get() {
+            profiling_url.value().get().and_then(Result::ok)
+        } else {
+            profiling.value().get().and_then(Result::ok)
+        }
+    });
     // A new sample resets the name and the handling to what was found in it.
     Effect::new(move |_| {
         if let Some(found) = profile.get() {
@@ -54,9 +67,10 @@ pub fn NewProductPage() -> impl IntoView {
     });
     let preview = LocalResource::new(move || {
         let (found, choices) = (profile.get(), form.get());
+        let source = from_url.get().then(|| url.get_untracked());
         async move {
             match found {
-                Some(found) => preview_starter(found, choices).await.ok(),
+                Some(found) => preview_starter(found, choices, source).await.ok(),
                 None => None,
             }
         }
@@ -70,11 +84,20 @@ pub fn NewProductPage() -> impl IntoView {
             return;
         };
         if let Ok(data) = FormData::new_with_form(&form_element) {
+            set_from_url.set(false);
             profiling.dispatch_local(data);
         }
     };
+    let read_url = move |_| {
+        set_from_url.set(true);
+        profiling_url.dispatch(url.get_untracked());
+    };
     let on_submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
+        if from_url.get_untracked() {
+            creating_from_url.dispatch((url.get_untracked(), form.get_untracked()));
+            return;
+        }
         let Some(form_element) = event
             .target()
             .and_then(|target| target.dyn_into::<HtmlFormElement>().ok())
@@ -107,22 +130,39 @@ pub fn NewProductPage() -> impl IntoView {
                     <span>"CSV with a header line, JSON lines, or Parquet"</span>
                     <input type="file" name="file" accept=".csv,.json,.jsonl,.ndjson,.parquet" on:change=on_file />
                 </label>
-                {move || profiling.pending().get().then(|| view! { <p class="muted">"Reading the file…"</p> })}
+                <div class="url-row">
+                    <label class="field">
+                        <span>"or the URL of a file (the product will read it on every run)"</span>
+                        <input
+                            type="url"
+                            placeholder="https://example.org/exports/orders.csv"
+                            prop:value=url
+                            on:input=move |event| set_url.set(event_target_value(&event))
+                        />
+                    </label>
+                    <button type="button" class="button secondary" on:click=read_url>"Read the URL"</button>
+                </div>
                 {move || {
-                    profiling
-                        .value()
-                        .get()
-                        .and_then(Result::err)
-                        .map(|error| view! { <p class="error-text" role="alert">{error_message(&error)}</p> })
+                    (profiling.pending().get() || profiling_url.pending().get())
+                        .then(|| view! { <p class="muted">"Reading the file…"</p> })
+                }}
+                {move || {
+                    let failed = if from_url.get() {
+                        profiling_url.value().get().and_then(Result::err)
+                    } else {
+                        profiling.value().get().and_then(Result::err)
+                    };
+                    failed.map(|error| view! { <p class="error-text" role="alert">{error_message(&error)}</p> })
                 }}
             </section>
             {move || profile.get().map(|found| view! { <Findings found form /> })}
             <Show when=move || profile.get().is_some()>
                 <Details form />
-                <Check preview creating />
+                <Check preview pending=Signal::derive(move || creating.pending().get() || creating_from_url.pending().get()) />
             </Show>
         </form>
         {move || creating.value().get().map(|result| view! { <Created result /> })}
+        {move || creating_from_url.value().get().map(|result| view! { <Created result /> })}
     }
 }
 
@@ -307,10 +347,7 @@ fn Details(form: RwSignal<StarterForm>) -> impl IntoView {
 }
 
 #[component]
-fn Check(
-    preview: LocalResource<Option<StarterPreview>>,
-    creating: Action<FormData, Result<CreatedProduct, ServerFnError>>,
-) -> impl IntoView {
+fn Check(preview: LocalResource<Option<StarterPreview>>, pending: Signal<bool>) -> impl IntoView {
     let current = move || preview.get().flatten();
     let passes = move || current().is_some_and(|found| found.problems.is_empty());
     view! {
@@ -342,8 +379,8 @@ fn Check(
                         }
                     })
             }}
-            <button type="submit" class="button" disabled=move || !passes() || creating.pending().get()>
-                {move || if creating.pending().get() { "Creating…" } else { "Create the product and run it" }}
+            <button type="submit" class="button" disabled=move || !passes() || pending.get()>
+                {move || if pending.get() { "Creating…" } else { "Create the product and run it" }}
             </button>
         </section>
     }
@@ -372,7 +409,7 @@ fn Created(result: Result<CreatedProduct, ServerFnError>) -> impl IntoView {
                 <section class="panel created" role="status">
                     <h2>{format!("Created {}", created.id)}</h2>
                     <p>
-                        {format!("{} handed to its input", plural(created.rows as usize, "row"))}
+                        {format!("{} read", plural(created.rows as usize, "row"))}
                         {(created.rejected > 0).then(|| format!("; {} could not be read", plural(created.rejected as usize, "line")))}
                         "."
                     </p>

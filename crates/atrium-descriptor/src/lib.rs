@@ -19,6 +19,7 @@ pub use changes::describe_changes;
 pub use data_type::{DataType, DataTypeError};
 pub use model::*;
 pub use parse::parse_descriptor;
+pub use policy::http_url;
 
 /// The `apiVersion` this crate reads.
 pub const API_VERSION: &str = "atrium/v1";

@@ -155,7 +155,7 @@ pub(crate) fn check_pipeline_shape(
 }
 
 /// An `http(s)` URL.
-pub(crate) fn http_url(text: &str) -> Result<String, String> {
+pub fn http_url(text: &str) -> Result<String, String> {
     let url = url::Url::parse(text.trim()).map_err(|error| format!("`{text}` is not a URL: {error}"))?;
     match url.scheme() {
         "http" | "https" => Ok(url.to_string()),

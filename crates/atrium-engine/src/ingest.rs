@@ -148,7 +148,7 @@ pub fn read_json_parts(parts: &[(String, Vec<u8>)], rules: &ReadRules) -> Result
             match serde_json::from_slice::<Value>(line) {
                 Ok(Value::Object(object)) => table.push_object(line_number, object),
                 Ok(other) => {
-                    let reason = format!("expected a JSON object, found {}", json_kind(&other));
+                    let reason = format!("expected a JSON object, found {}", crate::streams::kind(&other));
                     table.reject(line_number, None, reason, None, rules);
                 }
                 Err(error) => {
@@ -533,17 +533,6 @@ fn quote(value: &str) -> String {
         quoted.push('…');
     }
     quoted
-}
-
-fn json_kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 #[cfg(test)]

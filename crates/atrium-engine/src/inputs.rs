@@ -166,7 +166,8 @@ async fn register_file(
     register_ingested(ctx, name, ingested.map_err(|error| within(name, error))?)
 }
 
-async fn fetch_url(url: &str) -> std::result::Result<bytes::Bytes, String> {
+/// Fetches a `url` input's content; the error is in words.
+pub async fn fetch_url(url: &str) -> std::result::Result<bytes::Bytes, String> {
     let client = reqwest::Client::builder()
         .timeout(URL_TIMEOUT)
         .build()

@@ -24,19 +24,24 @@ const SAMPLED_VALUES: usize = 1_000;
 const MATCH_SHARE: f64 = 0.8;
 const EXAMPLES: usize = 3;
 
-/// Profiles `bytes`, the content of `file`.
-pub fn profile(file: &str, format: Format, bytes: bytes::Bytes) -> Result<FileProfile> {
+/// Reads a sample with no declared types: every column inferred from all its values.
+fn read_sample(file: &str, format: Format, bytes: bytes::Bytes) -> Result<Ingested> {
     let rules = ReadRules {
         declared: Default::default(),
         pii: Vec::new(),
-        // Rejected records are not kept here, so the key is never used for anything stored.
+        // The rejections' records are never kept from here, so the key protects nothing stored.
         key: PiiKey::new(b"profiling-only-no-records-kept")?,
     };
-    let ingested = match format {
-        Format::Csv => read_csv(&bytes, file, &rules)?,
-        Format::Json => read_json_lines(&bytes, file, &rules)?,
-        Format::Parquet => crate::inputs::read_parquet(bytes, file)?,
-    };
+    match format {
+        Format::Csv => read_csv(&bytes, file, &rules),
+        Format::Json => read_json_lines(&bytes, file, &rules),
+        Format::Parquet => crate::inputs::read_parquet(bytes, file),
+    }
+}
+
+/// Profiles `bytes`, the content of `file`.
+pub fn profile(file: &str, format: Format, bytes: bytes::Bytes) -> Result<FileProfile> {
+    let ingested = read_sample(file, format, bytes)?;
     let Ingested {
         schema,
         batches,
@@ -73,7 +78,7 @@ pub fn profile(file: &str, format: Format, bytes: bytes::Bytes) -> Result<FilePr
             .map(|rejection| format!("line {}: {}", rejection.line, rejection.reason))
             .collect(),
         columns,
-        preview: preview(&batches)?,
+        preview: crate::tables::rows_as_text(&batches, PREVIEW_ROWS)?,
     })
 }
 
@@ -87,16 +92,7 @@ pub fn rows_as_json_lines(
 ) -> Result<(String, u64, u64)> {
     use deltalake::arrow::datatypes::{Field, Schema};
     use deltalake::arrow::json::LineDelimitedWriter;
-    let rules = ReadRules {
-        declared: Default::default(),
-        pii: Vec::new(),
-        key: PiiKey::new(b"profiling-only-no-records-kept")?,
-    };
-    let ingested = match format {
-        Format::Csv => read_csv(&bytes, file, &rules)?,
-        Format::Json => read_json_lines(&bytes, file, &rules)?,
-        Format::Parquet => crate::inputs::read_parquet(bytes, file)?,
-    };
+    let ingested = read_sample(file, format, bytes)?;
     let fields: Vec<Field> = ingested
         .schema
         .fields()
@@ -131,31 +127,6 @@ fn sample_text(arrays: &[&ArrayRef]) -> Result<Vec<String>> {
         }
     }
     Ok(values)
-}
-
-fn preview(batches: &[RecordBatch]) -> Result<Vec<Vec<Option<String>>>> {
-    let mut rows = Vec::new();
-    for batch in batches {
-        for row in 0..batch.num_rows() {
-            if rows.len() == PREVIEW_ROWS {
-                return Ok(rows);
-            }
-            let values = batch
-                .columns()
-                .iter()
-                .map(|column| {
-                    if column.is_null(row) {
-                        Ok(None)
-                    } else {
-                        array_value_to_string(column, row).map(Some)
-                    }
-                })
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(EngineError::arrow)?;
-            rows.push(values);
-        }
-    }
-    Ok(rows)
 }
 
 /// The contract type a column of this Arrow type is declared with.

@@ -63,7 +63,8 @@ pub fn parse_rows(body: &str) -> Result<Vec<Map<String, Value>>> {
         .collect()
 }
 
-fn kind(value: &Value) -> &'static str {
+/// What a JSON value is, in words: `a number`, `an array`.
+pub(crate) fn kind(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
@@ -153,6 +154,21 @@ fn write_segment(dir: &Path, bytes: &[u8]) -> Result<()> {
         .and_then(|folder| folder.sync_all())
         .map_err(storage)?;
     Ok(())
+}
+
+/// When the newest segment of the input was written (nanoseconds since the epoch, from its name).
+pub fn newest_segment_nanos(dir: &Path) -> Option<u128> {
+    std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .filter_map(|entry| {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with('.') || !name.ends_with(SEGMENT_EXTENSION) {
+                return None;
+            }
+            name.split('-').next()?.parse::<u128>().ok()
+        })
+        .max()
 }
 
 /// Whether the input has received any rows.

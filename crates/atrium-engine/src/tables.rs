@@ -97,9 +97,6 @@ pub async fn sample(
     version: u64,
     limit: usize,
 ) -> Result<(Vec<String>, Vec<Vec<Option<String>>>)> {
-    use deltalake::arrow::array::Array;
-    use deltalake::arrow::util::display::array_value_to_string;
-
     let ctx = SessionContext::new();
     register_version(&ctx, "sample", location, version).await?;
     let frame = ctx.table("sample").await.map_err(EngineError::datafusion)?;
@@ -115,9 +112,20 @@ pub async fn sample(
         .collect()
         .await
         .map_err(EngineError::datafusion)?;
-    let mut rows = Vec::with_capacity(limit);
-    for batch in &batches {
+    Ok((columns, rows_as_text(&batches, limit)?))
+}
+
+/// The first `limit` rows of `batches`, every value as text (`None` for NULL).
+pub fn rows_as_text(batches: &[RecordBatch], limit: usize) -> Result<Vec<Vec<Option<String>>>> {
+    use deltalake::arrow::array::Array;
+    use deltalake::arrow::util::display::array_value_to_string;
+
+    let mut rows = Vec::new();
+    for batch in batches {
         for row in 0..batch.num_rows() {
+            if rows.len() == limit {
+                return Ok(rows);
+            }
             let values = batch
                 .columns()
                 .iter()
@@ -133,5 +141,5 @@ pub async fn sample(
             rows.push(values);
         }
     }
-    Ok((columns, rows))
+    Ok(rows)
 }

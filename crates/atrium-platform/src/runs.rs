@@ -23,6 +23,8 @@ pub enum RunTrigger {
     Deploy,
     Manual,
     Schedule,
+    /// A micro-batch: rows arrived on a stream input since the last run.
+    Stream,
 }
 
 impl RunTrigger {
@@ -31,6 +33,7 @@ impl RunTrigger {
             RunTrigger::Deploy => "deploy",
             RunTrigger::Manual => "manual",
             RunTrigger::Schedule => "schedule",
+            RunTrigger::Stream => "stream",
         }
     }
 }
@@ -63,6 +66,44 @@ impl Platform {
                 self.carry_out(&product, runnable, run.run_id, RunTrigger::Schedule)
                     .await?,
             );
+        }
+        Ok(views)
+    }
+
+    /// Runs the products whose stream inputs received rows since their last run started: the
+    /// micro-batches of `atrium serve`. A product already running is left to that run (whatever
+    /// it did not see is newer than its start, so the next call runs it again).
+    pub async fn run_fresh_streams(&self) -> Result<Vec<RunView>> {
+        let mut views = Vec::new();
+        for summary in self.catalog.list_products().await? {
+            let runnable = self.catalog.runnable(&summary.id).await?;
+            let newest = runnable
+                .descriptor
+                .inputs
+                .iter()
+                .filter(|input| matches!(input.source, atrium_descriptor::InputSource::Stream))
+                .filter_map(|input| {
+                    let dir = atrium_engine::streams::stream_dir(self.engine.streams_dir(), &summary.id, &input.name);
+                    atrium_engine::streams::newest_segment_nanos(&dir)
+                })
+                .max();
+            let Some(newest) = newest else { continue };
+            let last_start = self
+                .catalog
+                .runs(&summary.id, 1)
+                .await?
+                .first()
+                .and_then(|run| chrono::DateTime::parse_from_rfc3339(&run.started_at).ok())
+                .and_then(|start| start.timestamp_nanos_opt())
+                .and_then(|nanos| u128::try_from(nanos).ok());
+            if last_start.is_some_and(|start| newest < start) {
+                continue;
+            }
+            match self.run(&summary.id.to_string(), RunTrigger::Stream).await {
+                Ok(view) => views.push(view),
+                Err(PlatformError::Catalog(atrium_catalog::CatalogError::AlreadyRunning(_))) => {}
+                Err(error) => return Err(error),
+            }
         }
         Ok(views)
     }

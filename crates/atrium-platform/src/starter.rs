@@ -229,10 +229,55 @@ pub fn choices_from_form(form: &StarterForm, source: StarterSource) -> Result<St
     })
 }
 
+/// Profiles the file at `url` (http or https; the name tells the format).
+pub async fn profile_url(url: &str) -> Result<FileProfile> {
+    let url = url.trim();
+    let checked = atrium_descriptor::http_url(url).map_err(|reason| PlatformError::Unreadable {
+        what: url.to_owned(),
+        reason,
+    })?;
+    let path = checked.split(['?', '#']).next().unwrap_or(&checked).to_owned();
+    format_of(&path)?;
+    let bytes = atrium_engine::inputs::fetch_url(&checked)
+        .await
+        .map_err(|reason| PlatformError::Unreadable {
+            what: checked.clone(),
+            reason,
+        })?;
+    profile(&path, bytes.to_vec()).await
+}
+
 impl Platform {
+    /// Makes a product that reads `url` on every run: deploys the starter descriptor and runs it.
+    pub async fn create_from_url(&self, url: &str, form: &StarterForm) -> Result<CreatedProduct> {
+        let profile = profile_url(url).await?;
+        let choices = choices_from_form(form, StarterSource::Url(url.trim().to_owned()))?;
+        let yaml = starter_descriptor(&profile, &choices);
+        let id = choices.id.to_string();
+        self.deploy(&[DescriptorSource::new(
+            yaml.clone(),
+            Some(format!("{}.yaml", choices.id.name())),
+        )])
+        .await?;
+        let run = match self.run(&id, RunTrigger::Deploy).await {
+            Ok(run) => Some(run),
+            Err(PlatformError::Catalog(atrium_catalog::CatalogError::AlreadyRunning(_))) => None,
+            Err(error) => return Err(error),
+        };
+        Ok(CreatedProduct {
+            id,
+            yaml,
+            rows: profile.rows,
+            rejected: profile.rejected,
+            run,
+        })
+    }
+
     /// The descriptor the page's choices make, checked against the policies as deploy would.
-    pub fn preview_starter(profile: &FileProfile, form: &StarterForm) -> StarterPreview {
-        let choices = match choices_from_form(form, StarterSource::Upload) {
+    /// `url` is the sample's address when it was given by URL (the product then reads it there).
+    pub fn preview_starter(profile: &FileProfile, form: &StarterForm, url: Option<&str>) -> StarterPreview {
+        let source = url.map_or(StarterSource::Upload, |url| StarterSource::Url(url.trim().to_owned()));
+        let choices = match choices_from_form(form, source) {
             Ok(choices) => choices,
             Err(error) => {
                 return StarterPreview {

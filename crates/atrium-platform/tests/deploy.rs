@@ -413,3 +413,58 @@ async fn platform_again(dir: &tempfile::TempDir) -> Platform {
         .await
         .expect("opens")
 }
+
+#[tokio::test]
+async fn stream_rows_are_folded_in_by_micro_batches() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let platform = platform(&dir).await;
+    let clicks = "apiVersion: atrium/v1
+kind: DataProduct
+metadata: { id: sales.clicks, title: Clicks, owner: team-sales, description: Clicks. }
+inputs:
+  - { name: clicks, source: { kind: stream } }
+outputs:
+  - name: clicks
+    description: One row per click.
+    columns:
+      - { name: click_id, type: int64 }
+";
+    platform
+        .deploy(&[source(clicks, "clicks.yaml")])
+        .await
+        .expect("deploys");
+    assert!(
+        platform.run_fresh_streams().await.expect("looks").is_empty(),
+        "no rows yet, no run"
+    );
+
+    platform
+        .append_rows(
+            "sales.clicks",
+            "clicks",
+            "{\"click_id\": 1}\n{\"click_id\": 2}\n".to_owned(),
+        )
+        .await
+        .expect("appends");
+    let runs = platform.run_fresh_streams().await.expect("runs");
+    assert_eq!(runs.len(), 1);
+    assert_eq!((runs[0].trigger.as_str(), runs[0].rows_written), ("stream", 2));
+    // Nothing new since that run started: the next batch has nothing to do. (Run start times
+    // are kept to the second; a second later every row of the first batch is older.)
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let again = platform.run_fresh_streams().await.expect("looks");
+    assert!(
+        again.len() <= 1,
+        "at most the one redundant run of rows written in the same second"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert!(platform.run_fresh_streams().await.expect("looks").is_empty());
+
+    platform
+        .append_rows("sales.clicks", "clicks", "{\"click_id\": 3}\n".to_owned())
+        .await
+        .expect("appends");
+    let runs = platform.run_fresh_streams().await.expect("runs");
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].rows_written, 3, "a run folds in every row received");
+}
