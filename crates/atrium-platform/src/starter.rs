@@ -253,24 +253,30 @@ impl Platform {
         let profile = profile_url(url).await?;
         let choices = choices_from_form(form, StarterSource::Url(url.trim().to_owned()))?;
         let yaml = starter_descriptor(&profile, &choices);
-        let id = choices.id.to_string();
-        self.deploy(&[DescriptorSource::new(
-            yaml.clone(),
-            Some(format!("{}.yaml", choices.id.name())),
-        )])
-        .await?;
-        let run = match self.run(&id, RunTrigger::Deploy).await {
-            Ok(run) => Some(run),
-            Err(PlatformError::Catalog(atrium_catalog::CatalogError::AlreadyRunning(_))) => None,
-            Err(error) => return Err(error),
-        };
+        let id = self.deploy_starter(&yaml, &choices).await?;
         Ok(CreatedProduct {
+            run: self.first_run(&id).await?,
             id,
             yaml,
             rows: profile.rows,
             rejected: profile.rejected,
-            run,
         })
+    }
+
+    async fn deploy_starter(&self, yaml: &str, choices: &StarterChoices) -> Result<String> {
+        let name = format!("{}.yaml", choices.id.name());
+        self.deploy(&[DescriptorSource::new(yaml.to_owned(), Some(name))])
+            .await?;
+        Ok(choices.id.to_string())
+    }
+
+    /// Runs a product just made; `None` when a run of it is already going.
+    async fn first_run(&self, id: &str) -> Result<Option<atrium_types::RunView>> {
+        match self.run(id, RunTrigger::Deploy).await {
+            Ok(run) => Ok(Some(run)),
+            Err(PlatformError::Catalog(atrium_catalog::CatalogError::AlreadyRunning(_))) => Ok(None),
+            Err(error) => Err(error),
+        }
     }
 
     /// The descriptor the page's choices make, checked against the policies as deploy would.
@@ -301,12 +307,7 @@ impl Platform {
         let profile = profile(file, bytes.clone()).await?;
         let choices = choices_from_form(form, StarterSource::Upload)?;
         let yaml = starter_descriptor(&profile, &choices);
-        let id = choices.id.to_string();
-        self.deploy(&[DescriptorSource::new(
-            yaml.clone(),
-            Some(format!("{}.yaml", choices.id.name())),
-        )])
-        .await?;
+        let id = self.deploy_starter(&yaml, &choices).await?;
         let format = format_of(file)?;
         let name = profile.file.clone();
         let (rows_json, rows, rejected) = tokio::task::spawn_blocking(move || {
@@ -317,17 +318,12 @@ impl Platform {
         if rows > 0 {
             self.append_rows(&id, INPUT, rows_json).await?;
         }
-        let run = match self.run(&id, RunTrigger::Deploy).await {
-            Ok(run) => Some(run),
-            Err(PlatformError::Catalog(atrium_catalog::CatalogError::AlreadyRunning(_))) => None,
-            Err(error) => return Err(error),
-        };
         Ok(CreatedProduct {
+            run: self.first_run(&id).await?,
             id,
             yaml,
             rows,
             rejected,
-            run,
         })
     }
 }
