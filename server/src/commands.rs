@@ -52,7 +52,7 @@ pub async fn init(file: &Path, id: Option<&str>, out: Option<&Path>, force: bool
         .unwrap_or_default();
     let profile = starter::profile(&file_name, bytes).await?;
     let stem = file_name.rsplit_once('.').map_or(file_name.as_str(), |(stem, _)| stem);
-    let id_text = id.map_or_else(|| format!("sandbox.{}", starter::column_name(stem)), str::to_owned);
+    let id_text = id.map_or_else(|| format!("sandbox.{}", atrium_types::snake_name(stem)), str::to_owned);
     let id = atrium_types::ProductId::parse(&id_text).map_err(|error| PlatformError::BadId {
         id: id_text.clone(),
         reason: error.to_string(),

@@ -3,7 +3,7 @@
 //! choose the PII handling, watch the policy check as you type; create it. The result is an
 //! ordinary descriptor (shown, downloadable for the team's repository) and a first run.
 
-use atrium_types::{CreatedProduct, FileProfile, StarterForm, StarterPreview, plural};
+use atrium_types::{CreatedProduct, FileProfile, StarterForm, StarterPreview, plural, snake_name};
 use leptos::prelude::*;
 use leptos::wasm_bindgen::JsCast;
 use leptos::web_sys::{FormData, HtmlFormElement, HtmlInputElement};
@@ -168,20 +168,7 @@ pub fn NewProductPage() -> impl IntoView {
 
 /// The name a file suggests: `Customer Orders.csv` → `customer_orders`.
 fn product_name(file: &str) -> String {
-    let stem = file.rsplit_once('.').map_or(file, |(stem, _)| stem);
-    let mut name = String::new();
-    for c in stem.chars() {
-        if c.is_ascii_alphanumeric() {
-            name.push(c.to_ascii_lowercase());
-        } else if !name.is_empty() && !name.ends_with('_') {
-            name.push('_');
-        }
-    }
-    let name = name.trim_end_matches('_').to_owned();
-    match name.chars().next() {
-        Some(first) if first.is_ascii_lowercase() => name,
-        _ => format!("p_{name}"),
-    }
+    snake_name(file.rsplit_once('.').map_or(file, |(stem, _)| stem))
 }
 
 #[component]

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use atrium_descriptor::Format;
 use atrium_types::{
     Classification, CreatedProduct, FileProfile, PiiHandling, ProductId, StarterForm, StarterPreview, Visibility,
+    snake_name as column_name,
 };
 
 use crate::{DescriptorSource, Platform, PlatformError, Result, RunTrigger};
@@ -66,32 +67,6 @@ pub async fn profile(file: &str, bytes: Vec<u8>) -> Result<FileProfile> {
         .await
         .map_err(|error| PlatformError::Engine(atrium_engine::EngineError::Internal(error.to_string())))??;
     Ok(profile)
-}
-
-/// A column name as the naming rule wants it: `Customer Email` → `customer_email`.
-pub fn column_name(original: &str) -> String {
-    let mut name = String::new();
-    let mut previous_lower = false;
-    for c in original.trim().chars() {
-        if c.is_ascii_alphanumeric() {
-            if c.is_ascii_uppercase() && previous_lower && !name.ends_with('_') {
-                name.push('_');
-            }
-            previous_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
-            name.push(c.to_ascii_lowercase());
-        } else {
-            if !name.is_empty() && !name.ends_with('_') {
-                name.push('_');
-            }
-            previous_lower = false;
-        }
-    }
-    let name = name.trim_end_matches('_').to_owned();
-    match name.chars().next() {
-        Some(first) if first.is_ascii_lowercase() => name,
-        Some(_) => format!("c_{name}"),
-        None => "column".to_owned(),
-    }
 }
 
 /// Writes the starter descriptor of a product made from `profile`.
@@ -353,15 +328,6 @@ fn quoted(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn column_names_follow_the_naming_rule() {
-        assert_eq!(column_name("Customer Email"), "customer_email");
-        assert_eq!(column_name("orderId"), "order_id");
-        assert_eq!(column_name("2nd total"), "c_2nd_total");
-        assert_eq!(column_name("amount"), "amount");
-        assert_eq!(column_name("  "), "column");
-    }
 
     #[tokio::test]
     async fn a_starter_descriptor_is_valid_and_handles_the_pii_found() {

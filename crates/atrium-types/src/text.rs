@@ -9,6 +9,32 @@ pub fn plural(count: usize, noun: &str) -> String {
     }
 }
 
+/// A name as the naming rule wants it (lower-case letters, digits, `_`, a letter first): `Customer Email` → `customer_email`.
+pub fn snake_name(original: &str) -> String {
+    let mut name = String::new();
+    let mut previous_lower = false;
+    for c in original.trim().chars() {
+        if c.is_ascii_alphanumeric() {
+            if c.is_ascii_uppercase() && previous_lower && !name.ends_with('_') {
+                name.push('_');
+            }
+            previous_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+            name.push(c.to_ascii_lowercase());
+        } else {
+            if !name.is_empty() && !name.ends_with('_') {
+                name.push('_');
+            }
+            previous_lower = false;
+        }
+    }
+    let name = name.trim_end_matches('_').to_owned();
+    match name.chars().next() {
+        Some(first) if first.is_ascii_lowercase() => name,
+        Some(_) => format!("c_{name}"),
+        None => "column".to_owned(),
+    }
+}
+
 /// A size for people: `980 B`, `12.3 kB`, `4.1 MB` (powers of 1000).
 pub fn human_bytes(bytes: u64) -> String {
     const UNITS: [&str; 5] = ["kB", "MB", "GB", "TB", "PB"];
@@ -26,7 +52,16 @@ pub fn human_bytes(bytes: u64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{human_bytes, plural};
+    use super::{human_bytes, plural, snake_name};
+
+    #[test]
+    fn names_follow_the_naming_rule() {
+        assert_eq!(snake_name("Customer Email"), "customer_email");
+        assert_eq!(snake_name("orderId"), "order_id");
+        assert_eq!(snake_name("2nd total"), "c_2nd_total");
+        assert_eq!(snake_name("amount"), "amount");
+        assert_eq!(snake_name("  "), "column");
+    }
 
     #[test]
     fn sizes() {

@@ -183,6 +183,14 @@ mod tests {
         PiiKey::new(b"a-test-key-of-16-bytes").expect("key")
     }
 
+    fn rules(declared: HashMap<String, DeclaredType>, pii: Vec<(String, PiiHandling)>) -> ReadRules {
+        ReadRules {
+            declared,
+            pii,
+            key: key(),
+        }
+    }
+
     fn declared(pairs: &[(&str, DataType, &str)]) -> HashMap<String, DeclaredType> {
         pairs
             .iter()
@@ -200,13 +208,7 @@ mod tests {
 
     #[test]
     fn csv_types_are_inferred_from_every_value() {
-        let key = key();
-        let none = HashMap::new();
-        let rules = ReadRules {
-            declared: none,
-            pii: Vec::new(),
-            key,
-        };
+        let rules = rules(HashMap::new(), Vec::new());
         let text = "id,price,day,flag,name\n1,2,2024-01-05,true,a\n2,2.5,2024-01-06,FALSE,\n3,,2024-02-01,true,c\n";
         let read = read_csv(text.as_bytes(), "t.csv", &rules).expect("read");
         let types: Vec<_> = read.schema.fields().iter().map(|f| f.data_type().clone()).collect();
@@ -228,12 +230,7 @@ mod tests {
     fn bad_csv_rows_are_set_aside_with_their_line_and_reason() {
         let key = key();
         let types = declared(&[("amount", DataType::Decimal128(12, 2), "decimal(12,2)")]);
-        let pii = vec![("email".to_owned(), PiiHandling::Hash)];
-        let rules = ReadRules {
-            declared: types,
-            pii,
-            key: key.clone(),
-        };
+        let rules = rules(types, vec![("email".to_owned(), PiiHandling::Hash)]);
         let text = "id,email,amount\n1,a@x.org,10.50\n2,b@x.org,ten\n3,c@x.org\n4,d@x.org,4.00\n";
         let read = read_csv(text.as_bytes(), "orders.csv", &rules).expect("read");
         assert_eq!(read.rows(), 2);
@@ -251,13 +248,7 @@ mod tests {
 
     #[test]
     fn json_lines_keep_their_types_and_set_aside_bad_lines() {
-        let key = key();
-        let types = declared(&[("n", DataType::Int64, "int64")]);
-        let rules = ReadRules {
-            declared: types,
-            pii: Vec::new(),
-            key,
-        };
+        let rules = rules(declared(&[("n", DataType::Int64, "int64")]), Vec::new());
         let text = "{\"n\": 1, \"code\": \"007\"}\n\n{\"n\": \"x\"}\nnot json\n[1]\n{\"n\": 2, \"late\": 1.5}\n";
         let read = read_json_lines(text.as_bytes(), "s.jsonl", &rules).expect("read");
         assert_eq!(read.rows(), 2);
@@ -273,13 +264,7 @@ mod tests {
 
     #[test]
     fn a_csv_without_header_names_is_refused() {
-        let key = key();
-        let none = HashMap::new();
-        let rules = ReadRules {
-            declared: none,
-            pii: Vec::new(),
-            key,
-        };
+        let rules = rules(HashMap::new(), Vec::new());
         let error = read_csv(b"a,,c\n1,2,3\n", "x.csv", &rules).err().expect("refused");
         assert!(
             error.to_string().contains("column 2 of the header has no name"),
