@@ -67,26 +67,32 @@ test('an unknown product answers 404 with a readable page', async ({ page }) => 
   await expect(page.getByRole('alert')).toContainText('product `sales.nope` does not exist');
 });
 
-test('pages fit a phone screen', async ({ page }) => {
+test('pages fit a phone screen, also with the browser set to large text', async ({ page }) => {
   await page.setViewportSize({ width: 390, height: 844 });
-  for (const path of ['/', '/domains/crm', '/products/sales.orders', '/query']) {
-    await gotoHydrated(page, path);
-    await expect(page.locator('main h1')).toBeVisible();
-    // What sticks out of the page (outside any element that scrolls on its own), to name it on failure.
-    const overflow = await page.evaluate(() => {
-      const width = document.documentElement.clientWidth;
-      const scrollsOnItsOwn = (element: Element) => {
-        for (let e = element.parentElement; e && e !== document.body; e = e.parentElement) {
-          if (['auto', 'scroll', 'hidden'].includes(getComputedStyle(e).overflowX)) return true;
-        }
-        return false;
-      };
-      const culprits = [...document.querySelectorAll('body *')]
-        .filter((e) => e.getBoundingClientRect().right > width + 0.5 && !scrollsOnItsOwn(e))
-        .slice(0, 5)
-        .map((e) => `<${e.tagName.toLowerCase()} class="${e.className}"> ${(e.textContent ?? '').slice(0, 40)}`);
-      return { pixels: document.documentElement.scrollWidth - width, culprits };
-    });
-    expect(overflow.pixels, `horizontal overflow on ${path}: ${overflow.culprits.join(' | ')}`).toBeLessThanOrEqual(0);
+  const pages = ['/', '/domains/crm', '/products/sales.orders', '/products/crm.customers', '/query', '/new'];
+  // 20px is Chromium's "Large" font size; the layout has to hold with any content (e.g. a long source path).
+  for (const textSize of ['default', '20px']) {
+    for (const path of pages) {
+      await gotoHydrated(page, path);
+      await expect(page.locator('main h1')).toBeVisible();
+      if (textSize !== 'default') await page.addStyleTag({ content: `html { font-size: ${textSize}; }` });
+      // What sticks out of the page (outside any element that scrolls on its own), to name it on failure.
+      const overflow = await page.evaluate(() => {
+        const width = document.documentElement.clientWidth;
+        const scrollsOnItsOwn = (element: Element) => {
+          for (let e = element.parentElement; e && e !== document.body; e = e.parentElement) {
+            if (['auto', 'scroll', 'hidden'].includes(getComputedStyle(e).overflowX)) return true;
+          }
+          return false;
+        };
+        const culprits = [...document.querySelectorAll('body *')]
+          .filter((e) => e.getBoundingClientRect().right > width + 0.5 && !scrollsOnItsOwn(e))
+          .slice(0, 5)
+          .map((e) => `<${e.tagName.toLowerCase()} class="${e.className}"> ${(e.textContent ?? '').slice(0, 40)}`);
+        return { pixels: document.documentElement.scrollWidth - width, culprits };
+      });
+      const where = `${path} (text ${textSize})`;
+      expect(overflow.pixels, `horizontal overflow on ${where}: ${overflow.culprits.join(' | ')}`).toBeLessThanOrEqual(0);
+    }
   }
 });

@@ -201,7 +201,7 @@ fn Revisions(revisions: Vec<RevisionView>) -> impl IntoView {
                             <li>
                                 <span class="revision-number">{format!("r{}", revision.revision)}</span>
                                 <span class="muted">{short_date(&revision.deployed_at)}</span>
-                                {revision.source.map(|source| view! { <span class="mono muted">{source}</span> })}
+                                {revision.source.map(|source| view! { <span class="mono muted source-path">{source}</span> })}
                                 <ul class="changes">
                                     {first.then(|| view! { <li>"created"</li> })}
                                     {revision.changes.into_iter().map(|change| view! { <li>{change}</li> }).collect_view()}
