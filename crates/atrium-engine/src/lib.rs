@@ -6,6 +6,7 @@
 //! run (descriptor, upstream versions) and records what it did; every write passes
 //! [`location::DomainWriter`], the one place that keeps a domain inside its prefix.
 
+pub mod answer;
 pub mod contract;
 mod error;
 pub mod ingest;
@@ -22,6 +23,7 @@ pub mod streams;
 pub mod tables;
 pub mod time_travel;
 
+pub use answer::{AnswerChunk, AnswerStream, StreamFormat};
 pub use error::{EngineError, Result};
 pub use inputs::UpstreamVersions;
 pub use location::{StoreRoot, TableLocation};
@@ -29,7 +31,7 @@ pub use object_stores::ObjectStoreOptions;
 pub use pii::PiiKey;
 pub use pipeline::{OutputReport, RunReport, RunRequest};
 pub use quality::CheckResult;
-pub use query::{EncodedResult, QueryColumn, QueryLimits, QueryResult, ReadableTable, ResultFormat};
+pub use query::{QueryColumn, QueryLimits, QueryResult, ReadableTable};
 
 use std::sync::Arc;
 

@@ -16,7 +16,7 @@ pub mod starter;
 
 pub use atrium_catalog::Catalog;
 pub use atrium_engine::quarantine::RejectedRow;
-pub use atrium_engine::{QueryResult, ResultFormat};
+pub use atrium_engine::{AnswerChunk, AnswerStream, EngineError, QueryResult, StreamFormat};
 pub use deploy::DescriptorSource;
 pub use error::{PlatformError, Result};
 pub use runs::{RunAllEntry, RunTrigger};

@@ -3,7 +3,7 @@
 //! Until grants exist (the access issue), a caller may read every product of visibility `public`
 //! or `internal` that has published data; `restricted` products stay out of reach.
 
-use atrium_engine::{EncodedResult, QueryResult, ReadableTable, ResultFormat};
+use atrium_engine::{AnswerStream, QueryResult, ReadableTable, StreamFormat};
 use atrium_types::{QueryColumnView, QueryResultView, Visibility};
 
 use crate::{Platform, Result};
@@ -15,13 +15,18 @@ impl Platform {
         Ok(self.engine.query(sql, &tables, self.query_limits).await?)
     }
 
-    /// Runs a read-only query and writes the rows as CSV or Arrow IPC.
-    pub async fn query_encoded(&self, sql: &str, format: ResultFormat) -> Result<EncodedResult> {
+    /// Starts a read-only query whose rows stream as CSV or Arrow IPC.
+    pub async fn query_stream(&self, sql: &str, format: StreamFormat) -> Result<AnswerStream> {
         let tables = self.readable_tables().await?;
         Ok(self
             .engine
-            .query_encoded(sql, &tables, self.query_limits, format)
+            .query_stream(sql, &tables, self.query_limits, format)
             .await?)
+    }
+
+    /// The row limit of every query.
+    pub fn query_row_limit(&self) -> usize {
+        self.query_limits.max_rows
     }
 
     /// The same query, every value as text, for the portal's SQL console.

@@ -1,18 +1,18 @@
 //! The REST API, `/api/v1`: thin handlers over the platform, for scripts, CLIs and other tools.
 
-use atrium_platform::{DescriptorSource, ResultFormat, RunTrigger};
+use atrium_platform::{DescriptorSource, RunTrigger, StreamFormat};
 use atrium_types::{
     DeployChange, DeployOutcome, DomainSummary, DomainView, ErrorCode, ProductDetail, ProductSummary, RunView,
 };
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderName, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
 
-use super::{AppState, HttpError};
+use super::{AppState, HttpError, answer};
 
 pub fn router() -> Router<AppState> {
     let v1 = Router::new()
@@ -91,8 +91,8 @@ struct QueryRequest {
 const ARROW_STREAM: &str = "application/vnd.apache.arrow.stream";
 
 /// Runs a read-only SQL query over the readable products. JSON by default; `Accept: text/csv` or
-/// `Accept: application/vnd.apache.arrow.stream` for those formats, with `X-Atrium-Truncated`
-/// saying whether the row limit cut the result.
+/// `Accept: application/vnd.apache.arrow.stream` stream the rows in those formats (see
+/// [`super::answer`] for how the row limit's cut is told).
 async fn run_query(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -103,22 +103,14 @@ async fn run_query(
         .and_then(|value| value.to_str().ok())
         .unwrap_or_default();
     let (format, media_type) = if accept.contains("text/csv") {
-        (ResultFormat::Csv, "text/csv; charset=utf-8")
+        (StreamFormat::Csv, "text/csv; charset=utf-8")
     } else if accept.contains(ARROW_STREAM) {
-        (ResultFormat::ArrowIpc, ARROW_STREAM)
+        (StreamFormat::ArrowIpc, ARROW_STREAM)
     } else {
         return Ok(Json(state.platform.query(&request.sql).await?).into_response());
     };
-    let encoded = state.platform.query_encoded(&request.sql, format).await?;
-    let truncated = if encoded.truncated { "true" } else { "false" };
-    Ok((
-        [
-            (header::CONTENT_TYPE, media_type),
-            (HeaderName::from_static("x-atrium-truncated"), truncated),
-        ],
-        encoded.bytes,
-    )
-        .into_response())
+    let answer = state.platform.query_stream(&request.sql, format).await?;
+    answer::respond(answer, media_type, state.platform.query_row_limit()).await
 }
 
 async fn list_domains(State(state): State<AppState>) -> Result<Json<Vec<DomainSummary>>, HttpError> {

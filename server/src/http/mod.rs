@@ -1,6 +1,7 @@
 //! The HTTP edge: one axum router with the portal (server-rendered Leptos pages, their server
 //! functions, the built site's files) and the REST API.
 
+mod answer;
 mod api;
 mod error;
 
