@@ -74,3 +74,19 @@ outputs:
   const listed = await (await request.get(href ?? '')).json();
   expect(listed).toEqual([expect.objectContaining({ input: 'calls', line: 2, column: 'minutes' })]);
 });
+
+test('a product with two outputs shows each with its query, and a run publishes both', async ({ page }) => {
+  await page.goto('/products/finance.receivables');
+  const aging = page.locator('#output-aging');
+  await expect(aging).toContainText('finance.receivables.aging');
+  await expect(aging.locator('pre.output-sql')).toContainText('FROM receivables GROUP BY 1');
+  await expect(page.locator('#output-receivables')).toContainText('finance.receivables.receivables');
+  await expect(page.locator('#output-receivables pre.output-sql')).toHaveCount(0);
+  // The demo deploy ran it: both outputs have a published version.
+  await expect(aging).not.toContainText('none yet');
+  await expect(page.locator('#output-receivables')).not.toContainText('none yet');
+  const newest = page.locator('#runs li.run').first();
+  await expect(newest).toContainText('succeeded');
+  await newest.getByText('Log').click();
+  await expect(newest.locator('pre.log')).toContainText('check `three_buckets_at_most` of `aging` passed');
+});

@@ -9,6 +9,7 @@ mod m20261122_000002_runs;
 mod m20261122_000003_schedules;
 mod m20261122_000004_run_bytes;
 mod m20261122_000005_one_running_run;
+mod m20261122_000006_output_sql;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_schedules::Migration),
             Box::new(m20261122_000004_run_bytes::Migration),
             Box::new(m20261122_000005_one_running_run::Migration),
+            Box::new(m20261122_000006_output_sql::Migration),
         ]
     }
 }

@@ -1,4 +1,5 @@
-//! An output port on the product page: its table name, schema and quality checks.
+//! An output port on the product page: its table name, its own query if it has one, its schema
+//! and quality checks.
 
 use atrium_types::{Classification, ColumnView, OutputView, PiiHandling};
 use leptos::prelude::*;
@@ -27,6 +28,10 @@ pub fn OutputContract(output: OutputView) -> impl IntoView {
                     <dd>{output.published_version.map(|v| v.to_string()).unwrap_or_else(|| "none yet".to_owned())}</dd>
                 </div>
             </dl>
+            {output.sql.clone().map(|sql| view! {
+                <h3>"Built by"</h3>
+                <pre class="sql output-sql"><code>{sql}</code></pre>
+            })}
             <h3>"Schema"</h3>
             <div class="table-scroll">
                 <table class="schema">

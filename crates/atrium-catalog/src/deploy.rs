@@ -250,6 +250,7 @@ async fn replace_contract(txn: &DatabaseTransaction, deployment: &Deployment) ->
             name: Set(output.name.to_string()),
             description: Set(output.description.clone()),
             storage_path: Set(storage_path),
+            sql: Set(output.sql.clone()),
             ..Default::default()
         }
         .insert(txn)

@@ -216,6 +216,7 @@ impl Catalog {
                 name: output.name,
                 description: output.description,
                 storage_path: output.storage_path,
+                sql: output.sql,
             })
             .collect())
     }

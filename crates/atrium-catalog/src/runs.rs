@@ -11,7 +11,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 
-use crate::entity::{product, product_revision, published_version, run};
+use crate::entity::{product, product_output, product_revision, published_version, run};
 use crate::time::rfc3339;
 use crate::{Catalog, CatalogError, Result};
 
@@ -63,23 +63,41 @@ impl Catalog {
         })
     }
 
-    /// The published version of each output of the given products.
+    /// The published version of each output of the given products, in the order the product lists
+    /// its outputs; an output the current revision no longer has is left out.
     pub async fn published_versions(&self, ids: &[ProductId]) -> Result<HashMap<ProductId, Vec<(String, u64)>>> {
         let texts: Vec<String> = ids.iter().map(ToString::to_string).collect();
-        let mut versions: HashMap<ProductId, Vec<(String, u64)>> = HashMap::new();
+        let positions: HashMap<(String, String), i32> = product_output::Entity::find()
+            .filter(product_output::Column::ProductId.is_in(texts.clone()))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|row| ((row.product_id, row.name), row.position))
+            .collect();
+        let mut versions: HashMap<ProductId, Vec<(i32, String, u64)>> = HashMap::new();
         for row in published_version::Entity::find()
             .filter(published_version::Column::ProductId.is_in(texts))
             .all(&self.db)
             .await?
         {
+            let Some(&position) = positions.get(&(row.product_id.clone(), row.output.clone())) else {
+                continue;
+            };
             let id = ProductId::parse(&row.product_id)
                 .map_err(|error| CatalogError::Corrupt(format!("product id `{}`: {error}", row.product_id)))?;
             versions
                 .entry(id)
                 .or_default()
-                .push((row.output, u64::try_from(row.version).unwrap_or(0)));
+                .push((position, row.output, u64::try_from(row.version).unwrap_or(0)));
         }
-        Ok(versions)
+        Ok(versions
+            .into_iter()
+            .map(|(id, mut outputs)| {
+                outputs.sort();
+                let outputs = outputs.into_iter().map(|(_, name, version)| (name, version)).collect();
+                (id, outputs)
+            })
+            .collect())
     }
 
     /// Records a run as started; returns its id.

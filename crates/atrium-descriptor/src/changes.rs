@@ -70,6 +70,9 @@ fn output_changes(old: &Output, new: &Output) -> Vec<String> {
     if old.description != new.description {
         changes.push("description changed".to_owned());
     }
+    if old.sql != new.sql {
+        changes.push("sql changed".to_owned());
+    }
     keyed(
         &mut changes,
         "column",

@@ -139,6 +139,10 @@ pub struct Transform {
 pub struct Output {
     pub name: Name,
     pub description: String,
+    /// The output's own query, over the inputs and the outputs listed before it. Without one the
+    /// output is the product's `transform` (or, without a transform, its single input).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sql: Option<String>,
     pub columns: Vec<Column>,
     pub quality: Vec<QualityCheck>,
 }

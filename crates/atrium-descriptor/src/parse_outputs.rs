@@ -7,7 +7,7 @@ use crate::reader::{Mapping, Node, describe, position_of, read_named_list};
 use crate::source_map::SourceMap;
 use crate::{Column, DataType, Expected, Output, QualityCheck, policy};
 
-const OUTPUT_FIELDS: &[&str] = &["name", "description", "columns", "quality"];
+const OUTPUT_FIELDS: &[&str] = &["name", "description", "sql", "columns", "quality"];
 const COLUMN_FIELDS: &[&str] = &[
     "name",
     "type",
@@ -47,12 +47,24 @@ fn read_output(node: &Node<'_>, path: &str, visibility: Option<Visibility>, map:
     let mut entry = Mapping::read(node, path, map)?;
     let name = policy::required_name::<Name>(&mut entry, "name", map);
     let description = policy::required_output_description(&mut entry, map);
+    let sql_path = entry.field_path("sql");
+    let sql = match entry.text("sql", map) {
+        Some(sql) if sql.trim().is_empty() => {
+            map.report(
+                &sql_path,
+                "an output's `sql` must not be empty; leave it out to use the transform",
+            );
+            None
+        }
+        sql => sql,
+    };
     let columns = read_columns(&mut entry, visibility, map);
     let quality = read_quality(&mut entry, map);
     entry.finish(OUTPUT_FIELDS, map);
     Some(Output {
         name: name?,
         description: description?,
+        sql,
         columns: columns?,
         quality: quality?,
     })

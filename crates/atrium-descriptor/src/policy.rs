@@ -134,23 +134,49 @@ pub(crate) fn check_pipeline_shape(
     outputs: &[Output],
     map: &mut SourceMap,
 ) {
-    if transform.is_some() {
-        return;
-    }
-    if inputs.len() > 1 {
+    let without_sql: Vec<usize> = (0..outputs.len()).filter(|&i| outputs[i].sql.is_none()).collect();
+    if let [_, second, ..] = without_sql.as_slice() {
         map.report(
-            "inputs",
-            format!("{} inputs need a `transform` that combines them", inputs.len()),
-        );
-    }
-    if outputs.len() > 1 {
-        map.report(
-            "outputs",
+            &format!("outputs[{second}]"),
             format!(
-                "{} outputs need a `transform`; without one the single input is the output",
-                outputs.len()
+                "{} outputs have no `sql`; with several outputs, each but one needs its own `sql` \
+                 (the one without takes the {})",
+                without_sql.len(),
+                if transform.is_some() {
+                    "transform"
+                } else {
+                    "single input"
+                }
             ),
         );
+    }
+    match (transform, without_sql.is_empty()) {
+        (Some(_), true) => map.report(
+            "transform",
+            "every output has its own `sql`, so this transform would never run; remove it, or remove one output's `sql`",
+        ),
+        (None, false) if inputs.len() > 1 => map.report(
+            "inputs",
+            format!(
+                "{} inputs need a `transform` that combines them (or `sql` on every output)",
+                inputs.len()
+            ),
+        ),
+        _ => {}
+    }
+    // An output's `sql` reads the inputs and the outputs before it by name: no name may be both.
+    if outputs.iter().any(|output| output.sql.is_some()) {
+        for (index, output) in outputs.iter().enumerate() {
+            if inputs.iter().any(|input| input.name == output.name) {
+                map.report(
+                    &format!("outputs[{index}].name"),
+                    format!(
+                        "`{}` is also an input's name; an output's `sql` could not tell them apart",
+                        output.name
+                    ),
+                );
+            }
+        }
     }
 }
 

@@ -180,7 +180,7 @@ fn inputs_schedule_and_slo() {
     );
     check(
         "inputs:\n  - { name: a, source: { kind: stream } }\n  - { name: b, source: { kind: stream } }\n",
-        "p.yaml:14:1: inputs: 2 inputs need a `transform` that combines them",
+        "p.yaml:14:1: inputs: 2 inputs need a `transform` that combines them (or `sql` on every output)",
     );
     check("schedule: \"0 */6 * * *\"\n", "ok");
     assert!(
@@ -239,5 +239,94 @@ fn schedules_know_their_next_time() {
     assert_eq!(
         schedule.next_after(at("2026-11-22T06:00:00Z")),
         Some(at("2026-11-22T12:00:00Z"))
+    );
+}
+
+/// A product with inputs `inputs`, optionally a transform, and outputs built from `outputs`
+/// (name, optional sql) with one column each.
+fn multi_output(inputs: &[&str], transform: bool, outputs: &[(&str, Option<&str>)]) -> String {
+    let mut yaml = "apiVersion: atrium/v1\nkind: DataProduct\nmetadata: { id: sales.orders, title: Orders, owner: team, description: D. }\ninputs:\n".to_owned();
+    for input in inputs {
+        yaml.push_str(&format!("  - {{ name: {input}, source: {{ kind: stream }} }}\n"));
+    }
+    if transform {
+        yaml.push_str("transform:\n  sql: SELECT 1 AS n\n");
+    }
+    yaml.push_str("outputs:\n");
+    for (name, sql) in outputs {
+        yaml.push_str(&format!("  - name: {name}\n    description: D.\n"));
+        if let Some(sql) = sql {
+            yaml.push_str(&format!("    sql: {sql}\n"));
+        }
+        yaml.push_str("    columns: [{ name: n, type: int64 }]\n");
+    }
+    yaml
+}
+
+#[test]
+fn several_outputs_each_with_a_query_but_one() {
+    let ok = multi_output(
+        &["raw"],
+        true,
+        &[("orders", None), ("daily", Some("SELECT count(*) AS n FROM orders"))],
+    );
+    let descriptor = parse_descriptor(&ok, None).expect("valid");
+    assert_eq!(descriptor.outputs[0].sql, None);
+    assert_eq!(
+        descriptor.outputs[1].sql.as_deref(),
+        Some("SELECT count(*) AS n FROM orders")
+    );
+    // Without a transform, the output without `sql` is the single input.
+    assert_eq!(
+        problems(&multi_output(
+            &["raw"],
+            false,
+            &[("orders", None), ("daily", Some("SELECT 1 AS n"))]
+        )),
+        "ok"
+    );
+    // Every output with its own query, two inputs, no transform.
+    assert_eq!(
+        problems(&multi_output(
+            &["a", "b"],
+            false,
+            &[("x", Some("SELECT 1 AS n")), ("y", Some("SELECT 2 AS n"))]
+        )),
+        "ok"
+    );
+
+    assert_eq!(
+        problems(&multi_output(&["raw"], true, &[("orders", None), ("daily", None)])),
+        "p.yaml:12:5: outputs[1]: 2 outputs have no `sql`; with several outputs, each but one needs its own `sql` (the one without takes the transform)"
+    );
+    assert_eq!(
+        problems(&multi_output(
+            &["raw"],
+            true,
+            &[("x", Some("SELECT 1 AS n")), ("y", Some("SELECT 2 AS n"))]
+        )),
+        "p.yaml:6:1: transform: every output has its own `sql`, so this transform would never run; remove it, or remove one output's `sql`"
+    );
+    assert_eq!(
+        problems(&multi_output(
+            &["a", "b"],
+            false,
+            &[("x", None), ("y", Some("SELECT 2 AS n"))]
+        )),
+        "p.yaml:4:1: inputs: 2 inputs need a `transform` that combines them (or `sql` on every output)"
+    );
+    assert_eq!(
+        problems(&multi_output(
+            &["raw"],
+            true,
+            &[("orders", None), ("raw", Some("SELECT 2 AS n"))]
+        )),
+        "p.yaml:12:11: outputs[1].name: `raw` is also an input's name; an output's `sql` could not tell them apart"
+    );
+    let empty = multi_output(&["raw"], true, &[("orders", None), ("daily", Some("''"))]);
+    assert!(
+        problems(&empty).contains("outputs[1].sql: an output's `sql` must not be empty"),
+        "{}",
+        problems(&empty)
     );
 }

@@ -10,6 +10,7 @@ use atrium_descriptor::{Descriptor, Input, Output};
 use atrium_types::PiiHandling;
 use deltalake::arrow::array::RecordBatch;
 use deltalake::arrow::datatypes::SchemaRef;
+use deltalake::datafusion::datasource::MemTable;
 use deltalake::datafusion::prelude::SessionContext;
 use serde::{Deserialize, Serialize};
 
@@ -85,11 +86,6 @@ impl Engine {
 
     async fn run_steps(&self, request: &RunRequest<'_>, report: &mut RunReport) -> Result<()> {
         let descriptor = request.descriptor;
-        let [output] = descriptor.outputs.as_slice() else {
-            return Err(EngineError::Unsupported(
-                "a product with several outputs cannot be run by this engine yet".to_owned(),
-            ));
-        };
         let ctx = self.session();
         let places = InputPlaces {
             product: descriptor.id(),
@@ -143,56 +139,85 @@ impl Engine {
             let writer = DomainWriter::new(&self.root, &descriptor.metadata.domain)?;
             quarantine::append(&writer, &location, request.run_id, &rejected).await?;
         }
-        let (batches, schema) = self.transform(&ctx, descriptor).await?;
-        let batches = contract::conform(&batches, &schema, output)?;
-        report.note(format!("result matches the contract of `{}`", output.name));
-        let (batches, schema) = protect(&batches, output, &self.pii_key)?;
-        let rows: u64 = batches.iter().map(|batch| batch.num_rows() as u64).sum();
-        let checks = run_checks(output, &schema, &batches).await?;
-        for check in &checks {
-            let verdict = if check.passed { "passed" } else { "FAILED" };
-            report.note(format!(
-                "check `{}` {verdict}: got {}, expected {}",
-                check.name, check.actual, check.expected
-            ));
+        // Each output in order: its query (which may read the outputs before it), the contract,
+        // the PII handling, the checks. Nothing is written unless every check of every output passed.
+        let mut built = Vec::with_capacity(descriptor.outputs.len());
+        for output in &descriptor.outputs {
+            let (batches, schema) = self.output_rows(&ctx, descriptor, output).await?;
+            let batches = contract::conform(&batches, &schema, output)?;
+            report.note(format!("result matches the contract of `{}`", output.name));
+            let (batches, schema) = protect(&batches, output, &self.pii_key)?;
+            let rows: u64 = batches.iter().map(|batch| batch.num_rows() as u64).sum();
+            let checks = run_checks(output, &schema, &batches).await?;
+            for check in &checks {
+                let verdict = if check.passed { "passed" } else { "FAILED" };
+                let of_output = if descriptor.outputs.len() > 1 {
+                    format!(" of `{}`", output.name)
+                } else {
+                    String::new()
+                };
+                report.note(format!(
+                    "check `{}`{of_output} {verdict}: got {}, expected {}",
+                    check.name, check.actual, check.expected
+                ));
+            }
+            report.checks.extend(checks);
+            if descriptor.outputs.len() > 1 {
+                let table =
+                    MemTable::try_new(Arc::clone(&schema), vec![batches.clone()]).map_err(EngineError::datafusion)?;
+                ctx.register_table(output.name.as_str(), Arc::new(table))
+                    .map_err(EngineError::datafusion)?;
+            }
+            built.push((output, schema, batches, rows));
         }
-        report.checks = checks;
         if !report.checks_passed() {
-            report.note("quality checks failed: nothing written; readers keep the previous version");
+            report.note("quality checks failed: nothing written; readers keep the previous versions");
+            for (output, _, _, rows) in built {
+                report.outputs.push(OutputReport {
+                    name: output.name.to_string(),
+                    rows,
+                    version: None,
+                });
+            }
+            return Ok(());
+        }
+        let writer = DomainWriter::new(&self.root, &descriptor.metadata.domain)?;
+        for (output, schema, batches, rows) in built {
+            let location = self.root.output_table(descriptor.id(), &output.name)?;
+            let written = write_version(&writer, &location, &schema, batches).await?;
+            let version = written.version;
+            report.rows_written += rows;
+            report.bytes_written += written.bytes;
+            report.note(format!(
+                "wrote {rows} rows ({} bytes) as version {version} of {}",
+                written.bytes,
+                location.url()
+            ));
             report.outputs.push(OutputReport {
                 name: output.name.to_string(),
                 rows,
-                version: None,
+                version: Some(version),
             });
-            return Ok(());
         }
-        let location = self.root.output_table(descriptor.id(), &output.name)?;
-        let writer = DomainWriter::new(&self.root, &descriptor.metadata.domain)?;
-        let written = write_version(&writer, &location, &schema, batches).await?;
-        let version = written.version;
-        report.rows_written += rows;
-        report.bytes_written += written.bytes;
-        report.note(format!(
-            "wrote {rows} rows ({} bytes) as version {version} of {}",
-            written.bytes,
-            location.url()
-        ));
-        report.outputs.push(OutputReport {
-            name: output.name.to_string(),
-            rows,
-            version: Some(version),
-        });
         Ok(())
     }
 
-    async fn transform(&self, ctx: &SessionContext, descriptor: &Descriptor) -> Result<(Vec<RecordBatch>, SchemaRef)> {
-        let sql = match (&descriptor.transform, descriptor.inputs.as_slice()) {
-            (Some(transform), _) => transform.sql.clone(),
-            (None, [input]) => format!("SELECT * FROM \"{}\"", input.name),
-            (None, _) => {
-                return Err(EngineError::Unsupported(
-                    "a product without inputs has nothing to run".to_owned(),
-                ));
+    /// The rows of one output: its own `sql`, else the transform, else the single input.
+    async fn output_rows(
+        &self,
+        ctx: &SessionContext,
+        descriptor: &Descriptor,
+        output: &Output,
+    ) -> Result<(Vec<RecordBatch>, SchemaRef)> {
+        let sql = match (&output.sql, &descriptor.transform, descriptor.inputs.as_slice()) {
+            (Some(sql), _, _) => sql.clone(),
+            (None, Some(transform), _) => transform.sql.clone(),
+            (None, None, [input]) => format!("SELECT * FROM \"{}\"", input.name),
+            (None, None, _) => {
+                return Err(EngineError::Unsupported(format!(
+                    "output `{}` has no `sql`, and the product has no transform and not one single input",
+                    output.name
+                )));
             }
         };
         let frame = ctx.sql(&sql).await.map_err(EngineError::datafusion)?;
@@ -208,7 +233,7 @@ fn declared_types(descriptor: &Descriptor, input: &Input) -> HashMap<String, Dec
     let mut declared = HashMap::new();
     if descriptor.transform.is_none()
         && descriptor.inputs.len() == 1
-        && let Some(output) = descriptor.outputs.first()
+        && let Some(output) = descriptor.outputs.iter().find(|output| output.sql.is_none())
     {
         for column in &output.columns {
             declared.insert(

@@ -9,7 +9,7 @@ use std::time::Duration;
 use deltalake::arrow::array::RecordBatch;
 use deltalake::arrow::datatypes::SchemaRef;
 use deltalake::arrow::json::ArrayWriter;
-use deltalake::datafusion::catalog::MemorySchemaProvider;
+use deltalake::datafusion::catalog::{CatalogProvider, MemoryCatalogProvider, MemorySchemaProvider};
 use deltalake::datafusion::common::TableReference;
 use deltalake::datafusion::config::Dialect;
 use deltalake::datafusion::dataframe::DataFrame;
@@ -33,9 +33,12 @@ pub struct QueryLimits {
     pub memory_bytes: usize,
 }
 
-/// A table a query may read: `<domain>.<product>` at its published version.
+/// A table a query may read at its published version: `<domain>.<product>` (`schema.table`) for a
+/// product with one output, `<domain>.<product>.<output>` (`catalog.schema.table`) for each output
+/// of a product with several.
 #[derive(Debug, Clone)]
 pub struct ReadableTable {
+    pub catalog: Option<String>,
     pub schema: String,
     pub table: String,
     pub location: TableLocation,
@@ -151,22 +154,25 @@ pub(crate) async fn plan(ctx: &SessionContext, sql: &str, tables: &[ReadableTabl
     let named = state
         .resolve_table_references(&statement)
         .map_err(EngineError::datafusion)?;
-    let by_name: HashMap<(&str, &str), &ReadableTable> = tables
+    let by_name: HashMap<(Option<&str>, &str, &str), &ReadableTable> = tables
         .iter()
-        .map(|table| ((table.schema.as_str(), table.table.as_str()), table))
+        .map(|table| {
+            let key = (table.catalog.as_deref(), table.schema.as_str(), table.table.as_str());
+            (key, table)
+        })
         .collect();
     for reference in named {
         let (Some(schema), table) = (reference.schema(), reference.table()) else {
             continue;
         };
-        if let Some(readable) = by_name.get(&(schema, table)) {
+        if let Some(readable) = by_name.get(&(reference.catalog(), schema, table)) {
             register_at(ctx, schema, table, readable, readable.version).await?;
         }
     }
     for travel in &versioned {
         let name = format!("{}.{}", travel.schema, travel.table);
         let readable = by_name
-            .get(&(travel.schema.as_str(), travel.table.as_str()))
+            .get(&(None, travel.schema.as_str(), travel.table.as_str()))
             .ok_or_else(|| EngineError::Sql(format!("table '{name}' not found")))?;
         let version = match &travel.as_of {
             AsOf::Version(version) if *version > readable.version => {
@@ -199,15 +205,28 @@ async fn register_at(
     readable: &ReadableTable,
     version: u64,
 ) -> Result<()> {
-    let catalog = ctx
-        .catalog("datafusion")
-        .ok_or_else(|| EngineError::Internal("the default catalog is missing".to_owned()))?;
+    let catalog = match &readable.catalog {
+        Some(name) => match ctx.catalog(name) {
+            Some(catalog) => catalog,
+            None => {
+                let catalog: Arc<dyn CatalogProvider> = Arc::new(MemoryCatalogProvider::new());
+                ctx.register_catalog(name, Arc::clone(&catalog));
+                catalog
+            }
+        },
+        None => ctx
+            .catalog("datafusion")
+            .ok_or_else(|| EngineError::Internal("the default catalog is missing".to_owned()))?,
+    };
     if catalog.schema(schema).is_none() {
         catalog
             .register_schema(schema, Arc::new(MemorySchemaProvider::new()))
             .map_err(EngineError::datafusion)?;
     }
-    let name = TableReference::partial(schema, table).to_string();
+    let name = match &readable.catalog {
+        Some(catalog) => TableReference::full(catalog.as_str(), schema, table).to_string(),
+        None => TableReference::partial(schema, table).to_string(),
+    };
     if ctx.table_exist(name.as_str()).unwrap_or(false) {
         return Ok(());
     }

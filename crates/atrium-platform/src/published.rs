@@ -1,5 +1,6 @@
-//! Where the published data of products is: the table location and version of each product's
-//! first output, as runs, queries and samples read it.
+//! Where the published data of products is: the table location and version of each output, as
+//! runs, queries and samples read it. A product's *main* output is the first it lists: the one a
+//! `product` input reads and the product page samples.
 
 use std::collections::HashMap;
 
@@ -8,7 +9,7 @@ use atrium_types::{Name, ProductId};
 
 use crate::{Platform, PlatformError, Result};
 
-/// The published table of one product.
+/// The published table of one output.
 #[derive(Debug, Clone)]
 pub(crate) struct PublishedTable {
     pub output: String,
@@ -17,28 +18,36 @@ pub(crate) struct PublishedTable {
 }
 
 impl Platform {
-    /// The published table of each of `ids` that has one.
-    pub(crate) async fn published_tables(&self, ids: &[ProductId]) -> Result<HashMap<ProductId, PublishedTable>> {
+    /// The published table of each output of each of `ids` that has one, in the order the
+    /// product lists its outputs.
+    pub(crate) async fn published_outputs(&self, ids: &[ProductId]) -> Result<HashMap<ProductId, Vec<PublishedTable>>> {
         let mut tables = HashMap::new();
-        for (id, mut outputs) in self.catalog.published_versions(ids).await? {
-            outputs.sort();
-            let Some((output, version)) = outputs.into_iter().next() else {
-                continue;
-            };
-            let name = Name::parse(&output).map_err(|error| PlatformError::BadId {
-                id: output.clone(),
-                reason: error.to_string(),
-            })?;
-            let location = self.engine.root().output_table(&id, &name)?;
-            tables.insert(
-                id,
-                PublishedTable {
+        for (id, outputs) in self.catalog.published_versions(ids).await? {
+            let mut published = Vec::with_capacity(outputs.len());
+            for (output, version) in outputs {
+                let name = Name::parse(&output).map_err(|error| PlatformError::BadId {
+                    id: output.clone(),
+                    reason: error.to_string(),
+                })?;
+                let location = self.engine.root().output_table(&id, &name)?;
+                published.push(PublishedTable {
                     output,
                     location,
                     version,
-                },
-            );
+                });
+            }
+            tables.insert(id, published);
         }
         Ok(tables)
+    }
+
+    /// The published table of the main output of each of `ids` that has one.
+    pub(crate) async fn published_tables(&self, ids: &[ProductId]) -> Result<HashMap<ProductId, PublishedTable>> {
+        Ok(self
+            .published_outputs(ids)
+            .await?
+            .into_iter()
+            .filter_map(|(id, outputs)| outputs.into_iter().next().map(|main| (id, main)))
+            .collect())
     }
 }

@@ -73,14 +73,25 @@ impl Platform {
             .map(|product| product.id)
             .collect();
         let tables = self
-            .published_tables(&readable)
+            .published_outputs(&readable)
             .await?
             .into_iter()
-            .map(|(id, table)| ReadableTable {
-                schema: id.domain().to_string(),
-                table: id.name().to_string(),
-                location: table.location,
-                version: table.version,
+            .flat_map(|(id, outputs)| {
+                let several = outputs.len() > 1;
+                outputs.into_iter().map(move |table| {
+                    let (catalog, schema, name) = if several {
+                        (Some(id.domain().to_string()), id.name().to_string(), table.output)
+                    } else {
+                        (None, id.domain().to_string(), id.name().to_string())
+                    };
+                    ReadableTable {
+                        catalog,
+                        schema,
+                        table: name,
+                        location: table.location,
+                        version: table.version,
+                    }
+                })
             })
             .collect();
         Ok(tables)

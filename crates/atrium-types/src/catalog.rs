@@ -118,6 +118,10 @@ pub struct OutputView {
     /// The SQL table name consumers query, e.g. `sales.orders`.
     pub table_name: String,
     pub storage_path: String,
+    /// The output's own query over the inputs and the outputs before it; `None` when the output
+    /// is the product's transform (or its single input).
+    #[serde(default)]
+    pub sql: Option<String>,
     /// The table version readers see: the last one whose checks passed.
     pub published_version: Option<u64>,
     pub columns: Vec<ColumnView>,

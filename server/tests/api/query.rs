@@ -317,3 +317,105 @@ async fn a_long_arrow_answer_streams_as_one_readable_ipc_stream() {
     assert_eq!(rows, 300_000);
     assert!(trailers.contains("x-atrium-truncated: false"), "{trailers:?}");
 }
+
+const ORDER_BOOK: &str = "apiVersion: atrium/v1
+kind: DataProduct
+metadata: { id: sales.book, title: Order book, owner: team-sales, description: Orders and totals. }
+inputs:
+  - { name: raw, source: { kind: file, format: csv, path: book.csv } }
+transform:
+  sql: SELECT order_id, customer, CAST(amount AS DECIMAL(10,2)) AS amount FROM raw
+outputs:
+  - name: lines
+    description: One row per order.
+    columns:
+      - { name: order_id, type: int64, required: true }
+      - { name: customer, type: string, classification: pii, pii: hash }
+      - { name: amount, type: \"decimal(10,2)\" }
+  - name: by_customer
+    description: Totals per customer.
+    sql: SELECT customer, count(*) AS orders, sum(amount) AS total FROM lines GROUP BY customer
+    columns:
+      - { name: customer, type: string, classification: pii, pii: hash }
+      - { name: orders, type: int64 }
+      - { name: total, type: \"decimal(20,2)\" }
+    quality:
+      - { name: no_negative_totals, sql: \"SELECT count(*) FROM by_customer WHERE total < 0\", expect: 0 }
+";
+
+#[tokio::test]
+async fn a_product_with_two_outputs_publishes_both_at_once_under_three_part_names() {
+    let app = spawn_app().await;
+    let dir = app.data_dir.join("descriptors");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let csv = dir.join("book.csv");
+    std::fs::write(&csv, "order_id,customer,amount\n1,ann,5.00\n2,ann,7.50\n3,bob,1.25\n").expect("csv");
+    std::fs::write(dir.join("book.yaml"), ORDER_BOOK).expect("yaml");
+    let source = DescriptorSource::from_file(ORDER_BOOK.to_owned(), &dir.join("book.yaml"));
+    app.platform.deploy(&[source]).await.expect("deploys");
+    let run = app.platform.run("sales.book", RunTrigger::Manual).await.expect("runs");
+    assert_eq!(run.status, atrium_types::RunStatus::Succeeded, "{:?}", run.error);
+    assert_eq!(run.outputs.len(), 2);
+
+    let rows = |sql: &'static str| {
+        let app = &app;
+        async move {
+            let body: Value = app.query(sql).await.json().await.expect("json");
+            assert!(body.get("error").is_none(), "{sql}: {body}");
+            body["rows"].clone()
+        }
+    };
+    assert_eq!(
+        rows("SELECT count(*) AS n FROM sales.book.lines").await,
+        json!([{"n": 3}])
+    );
+    assert_eq!(
+        rows("SELECT orders, total FROM sales.book.by_customer ORDER BY total").await,
+        json!([{"orders": 1, "total": "1.25"}, {"orders": 2, "total": "12.50"}])
+    );
+    // The second output was built from the first after its PII handling: the hashes join.
+    assert_eq!(
+        rows("SELECT count(*) AS n FROM sales.book.lines l JOIN sales.book.by_customer c ON l.customer = c.customer")
+            .await,
+        json!([{"n": 3}])
+    );
+    assert_eq!(
+        rows("SELECT count(*) AS n FROM sales.book.lines WHERE customer = 'ann'").await,
+        json!([{"n": 0}])
+    );
+
+    // A failing check on the second output publishes neither: readers keep both previous versions.
+    std::fs::write(&csv, "order_id,customer,amount\n1,ann,5.00\n4,cy,-9.00\n").expect("csv");
+    let run = app.platform.run("sales.book", RunTrigger::Manual).await.expect("runs");
+    assert_eq!(run.status, atrium_types::RunStatus::Failed);
+    assert!(
+        run.error.as_deref().unwrap_or_default().contains("no_negative_totals"),
+        "{:?}",
+        run.error
+    );
+    assert_eq!(
+        rows("SELECT count(*) AS n FROM sales.book.lines").await,
+        json!([{"n": 3}])
+    );
+    assert_eq!(
+        rows("SELECT count(*) AS n FROM sales.book.by_customer").await,
+        json!([{"n": 2}])
+    );
+
+    let product: Value = app.get("/api/v1/products/sales.book").await.json().await.expect("json");
+    let names: Vec<&str> = product["outputs"]
+        .as_array()
+        .expect("outputs")
+        .iter()
+        .map(|output| output["table_name"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(names, ["sales.book.lines", "sales.book.by_customer"]);
+    assert_eq!(product["outputs"][0]["sql"], Value::Null);
+    assert!(
+        product["outputs"][1]["sql"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("GROUP BY customer"),
+        "{product}"
+    );
+}

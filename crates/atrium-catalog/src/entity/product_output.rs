@@ -13,6 +13,9 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub description: String,
     pub storage_path: String,
+    /// The output's own query; `None` when it is the transform (or the single input).
+    #[sea_orm(column_type = "Text", nullable)]
+    pub sql: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
