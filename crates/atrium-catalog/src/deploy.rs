@@ -223,7 +223,7 @@ async fn replace_contract(txn: &DatabaseTransaction, deployment: &Deployment) ->
             InputSource::Url { format, url } => (Some(format.as_str()), Some(url.clone()), None),
             InputSource::Object { format, uri } => (Some(format.as_str()), Some(uri.clone()), None),
             InputSource::Stream => (None, None, None),
-            InputSource::Product { product } => (None, None, Some(product.to_string())),
+            InputSource::Product { product, .. } => (None, None, Some(product.to_string())),
         };
         product_input::ActiveModel {
             product_id: Set(id.clone()),

@@ -17,7 +17,7 @@ mod time;
 pub use deploy::Deployment;
 pub use error::{CatalogError, Result};
 pub use markdown::render_markdown;
-pub use runs::{RunRecord, RunnableProduct};
+pub use runs::{PublishedOutput, RunRecord, RunnableProduct};
 pub use schedules::ClaimedRun;
 
 use sea_orm::DatabaseConnection;

@@ -200,16 +200,13 @@ impl Catalog {
             .remove(&product_id)
             .unwrap_or_default()
             .into_iter()
+            .map(|published| (published.output, published.version))
             .collect();
-        let single_output = outputs.len() == 1;
+        let count = outputs.len();
         Ok(outputs
             .into_iter()
             .map(|output| OutputView {
-                table_name: if single_output {
-                    id.to_owned()
-                } else {
-                    format!("{id}.{}", output.name)
-                },
+                table_name: product_id.table_name(&output.name, count),
                 columns: columns.remove(&output.id).unwrap_or_default(),
                 quality: checks.remove(&output.id).unwrap_or_default(),
                 published_version: published.remove(&output.name),

@@ -15,6 +15,15 @@ use crate::entity::{product, product_output, product_revision, published_version
 use crate::time::rfc3339;
 use crate::{Catalog, CatalogError, Result};
 
+/// The published version of one output, and the name queries give it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublishedOutput {
+    pub output: String,
+    pub version: u64,
+    /// `<domain>.<product>`, or `<domain>.<product>.<output>` for a product with several outputs.
+    pub table_name: String,
+}
+
 /// The current revision of a product, as a run needs it.
 #[derive(Debug, Clone)]
 pub struct RunnableProduct {
@@ -65,37 +74,45 @@ impl Catalog {
 
     /// The published version of each output of the given products, in the order the product lists
     /// its outputs; an output the current revision no longer has is left out.
-    pub async fn published_versions(&self, ids: &[ProductId]) -> Result<HashMap<ProductId, Vec<(String, u64)>>> {
+    pub async fn published_versions(&self, ids: &[ProductId]) -> Result<HashMap<ProductId, Vec<PublishedOutput>>> {
         let texts: Vec<String> = ids.iter().map(ToString::to_string).collect();
-        let positions: HashMap<(String, String), i32> = product_output::Entity::find()
+        let mut declared: HashMap<String, HashMap<String, i32>> = HashMap::new();
+        for row in product_output::Entity::find()
             .filter(product_output::Column::ProductId.is_in(texts.clone()))
             .all(&self.db)
             .await?
-            .into_iter()
-            .map(|row| ((row.product_id, row.name), row.position))
-            .collect();
-        let mut versions: HashMap<ProductId, Vec<(i32, String, u64)>> = HashMap::new();
+        {
+            declared
+                .entry(row.product_id)
+                .or_default()
+                .insert(row.name, row.position);
+        }
+        let mut versions: HashMap<ProductId, Vec<(i32, PublishedOutput)>> = HashMap::new();
         for row in published_version::Entity::find()
             .filter(published_version::Column::ProductId.is_in(texts))
             .all(&self.db)
             .await?
         {
-            let Some(&position) = positions.get(&(row.product_id.clone(), row.output.clone())) else {
+            let Some(outputs) = declared.get(&row.product_id) else {
+                continue;
+            };
+            let Some(&position) = outputs.get(&row.output) else {
                 continue;
             };
             let id = ProductId::parse(&row.product_id)
                 .map_err(|error| CatalogError::Corrupt(format!("product id `{}`: {error}", row.product_id)))?;
-            versions
-                .entry(id)
-                .or_default()
-                .push((position, row.output, u64::try_from(row.version).unwrap_or(0)));
+            let published = PublishedOutput {
+                table_name: id.table_name(&row.output, outputs.len()),
+                output: row.output,
+                version: u64::try_from(row.version).unwrap_or(0),
+            };
+            versions.entry(id).or_default().push((position, published));
         }
         Ok(versions
             .into_iter()
             .map(|(id, mut outputs)| {
-                outputs.sort();
-                let outputs = outputs.into_iter().map(|(_, name, version)| (name, version)).collect();
-                (id, outputs)
+                outputs.sort_by_key(|(position, _)| *position);
+                (id, outputs.into_iter().map(|(_, published)| published).collect())
             })
             .collect())
     }

@@ -38,7 +38,7 @@ impl Descriptor {
     /// The products this one reads from.
     pub fn upstream_products(&self) -> impl Iterator<Item = &ProductId> {
         self.inputs.iter().filter_map(|input| match &input.source {
-            InputSource::Product { product } => Some(product),
+            InputSource::Product { product, .. } => Some(product),
             _ => None,
         })
     }
@@ -112,9 +112,11 @@ pub enum InputSource {
     },
     /// Rows pushed over HTTP.
     Stream,
-    /// Another product's output.
+    /// Another product's output: its first one, or `output` (written `product: <domain>.<product>.<output>`).
     Product {
         product: ProductId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        output: Option<Name>,
     },
 }
 

@@ -87,13 +87,22 @@ fn read_input_columns(entry: &mut Mapping<'_, '_>, map: &mut SourceMap) -> Vec<I
     declared
 }
 
+/// `<domain>.<product>` (its first output) or `<domain>.<product>.<output>`.
 fn read_product_input(text: &str, path: &str, own_id: Option<&ProductId>, map: &mut SourceMap) -> Option<InputSource> {
-    let product = policy::product_id(text, path, map)?;
+    let (product_text, output) = match text.trim().rsplit_once('.') {
+        Some((head, last)) if head.contains('.') => (head, Some(last)),
+        _ => (text, None),
+    };
+    let product = policy::product_id(product_text, path, map)?;
+    let output = match output {
+        Some(output) => Some(policy::name::<Name>(output, path, map)?),
+        None => None,
+    };
     if own_id == Some(&product) {
         map.report(path, "a product cannot read its own output");
         return None;
     }
-    Some(InputSource::Product { product })
+    Some(InputSource::Product { product, output })
 }
 
 fn read_source(mut source: Mapping<'_, '_>, map: &mut SourceMap) -> Option<InputSource> {

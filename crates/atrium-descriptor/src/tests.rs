@@ -330,3 +330,33 @@ fn several_outputs_each_with_a_query_but_one() {
         problems(&empty)
     );
 }
+
+#[test]
+fn a_product_input_may_name_the_upstream_output() {
+    let yaml = |product: &str| {
+        format!(
+            "apiVersion: atrium/v1\nkind: DataProduct\nmetadata: {{ id: finance.totals, title: T, owner: o, description: D. }}\ninputs:\n  - {{ name: book, product: {product} }}\noutputs:\n  - name: totals\n    description: D.\n    columns: [{{ name: n, type: int64 }}]\n"
+        )
+    };
+    let descriptor = parse_descriptor(&yaml("sales.book.by_customer"), None).expect("valid");
+    match &descriptor.inputs[0].source {
+        InputSource::Product { product, output } => {
+            assert_eq!(product.to_string(), "sales.book");
+            assert_eq!(output.as_ref().map(ToString::to_string).as_deref(), Some("by_customer"));
+        }
+        other => panic!("{other:?}"),
+    }
+    let upstream: Vec<String> = descriptor.upstream_products().map(ToString::to_string).collect();
+    assert_eq!(upstream, ["sales.book"]);
+    let first = parse_descriptor(&yaml("sales.book"), None).expect("valid");
+    assert!(matches!(
+        &first.inputs[0].source,
+        InputSource::Product { output: None, .. }
+    ));
+    assert!(
+        problems(&yaml("sales.book.ByCustomer"))
+            .contains("inputs[0].product: `ByCustomer` must start with a lower-case letter"),
+        "{}",
+        problems(&yaml("sales.book.ByCustomer"))
+    );
+}

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use atrium_descriptor::{Format, Input, InputSource};
-use atrium_types::ProductId;
+use atrium_types::{Name, ProductId};
 use deltalake::datafusion::datasource::MemTable;
 use deltalake::datafusion::prelude::{ParquetReadOptions, SessionContext};
 
@@ -27,8 +27,9 @@ pub struct InputRead {
     pub rejected: Vec<Rejection>,
 }
 
-/// Where each upstream product's published data is.
-pub type UpstreamVersions = HashMap<ProductId, (TableLocation, u64)>;
+/// Where the published data of each upstream a product reads is: by product and output (`None`:
+/// the upstream's first output).
+pub type UpstreamVersions = HashMap<(ProductId, Option<Name>), (TableLocation, u64)>;
 
 /// Where a run's inputs are found.
 pub struct InputPlaces<'a> {
@@ -59,10 +60,16 @@ pub async fn register_input(
             let path = resolve(name, base_dir, path)?;
             register_file(ctx, name, *format, &path, rules).await
         }
-        InputSource::Product { product } => {
-            let (location, version) = upstream.get(product).ok_or_else(|| EngineError::Input {
+        InputSource::Product { product, output } => {
+            let key = (product.clone(), output.clone());
+            let (location, version) = upstream.get(&key).ok_or_else(|| EngineError::Input {
                 input: name.to_owned(),
-                message: format!("product `{product}` has no published data yet; run it first"),
+                message: match output {
+                    Some(output) => format!(
+                        "product `{product}` has no published output `{output}`; run it first, or check the name"
+                    ),
+                    None => format!("product `{product}` has no published data yet; run it first"),
+                },
             })?;
             register_version(ctx, name, location, *version).await?;
             count_rows(ctx, name).await

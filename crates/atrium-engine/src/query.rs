@@ -170,9 +170,12 @@ pub(crate) async fn plan(ctx: &SessionContext, sql: &str, tables: &[ReadableTabl
         }
     }
     for travel in &versioned {
-        let name = format!("{}.{}", travel.schema, travel.table);
+        let name = match &travel.catalog {
+            Some(catalog) => format!("{catalog}.{}.{}", travel.schema, travel.table),
+            None => format!("{}.{}", travel.schema, travel.table),
+        };
         let readable = by_name
-            .get(&(None, travel.schema.as_str(), travel.table.as_str()))
+            .get(&(travel.catalog.as_deref(), travel.schema.as_str(), travel.table.as_str()))
             .ok_or_else(|| EngineError::Sql(format!("table '{name}' not found")))?;
         let version = match &travel.as_of {
             AsOf::Version(version) if *version > readable.version => {

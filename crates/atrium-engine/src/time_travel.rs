@@ -27,6 +27,8 @@ pub enum AsOf {
 /// One versioned table of a query, renamed in the statement.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VersionedTable {
+    /// The domain, for an output of a product with several (`<domain>.<product>.<output>`).
+    pub catalog: Option<String>,
     pub schema: String,
     pub table: String,
     pub as_of: AsOf,
@@ -83,17 +85,26 @@ impl VisitorMut for Renamer {
                     ObjectNamePart::Function(_) => None,
                 })
                 .collect();
-            let [schema, table] = parts.as_slice() else {
-                return Err(EngineError::Sql(format!(
-                    "`{name}`: time travel reads a product table, named `<domain>.<product>`"
-                )));
+            let (catalog, schema, table) = match parts.as_slice() {
+                [schema, table] => (None, schema, table),
+                [catalog, schema, table] => (Some(catalog.clone()), schema, table),
+                _ => {
+                    return Err(EngineError::Sql(format!(
+                        "`{name}`: time travel reads a product table, named `<domain>.<product>` \
+                         (or `<domain>.<product>.<output>`)"
+                    )));
+                }
             };
             let renamed = format!("{table}@{}", self.found.len() + 1);
-            *name = ObjectName(vec![
-                ObjectNamePart::Identifier(Ident::new(schema.clone())),
-                ObjectNamePart::Identifier(Ident::with_quote('"', renamed.clone())),
-            ]);
+            let mut renamed_parts: Vec<ObjectNamePart> = catalog
+                .iter()
+                .map(|catalog| ObjectNamePart::Identifier(Ident::new(catalog.clone())))
+                .collect();
+            renamed_parts.push(ObjectNamePart::Identifier(Ident::new(schema.clone())));
+            renamed_parts.push(ObjectNamePart::Identifier(Ident::with_quote('"', renamed.clone())));
+            *name = ObjectName(renamed_parts);
             Ok(VersionedTable {
+                catalog,
                 schema: schema.clone(),
                 table: table.clone(),
                 as_of,
@@ -177,6 +188,12 @@ mod tests {
         assert_eq!(found[0].as_of, AsOf::Version(2));
         assert_eq!(found[1].as_of, AsOf::Timestamp("2026-11-22".to_owned()));
         assert!(rewrite("SELECT 1").expect("parses").is_none());
+
+        let (statement, found) = rewrite("SELECT * FROM sales.book.lines VERSION AS OF 1")
+            .expect("parses")
+            .expect("has a version");
+        assert!(statement.to_string().contains("sales.book.\"lines@1\""), "{statement}");
+        assert_eq!(found[0].catalog.as_deref(), Some("sales"));
     }
 
     #[test]

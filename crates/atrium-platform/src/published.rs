@@ -13,6 +13,8 @@ use crate::{Platform, PlatformError, Result};
 #[derive(Debug, Clone)]
 pub(crate) struct PublishedTable {
     pub output: String,
+    /// The name queries give it: `<domain>.<product>` or `<domain>.<product>.<output>`.
+    pub table_name: String,
     pub location: TableLocation,
     pub version: u64,
 }
@@ -24,16 +26,17 @@ impl Platform {
         let mut tables = HashMap::new();
         for (id, outputs) in self.catalog.published_versions(ids).await? {
             let mut published = Vec::with_capacity(outputs.len());
-            for (output, version) in outputs {
-                let name = Name::parse(&output).map_err(|error| PlatformError::BadId {
-                    id: output.clone(),
+            for output in outputs {
+                let name = Name::parse(&output.output).map_err(|error| PlatformError::BadId {
+                    id: output.output.clone(),
                     reason: error.to_string(),
                 })?;
                 let location = self.engine.root().output_table(&id, &name)?;
                 published.push(PublishedTable {
-                    output,
+                    output: output.output,
+                    table_name: output.table_name,
                     location,
-                    version,
+                    version: output.version,
                 });
             }
             tables.insert(id, published);

@@ -75,23 +75,19 @@ impl Platform {
         let tables = self
             .published_outputs(&readable)
             .await?
-            .into_iter()
-            .flat_map(|(id, outputs)| {
-                let several = outputs.len() > 1;
-                outputs.into_iter().map(move |table| {
-                    let (catalog, schema, name) = if several {
-                        (Some(id.domain().to_string()), id.name().to_string(), table.output)
-                    } else {
-                        (None, id.domain().to_string(), id.name().to_string())
-                    };
-                    ReadableTable {
-                        catalog,
-                        schema,
-                        table: name,
-                        location: table.location,
-                        version: table.version,
-                    }
-                })
+            .into_values()
+            .flatten()
+            .map(|table| {
+                let mut parts = table.table_name.split('.').map(str::to_owned).collect::<Vec<_>>();
+                let name = parts.pop().unwrap_or_default();
+                let schema = parts.pop().unwrap_or_default();
+                ReadableTable {
+                    catalog: parts.pop(),
+                    schema,
+                    table: name,
+                    location: table.location,
+                    version: table.version,
+                }
             })
             .collect();
         Ok(tables)

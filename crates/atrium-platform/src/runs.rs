@@ -262,15 +262,31 @@ impl Platform {
         Ok(self.catalog.runs(&parse_id(id)?, limit).await?)
     }
 
-    /// The published table of each upstream product (its first output).
+    /// The published table each `product` input reads: the upstream's first output, or the one
+    /// it names.
     async fn upstream_versions(&self, descriptor: &atrium_descriptor::Descriptor) -> Result<UpstreamVersions> {
         let ids: Vec<ProductId> = descriptor.upstream_products().cloned().collect();
-        Ok(self
-            .published_tables(&ids)
-            .await?
-            .into_iter()
-            .map(|(id, table)| (id, (table.location, table.version)))
-            .collect())
+        let published = self.published_outputs(&ids).await?;
+        let mut versions = UpstreamVersions::new();
+        for input in &descriptor.inputs {
+            let atrium_descriptor::InputSource::Product { product, output } = &input.source else {
+                continue;
+            };
+            let Some(outputs) = published.get(product) else {
+                continue;
+            };
+            let table = match output {
+                Some(output) => outputs.iter().find(|table| table.output == output.as_str()),
+                None => outputs.first(),
+            };
+            if let Some(table) = table {
+                versions.insert(
+                    (product.clone(), output.clone()),
+                    (table.location.clone(), table.version),
+                );
+            }
+        }
+        Ok(versions)
     }
 }
 

@@ -121,6 +121,16 @@ impl ProductId {
         &self.domain
     }
 
+    /// The SQL name of one of the product's outputs: `<domain>.<product>` when the product has
+    /// one output, `<domain>.<product>.<output>` when it has several.
+    pub fn table_name(&self, output: &str, outputs: usize) -> String {
+        if outputs == 1 {
+            self.to_string()
+        } else {
+            format!("{self}.{output}")
+        }
+    }
+
     pub fn name(&self) -> &Name {
         &self.name
     }

@@ -402,6 +402,36 @@ async fn a_product_with_two_outputs_publishes_both_at_once_under_three_part_name
         json!([{"n": 2}])
     );
 
+    // Time travel names an output the same way.
+    assert_eq!(
+        rows("SELECT count(*) AS n FROM sales.book.lines VERSION AS OF 0").await,
+        json!([{"n": 3}])
+    );
+
+    // A downstream product reads one output by its three-part name.
+    let totals = "apiVersion: atrium/v1
+kind: DataProduct
+metadata: { id: finance.totals, title: Totals, owner: team-finance, description: Totals. }
+inputs:
+  - { name: book, product: sales.book.by_customer }
+transform:
+  sql: SELECT sum(orders) AS orders FROM book
+outputs:
+  - name: totals
+    description: All orders.
+    columns:
+      - { name: orders, type: int64 }
+";
+    let source = DescriptorSource::from_file(totals.to_owned(), &dir.join("totals.yaml"));
+    app.platform.deploy(&[source]).await.expect("deploys");
+    let run = app
+        .platform
+        .run("finance.totals", RunTrigger::Manual)
+        .await
+        .expect("runs");
+    assert_eq!(run.status, atrium_types::RunStatus::Succeeded, "{:?}", run.error);
+    assert_eq!(rows("SELECT orders FROM finance.totals").await, json!([{"orders": 3}]));
+
     let product: Value = app.get("/api/v1/products/sales.book").await.json().await.expect("json");
     let names: Vec<&str> = product["outputs"]
         .as_array()
