@@ -5,6 +5,7 @@
 //! Architecture invariant: no HTTP, no Leptos. Every entry point returns `Result<_, PlatformError>`
 //! whose `code()` the edge maps to a status.
 
+mod access;
 mod deploy;
 mod error;
 mod order;

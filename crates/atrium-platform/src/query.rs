@@ -1,11 +1,12 @@
 //! SQL over the mesh: which tables a caller may read, and the query itself.
 //!
-//! Until grants exist (the access issue), a caller may read every product of visibility `public`
-//! or `internal` that has published data; `restricted` products stay out of reach.
+//! A query sees the published products [`crate::access`] lets it read: until grants exist, those of
+//! visibility `public` or `internal`.
 
 use atrium_engine::{AnswerStream, QueryResult, ReadableTable, StreamFormat};
-use atrium_types::{QueryColumnView, QueryResultView, Visibility};
+use atrium_types::{QueryColumnView, QueryResultView};
 
+use crate::access::{self, Reader};
 use crate::{Platform, Result};
 
 impl Platform {
@@ -69,7 +70,7 @@ impl Platform {
             .list_products()
             .await?
             .into_iter()
-            .filter(|product| product.visibility != Visibility::Restricted)
+            .filter(|product| access::may_read(Reader::Query, product).is_ok())
             .map(|product| product.id)
             .collect();
         let tables = self

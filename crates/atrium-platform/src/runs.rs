@@ -7,6 +7,7 @@ use atrium_catalog::RunRecord;
 use atrium_engine::{EngineError, RunReport, RunRequest, UpstreamVersions};
 use atrium_types::{CheckView, ProductId, RunOutputView, RunStatus, RunView, TableSample};
 
+use crate::access::{self, Reader};
 use crate::order::dependency_order;
 use crate::{Platform, PlatformError, Result};
 
@@ -121,6 +122,16 @@ impl Platform {
         trigger: RunTrigger,
     ) -> Result<RunView> {
         tracing::info!(product = %id, run_id, trigger = trigger.as_str(), "run started");
+        if let Some(refusal) = self.refused_input(id, &runnable.descriptor).await? {
+            let mut report = RunReport::default();
+            report.log.push(format!("failed: {refusal}"));
+            let view = self
+                .catalog
+                .finish_run(run_id, record_of(report, Some(refusal)))
+                .await?;
+            tracing::info!(product = %id, run_id, status = view.status.as_str(), "run refused an input");
+            return Ok(view);
+        }
         let upstream = self.upstream_versions(&runnable.descriptor).await?;
         let base_dir = runnable.base_dir.map(PathBuf::from);
         let request = RunRequest {
@@ -260,6 +271,33 @@ impl Platform {
 
     pub async fn runs(&self, id: &str, limit: u64) -> Result<Vec<RunView>> {
         Ok(self.catalog.runs(&parse_id(id)?, limit).await?)
+    }
+
+    /// The first `product` input whose upstream this product may not read, as the run's error.
+    async fn refused_input(
+        &self,
+        id: &ProductId,
+        descriptor: &atrium_descriptor::Descriptor,
+    ) -> Result<Option<EngineError>> {
+        if descriptor.upstream_products().next().is_none() {
+            return Ok(None);
+        }
+        let products = self.catalog.list_products().await?;
+        for input in &descriptor.inputs {
+            let atrium_descriptor::InputSource::Product { product, .. } = &input.source else {
+                continue;
+            };
+            let Some(upstream) = products.iter().find(|summary| &summary.id == product) else {
+                continue;
+            };
+            if let Err(reason) = access::may_read(Reader::Product(id), upstream) {
+                return Ok(Some(EngineError::Input {
+                    input: input.name.to_string(),
+                    message: format!("may not read `{product}`: {reason}"),
+                }));
+            }
+        }
+        Ok(None)
     }
 
     /// The published table each `product` input reads: the upstream's first output, or the one

@@ -102,6 +102,61 @@ async fn restricted_products_cannot_be_queried() {
 }
 
 #[tokio::test]
+async fn a_restricted_product_feeds_the_products_of_its_domain_only() {
+    let app = spawn_app().await;
+    two_domains(&app, "restricted").await;
+    let reader = |id: &str| {
+        format!(
+            "apiVersion: atrium/v1
+kind: DataProduct
+metadata: {{ id: {id}, title: Countries, owner: team, description: Countries. }}
+inputs:
+  - {{ name: people, product: crm.customers }}
+transform:
+  sql: SELECT DISTINCT country FROM people
+outputs:
+  - name: countries
+    description: Countries with customers.
+    columns:
+      - {{ name: country, type: string, classification: public }}
+"
+        )
+    };
+    let sources = ["crm.countries", "sales.countries"].map(|id| DescriptorSource::new(reader(id), None));
+    app.platform.deploy(&sources).await.expect("deploys");
+
+    let same_domain = app
+        .platform
+        .run("crm.countries", RunTrigger::Manual)
+        .await
+        .expect("runs");
+    assert_eq!(
+        same_domain.status,
+        atrium_types::RunStatus::Succeeded,
+        "{:?}",
+        same_domain.error
+    );
+
+    let other_domain = app
+        .platform
+        .run("sales.countries", RunTrigger::Manual)
+        .await
+        .expect("runs");
+    assert_eq!(other_domain.status, atrium_types::RunStatus::Failed);
+    let error = other_domain.error.unwrap_or_default();
+    assert!(
+        error.contains("may not read `crm.customers`")
+            && error.contains("restricted to the products of domain `crm`, and `sales.countries` is in `sales`"),
+        "{error}"
+    );
+    assert!(
+        other_domain.log.iter().any(|line| line.contains("may not read")),
+        "{:?}",
+        other_domain.log
+    );
+}
+
+#[tokio::test]
 async fn writes_are_refused() {
     let app = spawn_app().await;
     two_domains(&app, "internal").await;
