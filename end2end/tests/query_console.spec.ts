@@ -17,6 +17,11 @@ test('an analyst joins three products of two domains in the SQL console', async 
   await page.getByText('Earlier queries').click();
   await page.locator('.history button', { hasText: 'JOIN crm.nations' }).click();
   await expect(page.locator('#sql')).toHaveValue(/JOIN crm\.nations/);
+
+  // The history survives a reload.
+  await gotoHydrated(page, '/query');
+  await page.getByText('Earlier queries').click();
+  await expect(page.locator('.history button', { hasText: 'SELECT nope FROM sales.orders' })).toBeVisible();
 });
 
 test('the console refuses to change data', async ({ page }) => {
@@ -24,4 +29,15 @@ test('the console refuses to change data', async ({ page }) => {
   await page.locator('#sql').fill('DROP TABLE sales.orders');
   await page.getByRole('button', { name: 'Run query' }).click();
   await expect(page.getByRole('alert')).toContainText('SQL error');
+});
+
+test('a syntax error is shown under the line and column where it is', async ({ page }) => {
+  await gotoHydrated(page, '/query');
+  await page.locator('#sql').fill('SELECT count(*)\nFORM sales.orders');
+  await page.getByRole('button', { name: 'Run query' }).click();
+  // `FORM` reads as an alias of count(*), so the parser stumbles on what follows it.
+  await expect(page.getByRole('alert')).toHaveText(
+    'SQL error: Expected: end of statement, found: sales at Line: 2, Column: 6',
+  );
+  await expect(page.locator('pre.error-excerpt')).toHaveText('FORM sales.orders\n     ^');
 });

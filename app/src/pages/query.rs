@@ -1,7 +1,8 @@
 //! The SQL console: read-only queries over the products (`<domain>.<product>`), a result grid,
-//! the error where the query went wrong, and the queries of this visit to go back to.
+//! the error where the query went wrong (with the line and a caret under the column the parser
+//! names), and the earlier queries (kept in the browser's storage) to go back to.
 
-use atrium_types::{QueryResultView, plural};
+use atrium_types::{QueryResultView, plural, sql_error_excerpt};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -21,12 +22,15 @@ pub fn QueryPage() -> impl IntoView {
     let (sql, set_sql) = signal(FIRST_QUERY.to_owned());
     let (history, set_history) = signal(Vec::<String>::new());
     let submitted = run.input();
+    // Effects run in the browser only: the history of earlier visits comes from its storage.
+    Effect::new(move |_| set_history.set(stored_history()));
     Effect::new(move |_| {
         if let Some(input) = submitted.get() {
             set_history.update(|queries| {
                 queries.retain(|query| query != &input.sql);
                 queries.insert(0, input.sql.clone());
-                queries.truncate(20);
+                queries.truncate(HISTORY_LENGTH);
+                store_history(queries);
             });
         }
     });
@@ -61,10 +65,42 @@ pub fn QueryPage() -> impl IntoView {
         <section class="panel" aria-live="polite">
             {move || match run.value().get() {
                 None => view! { <p class="muted">"Run a query to see its rows."</p> }.into_any(),
-                Some(Err(error)) => view! { <p class="error-text" role="alert">{error_message(&error)}</p> }.into_any(),
+                Some(Err(error)) => {
+                    let message = error_message(&error);
+                    let excerpt = history.with(|queries| queries.first().and_then(|sql| sql_error_excerpt(sql, &message)));
+                    view! {
+                        <p class="error-text" role="alert">{message}</p>
+                        {excerpt.map(|excerpt| view! { <pre class="error-excerpt" aria-label="Where the query went wrong">{excerpt}</pre> })}
+                    }
+                    .into_any()
+                }
                 Some(Ok(result)) => view! { <ResultGrid result /> }.into_any(),
             }}
         </section>
+    }
+}
+
+/// How many earlier queries the console keeps.
+const HISTORY_LENGTH: usize = 20;
+
+/// Where the browser keeps the history, so that it survives a reload.
+const HISTORY_KEY: &str = "atrium.sql_history";
+
+fn local_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+fn stored_history() -> Vec<String> {
+    local_storage()
+        .and_then(|storage| storage.get_item(HISTORY_KEY).ok().flatten())
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default()
+}
+
+/// Best effort: a browser that refuses storage (private mode, quota) keeps the history of this visit.
+fn store_history(queries: &[String]) {
+    if let (Some(storage), Ok(text)) = (local_storage(), serde_json::to_string(queries)) {
+        let _ = storage.set_item(HISTORY_KEY, &text);
     }
 }
 
@@ -103,9 +139,9 @@ fn ResultGrid(result: QueryResultView) -> impl IntoView {
         "{}{} in {} ms",
         plural(result.rows.len(), "row"),
         if result.truncated {
-            " (cut at the row limit)"
+            format!(" (cut at the row limit of {})", result.row_limit)
         } else {
-            ""
+            String::new()
         },
         result.elapsed_ms
     );

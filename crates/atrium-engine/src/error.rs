@@ -3,6 +3,7 @@
 use atrium_types::ErrorCode;
 use deltalake::DeltaTableError;
 use deltalake::datafusion::error::DataFusionError;
+use deltalake::datafusion::sql::sqlparser::parser::ParserError;
 
 pub type Result<T, E = EngineError> = std::result::Result<T, E>;
 
@@ -50,7 +51,13 @@ impl EngineError {
     /// Plan and SQL errors are the user's; running out of memory is a limit; the rest is ours.
     pub(crate) fn datafusion(error: DataFusionError) -> Self {
         match error.find_root() {
-            DataFusionError::SQL(..) | DataFusionError::Plan(_) | DataFusionError::SchemaError(..) => {
+            // The parser's own words (`Expected: …, found: … at Line: 2, Column: 6`), not the
+            // debug form of its error.
+            DataFusionError::SQL(parser_error, _) => EngineError::Sql(match parser_error.as_ref() {
+                ParserError::ParserError(message) | ParserError::TokenizerError(message) => message.clone(),
+                other => other.to_string(),
+            }),
+            DataFusionError::Plan(_) | DataFusionError::SchemaError(..) => {
                 EngineError::Sql(error.find_root().to_string())
             }
             DataFusionError::ResourcesExhausted(message) => EngineError::ResourcesExhausted(message.clone()),

@@ -60,6 +60,7 @@ impl Platform {
                 .collect(),
             rows,
             truncated: result.truncated,
+            row_limit: self.query_limits.max_rows,
             elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
         })
     }

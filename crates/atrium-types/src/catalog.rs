@@ -273,5 +273,8 @@ pub struct QueryResultView {
     pub rows: Vec<Vec<Option<String>>>,
     /// Whether the row limit cut the result.
     pub truncated: bool,
+    /// The row limit of every query.
+    #[serde(default)]
+    pub row_limit: usize,
     pub elapsed_ms: u64,
 }

@@ -17,5 +17,5 @@ pub use diagnostic::Diagnostic;
 pub use error::{ApiError, ApiErrorBody, ErrorCode};
 pub use ids::{DomainName, Name, NameError, ProductId};
 pub use profile::{ColumnProfile, CreatedProduct, FileProfile, PiiFinding, StarterForm, StarterPreview};
-pub use text::{human_bytes, plural, snake_name};
+pub use text::{human_bytes, plural, snake_name, sql_error_excerpt};
 pub use vocabulary::{Classification, PiiHandling, ProductStatus, Visibility};

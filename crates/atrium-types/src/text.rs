@@ -78,3 +78,41 @@ mod tests {
         assert_eq!(plural(12, "matching product"), "12 matching products");
     }
 }
+
+/// Where a SQL error points, from the parser's `Line: 3, Column: 9` (both from 1): the line's
+/// text and a caret under the column, e.g. for the SQL console. `None` when the message names no
+/// position inside `sql`.
+pub fn sql_error_excerpt(sql: &str, message: &str) -> Option<String> {
+    let number_after = |label: &str| -> Option<usize> {
+        let start = message.find(label)? + label.len();
+        let digits: String = message[start..].chars().take_while(char::is_ascii_digit).collect();
+        digits.parse().ok()
+    };
+    let line = number_after("Line: ")?;
+    let column = number_after("Column: ")?;
+    let text = sql.lines().nth(line.checked_sub(1)?)?;
+    let width = text.chars().count();
+    if column == 0 || column > width + 1 {
+        return None;
+    }
+    Some(format!("{text}\n{}^", " ".repeat(column - 1)))
+}
+
+#[cfg(test)]
+mod sql_error_tests {
+    use super::sql_error_excerpt;
+
+    #[test]
+    fn the_caret_sits_under_the_column_the_parser_names() {
+        let sql = "SELECT *\nFORM sales.orders";
+        let message = "SQL error: ParserError(\"Expected: end of statement, found: FORM at Line: 2, Column: 1\")";
+        assert_eq!(sql_error_excerpt(sql, message).as_deref(), Some("FORM sales.orders\n^"));
+        let message = "sql parser error: Expected: an expression, found: EOF at Line: 1, Column: 9";
+        assert_eq!(
+            sql_error_excerpt("SELECT *", message).as_deref(),
+            Some("SELECT *\n        ^")
+        );
+        assert_eq!(sql_error_excerpt(sql, "table 'x.y' not found"), None);
+        assert_eq!(sql_error_excerpt(sql, "at Line: 7, Column: 1"), None);
+    }
+}
