@@ -80,7 +80,8 @@ test('a product with two outputs shows each with its query, and a run publishes 
   const aging = page.locator('#output-aging');
   await expect(aging).toContainText('finance.receivables.aging');
   await expect(aging.locator('pre.output-sql')).toContainText('FROM receivables GROUP BY 1');
-  await expect(page.locator('#output-receivables')).toContainText('finance.receivables.receivables');
+  // The first output keeps the product's name.
+  await expect(page.locator('#output-receivables dd.mono').first()).toHaveText('finance.receivables');
   await expect(page.locator('#output-receivables pre.output-sql')).toHaveCount(0);
   // The demo deploy ran it: both outputs have a published version.
   await expect(aging).not.toContainText('none yet');
@@ -89,4 +90,12 @@ test('a product with two outputs shows each with its query, and a run publishes 
   await expect(newest).toContainText('succeeded');
   await newest.getByText('Log').click();
   await expect(newest.locator('pre.log')).toContainText('check `three_buckets_at_most` of `aging` passed');
+});
+
+test('an output of a product with several is queried by its three-part name', async ({ page }) => {
+  await gotoHydrated(page, '/query');
+  await page.locator('#sql').fill('SELECT count(*) AS months, sum(orders) > 0 AS has_orders FROM sales.daily_revenue.monthly');
+  await page.getByRole('button', { name: 'Run query' }).click();
+  await expect(page.locator('.result-grid tbody tr')).toHaveCount(1);
+  await expect(page.locator('.result-grid tbody')).toContainText('true');
 });

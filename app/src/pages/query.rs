@@ -40,7 +40,8 @@ pub fn QueryPage() -> impl IntoView {
             <h1>"SQL console"</h1>
             <p class="lede">
                 "Read-only SQL over the published data of every product you may read. Tables are named "
-                <code>"<domain>.<product>"</code> "; results stop at the row limit."
+                <code>"<domain>.<product>"</code> " (each output of a product with several also "
+                <code>"<domain>.<product>.<output>"</code> "); results stop at the row limit."
             </p>
         </section>
         <section class="panel">

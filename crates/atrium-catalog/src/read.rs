@@ -205,8 +205,13 @@ impl Catalog {
         let count = outputs.len();
         Ok(outputs
             .into_iter()
-            .map(|output| OutputView {
-                table_name: product_id.table_name(&output.name, count),
+            .enumerate()
+            .map(|(index, output)| OutputView {
+                table_name: product_id
+                    .table_names(&output.name, index, count)
+                    .into_iter()
+                    .next()
+                    .unwrap_or_default(),
                 columns: columns.remove(&output.id).unwrap_or_default(),
                 quality: checks.remove(&output.id).unwrap_or_default(),
                 published_version: published.remove(&output.name),

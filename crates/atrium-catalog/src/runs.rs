@@ -20,8 +20,8 @@ use crate::{Catalog, CatalogError, Result};
 pub struct PublishedOutput {
     pub output: String,
     pub version: u64,
-    /// `<domain>.<product>`, or `<domain>.<product>.<output>` for a product with several outputs.
-    pub table_name: String,
+    /// The SQL names it answers to ([`ProductId::table_names`]).
+    pub table_names: Vec<String>,
 }
 
 /// The current revision of a product, as a run needs it.
@@ -101,8 +101,9 @@ impl Catalog {
             };
             let id = ProductId::parse(&row.product_id)
                 .map_err(|error| CatalogError::Corrupt(format!("product id `{}`: {error}", row.product_id)))?;
+            let index = outputs.values().filter(|&&other| other < position).count();
             let published = PublishedOutput {
-                table_name: id.table_name(&row.output, outputs.len()),
+                table_names: id.table_names(&row.output, index, outputs.len()),
                 output: row.output,
                 version: u64::try_from(row.version).unwrap_or(0),
             };

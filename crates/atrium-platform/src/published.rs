@@ -13,8 +13,9 @@ use crate::{Platform, PlatformError, Result};
 #[derive(Debug, Clone)]
 pub(crate) struct PublishedTable {
     pub output: String,
-    /// The name queries give it: `<domain>.<product>` or `<domain>.<product>.<output>`.
-    pub table_name: String,
+    /// The SQL names it answers to: `<domain>.<product>` for the first output, and
+    /// `<domain>.<product>.<output>` for each output of a product with several.
+    pub table_names: Vec<String>,
     pub location: TableLocation,
     pub version: u64,
 }
@@ -34,7 +35,7 @@ impl Platform {
                 let location = self.engine.root().output_table(&id, &name)?;
                 published.push(PublishedTable {
                     output: output.output,
-                    table_name: output.table_name,
+                    table_names: output.table_names,
                     location,
                     version: output.version,
                 });

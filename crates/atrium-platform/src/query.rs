@@ -7,6 +7,7 @@ use atrium_engine::{AnswerStream, QueryResult, ReadableTable, StreamFormat};
 use atrium_types::{QueryColumnView, QueryResultView};
 
 use crate::access::{self, Reader};
+use crate::published::PublishedTable;
 use crate::{Platform, Result};
 
 impl Platform {
@@ -79,17 +80,25 @@ impl Platform {
             .await?
             .into_values()
             .flatten()
-            .map(|table| {
-                let mut parts = table.table_name.split('.').map(str::to_owned).collect::<Vec<_>>();
-                let name = parts.pop().unwrap_or_default();
-                let schema = parts.pop().unwrap_or_default();
-                ReadableTable {
-                    catalog: parts.pop(),
-                    schema,
-                    table: name,
-                    location: table.location,
-                    version: table.version,
-                }
+            .flat_map(|table| {
+                let PublishedTable {
+                    table_names,
+                    location,
+                    version,
+                    ..
+                } = table;
+                table_names.into_iter().map(move |name| {
+                    let mut parts: Vec<String> = name.split('.').map(str::to_owned).collect();
+                    let table = parts.pop().unwrap_or_default();
+                    let schema = parts.pop().unwrap_or_default();
+                    ReadableTable {
+                        catalog: parts.pop(),
+                        schema,
+                        table,
+                        location: location.clone(),
+                        version,
+                    }
+                })
             })
             .collect();
         Ok(tables)

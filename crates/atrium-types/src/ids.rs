@@ -121,14 +121,18 @@ impl ProductId {
         &self.domain
     }
 
-    /// The SQL name of one of the product's outputs: `<domain>.<product>` when the product has
-    /// one output, `<domain>.<product>.<output>` when it has several.
-    pub fn table_name(&self, output: &str, outputs: usize) -> String {
-        if outputs == 1 {
-            self.to_string()
-        } else {
-            format!("{self}.{output}")
+    /// The SQL names of the output at `position` (from 0) of the product's `outputs`: the first
+    /// output is `<domain>.<product>`, so adding an output renames nothing; with several outputs,
+    /// each is also `<domain>.<product>.<output>`. The first name is the one to show.
+    pub fn table_names(&self, output: &str, position: usize, outputs: usize) -> Vec<String> {
+        let mut names = Vec::with_capacity(2);
+        if position == 0 {
+            names.push(self.to_string());
         }
+        if outputs > 1 {
+            names.push(format!("{self}.{output}"));
+        }
+        names
     }
 
     pub fn name(&self) -> &Name {

@@ -399,7 +399,7 @@ outputs:
 ";
 
 #[tokio::test]
-async fn a_product_with_two_outputs_publishes_both_at_once_under_three_part_names() {
+async fn a_product_with_two_outputs_publishes_both_at_once_under_their_names() {
     let app = spawn_app().await;
     let dir = app.data_dir.join("descriptors");
     std::fs::create_dir_all(&dir).expect("dir");
@@ -424,6 +424,8 @@ async fn a_product_with_two_outputs_publishes_both_at_once_under_three_part_name
         rows("SELECT count(*) AS n FROM sales.book.lines").await,
         json!([{"n": 3}])
     );
+    // The first output keeps the product's own name, so adding an output renames nothing.
+    assert_eq!(rows("SELECT count(*) AS n FROM sales.book").await, json!([{"n": 3}]));
     assert_eq!(
         rows("SELECT orders, total FROM sales.book.by_customer ORDER BY total").await,
         json!([{"orders": 1, "total": "1.25"}, {"orders": 2, "total": "12.50"}])
@@ -494,7 +496,7 @@ outputs:
         .iter()
         .map(|output| output["table_name"].as_str().unwrap_or_default())
         .collect();
-    assert_eq!(names, ["sales.book.lines", "sales.book.by_customer"]);
+    assert_eq!(names, ["sales.book", "sales.book.by_customer"]);
     assert_eq!(product["outputs"][0]["sql"], Value::Null);
     assert!(
         product["outputs"][1]["sql"]
