@@ -28,8 +28,11 @@ pub async fn get_product(id: String) -> Result<ProductDetail, ServerFnError> {
 }
 
 #[server(prefix = "/portal", endpoint = "sample")]
-pub async fn get_sample(id: String) -> Result<Option<TableSample>, ServerFnError> {
-    platform()?.sample(&id, SAMPLE_ROWS).await.map_err(portal_error)
+pub async fn get_sample(id: String, output: Option<String>) -> Result<Option<TableSample>, ServerFnError> {
+    platform()?
+        .sample(&id, output.as_deref(), SAMPLE_ROWS)
+        .await
+        .map_err(portal_error)
 }
 
 /// Runs a product now; the page shows the recorded run.

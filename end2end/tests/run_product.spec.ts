@@ -76,7 +76,7 @@ outputs:
 });
 
 test('a product with two outputs shows each with its query, and a run publishes both', async ({ page }) => {
-  await page.goto('/products/finance.receivables');
+  await gotoHydrated(page, '/products/finance.receivables');
   const aging = page.locator('#output-aging');
   await expect(aging).toContainText('finance.receivables.aging');
   await expect(aging.locator('pre.output-sql')).toContainText('FROM receivables GROUP BY 1');
@@ -90,6 +90,14 @@ test('a product with two outputs shows each with its query, and a run publishes 
   await expect(newest).toContainText('succeeded');
   await newest.getByText('Log').click();
   await expect(newest.locator('pre.log')).toContainText('check `three_buckets_at_most` of `aging` passed');
+
+  // The sample shows either output.
+  await expect(page.locator('#sample pre.sql')).toHaveText('SELECT * FROM finance.receivables LIMIT 100');
+  await expect(page.locator('#sample table thead')).toContainText('amount_due');
+  await page.locator('#sample select').selectOption('aging');
+  await expect(page.locator('#sample pre.sql')).toHaveText('SELECT * FROM finance.receivables.aging LIMIT 100');
+  await expect(page.locator('#sample table thead')).toContainText('bucket');
+  await expect(page.locator('#sample table tbody')).toContainText('days');
 });
 
 test('an output of a product with several is queried by its three-part name', async ({ page }) => {

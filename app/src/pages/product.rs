@@ -36,11 +36,11 @@ pub fn ProductPage() -> impl IntoView {
 #[component]
 fn Product(detail: ProductDetail, run_action: ServerAction<RunProduct>) -> impl IntoView {
     let product_id = detail.summary.id.to_string();
-    let table_name = detail
+    let outputs: Vec<(String, String)> = detail
         .outputs
-        .first()
-        .map(|output| output.table_name.clone())
-        .unwrap_or_default();
+        .iter()
+        .map(|output| (output.name.clone(), output.table_name.clone()))
+        .collect();
     let last_run = last_status(&detail.runs).map(|status| status.as_str());
     let summary = detail.summary.clone();
     let domain_href = format!("/domains/{}", summary.domain);
@@ -88,7 +88,7 @@ fn Product(detail: ProductDetail, run_action: ServerAction<RunProduct>) -> impl 
         <section class="panel prose" inner_html=detail.description_html.clone()></section>
         <Inputs inputs=detail.inputs.clone() transform_sql=detail.transform_sql.clone() />
         {detail.outputs.into_iter().map(|output| view! { <OutputContract output /> }).collect_view()}
-        <Sample product_id=product_id.clone() table_name run_action />
+        <Sample product_id=product_id.clone() outputs run_action />
         <Runs product_id runs=detail.runs run_action />
         <Operations detail_slo=detail.slo consumers=detail.consumers />
         <Revisions revisions=detail.revisions />

@@ -81,16 +81,46 @@ fn RunLine(run: RunView) -> impl IntoView {
 
 /// The first rows of the published data, reloaded after each run.
 #[component]
-pub fn Sample(product_id: String, table_name: String, run_action: ServerAction<RunProduct>) -> impl IntoView {
+pub fn Sample(
+    product_id: String,
+    /// Each output's name and the table name it is queried by, the first output first.
+    outputs: Vec<(String, String)>,
+    run_action: ServerAction<RunProduct>,
+) -> impl IntoView {
     let id = product_id.clone();
+    let first = outputs.first().map(|(name, _)| name.clone()).unwrap_or_default();
+    let (chosen, set_chosen) = signal(first);
     let sample = Resource::new(
-        move || (id.clone(), run_action.version().get()),
-        |(id, _)| get_sample(id),
+        move || (id.clone(), chosen.get(), run_action.version().get()),
+        |(id, output, _)| get_sample(id, Some(output)),
     );
-    let query = format!("SELECT * FROM {table_name} LIMIT 100");
+    let tables = outputs.clone();
+    let query = move || {
+        let output = chosen.get();
+        let table = tables
+            .iter()
+            .find(|(name, _)| *name == output)
+            .map(|(_, table)| table.clone())
+            .unwrap_or_default();
+        format!("SELECT * FROM {table} LIMIT 100")
+    };
+    let several = outputs.len() > 1;
     view! {
         <section class="panel" id="sample">
-            <h2>"Sample data"</h2>
+            <div class="panel-head">
+                <h2>"Sample data"</h2>
+                {several.then(|| view! {
+                    <label class="output-choice">
+                        "Output "
+                        <select on:change=move |event| set_chosen.set(event_target_value(&event))>
+                            {outputs
+                                .iter()
+                                .map(|(name, _)| view! { <option value=name.clone()>{name.clone()}</option> })
+                                .collect_view()}
+                        </select>
+                    </label>
+                })}
+            </div>
             <p class="muted">"Query it with SQL:"</p>
             <pre class="sql"><code>{query}</code></pre>
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>

@@ -202,11 +202,20 @@ impl Platform {
         Ok(entries)
     }
 
-    /// The first rows of the published version of the product's first output; `None` before the
-    /// first successful run.
-    pub async fn sample(&self, id: &str, limit: usize) -> Result<Option<TableSample>> {
+    /// The first rows of the published version of one output (`None`: the product's first);
+    /// `None` before the first successful run, or for an output the product does not have.
+    pub async fn sample(&self, id: &str, output: Option<&str>, limit: usize) -> Result<Option<TableSample>> {
         let id = parse_id(id)?;
-        let Some(table) = self.published_tables(std::slice::from_ref(&id)).await?.remove(&id) else {
+        let outputs = self
+            .published_outputs(std::slice::from_ref(&id))
+            .await?
+            .remove(&id)
+            .unwrap_or_default();
+        let table = match output {
+            Some(output) => outputs.into_iter().find(|table| table.output == output),
+            None => outputs.into_iter().next(),
+        };
+        let Some(table) = table else {
             return Ok(None);
         };
         let (location, version, output) = (table.location, table.version, table.output);

@@ -280,7 +280,7 @@ async fn a_run_killed_mid_write_leaves_the_previous_version_readable_and_fails_o
         runs[0].error
     );
     let sample = platform
-        .sample("crm.customers", 10)
+        .sample("crm.customers", None, 10)
         .await
         .expect("reads")
         .expect("published data");
