@@ -1,6 +1,6 @@
 //! Where the published data of products is: the table location and version of each output, as
-//! runs, queries and samples read it. A product's *main* output is the first it lists: the one a
-//! `product` input reads and the product page samples.
+//! runs, queries and samples read it. A product's first output is the one a `product` input reads
+//! unless it names another, and the one the product page samples first.
 
 use std::collections::HashMap;
 
@@ -43,15 +43,5 @@ impl Platform {
             tables.insert(id, published);
         }
         Ok(tables)
-    }
-
-    /// The published table of the main output of each of `ids` that has one.
-    pub(crate) async fn published_tables(&self, ids: &[ProductId]) -> Result<HashMap<ProductId, PublishedTable>> {
-        Ok(self
-            .published_outputs(ids)
-            .await?
-            .into_iter()
-            .filter_map(|(id, outputs)| outputs.into_iter().next().map(|main| (id, main)))
-            .collect())
     }
 }
