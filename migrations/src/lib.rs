@@ -10,6 +10,7 @@ mod m20261122_000003_schedules;
 mod m20261122_000004_run_bytes;
 mod m20261122_000005_one_running_run;
 mod m20261122_000006_output_sql;
+mod m20261122_000007_run_heartbeat;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_run_bytes::Migration),
             Box::new(m20261122_000005_one_running_run::Migration),
             Box::new(m20261122_000006_output_sql::Migration),
+            Box::new(m20261122_000007_run_heartbeat::Migration),
         ]
     }
 }

@@ -80,6 +80,7 @@ pub async fn run(cli: Cli, env: &BTreeMap<String, String>) -> Result<Outcome, Ru
         memory_limit_bytes: config.engine.memory_limit_mb.saturating_mul(1024 * 1024),
         query_max_rows: config.engine.query_max_rows,
         query_timeout: std::time::Duration::from_secs(config.engine.query_timeout_secs),
+        ..PlatformSettings::embedded(config.storage.data_dir.clone())
     })
     .await?;
     match cli.command {

@@ -1,6 +1,7 @@
 //! The scheduler of `atrium serve`: wakes up every poll interval and runs the schedules that are
 //! due, and every micro-batch interval folds the rows pushed to stream inputs into their products.
-//! Claims are made in the database, so several replicas can run these loops side by side.
+//! Claims are made in the database, so several replicas can run these loops side by side; each
+//! tick also fails the runs a stopped replica left `running` (silent for three heartbeats).
 
 use std::time::Duration;
 
@@ -13,6 +14,10 @@ pub async fn run_schedules(platform: Platform, poll: Duration) {
     ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
     loop {
         ticker.tick().await;
+        // Runs of a replica that stopped mid-run would hold their products: fail them first.
+        if let Err(error) = platform.fail_abandoned_runs().await {
+            tracing::error!(error = %error, "looking for abandoned runs failed");
+        }
         match platform.run_due_schedules(chrono::Utc::now()).await {
             Ok(runs) => {
                 for run in runs {

@@ -8,7 +8,7 @@ use atrium_types::{CheckView, ProductId, RunOutputView, RunStatus, RunView};
 use chrono::Utc;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 
 use crate::entity::{product, product_output, product_revision, published_version, run};
@@ -179,9 +179,24 @@ impl Catalog {
         run_view(row)
     }
 
-    /// Marks runs left `running` by a stopped process as failed. Called at startup.
-    pub async fn fail_interrupted_runs(&self) -> Result<u64> {
-        let interrupted = run::Entity::update_many()
+    /// A sign of life of a running run's process; the run is left alone by
+    /// [`Catalog::fail_abandoned_runs`] as long as these keep coming.
+    pub async fn beat(&self, run_id: i32) -> Result<()> {
+        run::Entity::update_many()
+            .col_expr(run::Column::HeartbeatAt, sea_orm::sea_query::Expr::value(Utc::now()))
+            .filter(run::Column::Id.eq(run_id))
+            .filter(run::Column::Status.eq(RunStatus::Running.as_str()))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// Marks failed the runs still `running` whose process gave no sign of life since
+    /// `silent_since` (it stopped or crashed mid-run): nothing of theirs was published, and the
+    /// product may run again. Safe with several replicas on one database: a run whose process is
+    /// alive keeps beating.
+    pub async fn fail_abandoned_runs(&self, silent_since: chrono::DateTime<Utc>) -> Result<u64> {
+        let abandoned = run::Entity::update_many()
             .col_expr(
                 run::Column::Status,
                 sea_orm::sea_query::Expr::value(RunStatus::Failed.as_str()),
@@ -190,13 +205,18 @@ impl Catalog {
             .col_expr(
                 run::Column::Error,
                 sea_orm::sea_query::Expr::value(
-                    "interrupted: the server stopped during the run; nothing was published",
+                    "interrupted: the process running it stopped during the run; nothing was published",
                 ),
             )
             .filter(run::Column::Status.eq(RunStatus::Running.as_str()))
+            .filter(
+                Condition::any()
+                    .add(run::Column::HeartbeatAt.is_null())
+                    .add(run::Column::HeartbeatAt.lt(silent_since)),
+            )
             .exec(&self.db)
             .await?;
-        Ok(interrupted.rows_affected)
+        Ok(abandoned.rows_affected)
     }
 
     /// The latest runs of a product, newest first.
@@ -246,6 +266,7 @@ pub(crate) fn new_run(
         status: Set(RunStatus::Running.as_str().to_owned()),
         started_at: Set(started_at),
         finished_at: Set(None),
+        heartbeat_at: Set(Some(started_at)),
         rows_read: Set(0),
         rows_written: Set(0),
         rows_rejected: Set(0),

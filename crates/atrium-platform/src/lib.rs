@@ -49,6 +49,9 @@ pub struct PlatformSettings {
     pub query_max_rows: usize,
     /// How long a query may run.
     pub query_timeout: std::time::Duration,
+    /// How often a running run shows it is alive; a run silent for three of these is taken for
+    /// abandoned (its process stopped) and marked failed, by whichever replica looks first.
+    pub run_heartbeat: std::time::Duration,
 }
 
 impl PlatformSettings {
@@ -63,6 +66,7 @@ impl PlatformSettings {
             memory_limit_bytes: 1024 * 1024 * 1024,
             query_max_rows: 10_000,
             query_timeout: std::time::Duration::from_secs(30),
+            run_heartbeat: std::time::Duration::from_secs(10),
         }
     }
 }
@@ -73,6 +77,7 @@ pub struct Platform {
     catalog: Catalog,
     engine: Engine,
     query_limits: QueryLimits,
+    run_heartbeat: std::time::Duration,
 }
 
 impl Platform {
@@ -84,10 +89,6 @@ impl Platform {
             None => Catalog::sqlite_url(&settings.data_dir.join("atrium.db")),
         };
         let catalog = Catalog::connect(&url).await?;
-        let interrupted = catalog.fail_interrupted_runs().await?;
-        if interrupted > 0 {
-            tracing::warn!(interrupted, "runs left unfinished by a stop are marked failed");
-        }
         let root = match &settings.store_url {
             Some(url) => StoreRoot::parse(url)?,
             None => StoreRoot::local(&settings.data_dir.join("store"))?,
@@ -105,11 +106,14 @@ impl Platform {
             timeout: settings.query_timeout,
             memory_bytes: settings.memory_limit_bytes,
         };
-        Ok(Self {
+        let platform = Self {
             catalog,
             engine,
             query_limits,
-        })
+            run_heartbeat: settings.run_heartbeat,
+        };
+        platform.fail_abandoned_runs().await?;
+        Ok(platform)
     }
 
     pub async fn list_products(&self) -> Result<Vec<ProductSummary>> {

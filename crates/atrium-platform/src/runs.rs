@@ -109,6 +109,17 @@ impl Platform {
         Ok(views)
     }
 
+    /// Marks failed the runs whose process stopped mid-run (silent for three heartbeats), so that
+    /// their products may run again; every replica calls this now and then. Returns how many.
+    pub async fn fail_abandoned_runs(&self) -> Result<u64> {
+        let silence = chrono::Duration::from_std(self.run_heartbeat * 3).unwrap_or(chrono::Duration::MAX);
+        let abandoned = self.catalog.fail_abandoned_runs(chrono::Utc::now() - silence).await?;
+        if abandoned > 0 {
+            tracing::warn!(abandoned, "runs whose process stopped mid-run are marked failed");
+        }
+        Ok(abandoned)
+    }
+
     /// The earliest time a schedule is due, if any product is scheduled.
     pub async fn next_scheduled_run(&self) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
         Ok(self.catalog.next_due().await?)
@@ -140,7 +151,20 @@ impl Platform {
             base_dir: base_dir.as_deref(),
             upstream: &upstream,
         };
-        let record = match self.engine.run(request).await {
+        // Signs of life while the engine works, so that no replica takes the run for abandoned.
+        let (catalog, every) = (self.catalog.clone(), self.run_heartbeat);
+        let _heartbeat = AbortOnDrop(tokio::spawn(async move {
+            let mut ticker = tokio::time::interval(every);
+            ticker.tick().await;
+            loop {
+                ticker.tick().await;
+                if let Err(error) = catalog.beat(run_id).await {
+                    tracing::warn!(run_id, error = %error, "a run's heartbeat was not recorded");
+                }
+            }
+        }));
+        let outcome = self.engine.run(request).await;
+        let record = match outcome {
             Ok(report) => record_of(report, None),
             Err((error, report)) => record_of(report, Some(error)),
         };
@@ -334,6 +358,16 @@ impl Platform {
             }
         }
         Ok(versions)
+    }
+}
+
+/// Stops a task when dropped: a run's heartbeat ends with the run, also when the run's future
+/// is dropped half-way.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

@@ -244,7 +244,7 @@ async fn a_run_publishes_a_version_and_a_failing_check_keeps_it() {
 }
 
 #[tokio::test]
-async fn a_run_killed_mid_write_leaves_the_previous_version_readable_and_fails_on_restart() {
+async fn a_run_killed_mid_write_leaves_the_previous_version_readable_and_fails_once_silent() {
     let dir = tempfile::tempdir().expect("temp dir");
     {
         let platform = platform(&dir).await;
@@ -271,7 +271,23 @@ async fn a_run_killed_mid_write_leaves_the_previous_version_readable_and_fails_o
     )
     .expect("stray file");
 
-    let platform = platform(&dir).await;
+    // A process starting now (another replica, say) leaves the run alone while it may be alive:
+    // its last sign of life is fresh, and the product stays busy.
+    let replica = platform(&dir).await;
+    let runs = replica.runs("crm.customers", 10).await.expect("runs");
+    assert_eq!(runs[0].status, atrium_types::RunStatus::Running);
+    let busy = replica
+        .run("crm.customers", atrium_platform::RunTrigger::Manual)
+        .await
+        .expect_err("the product is busy");
+    assert_eq!(busy.code(), atrium_types::ErrorCode::Conflict, "{busy}");
+    drop(replica);
+
+    // Silent for three heartbeats, it is taken for abandoned: failed, and nothing of it is read.
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    let mut settings = PlatformSettings::embedded(dir.path().to_owned());
+    settings.run_heartbeat = std::time::Duration::from_millis(10);
+    let platform = Platform::open(&settings).await.expect("opens");
     let runs = platform.runs("crm.customers", 10).await.expect("runs");
     assert_eq!(runs[0].status, atrium_types::RunStatus::Failed);
     assert!(
@@ -467,4 +483,37 @@ outputs:
     let runs = platform.run_fresh_streams().await.expect("runs");
     assert_eq!(runs.len(), 1);
     assert_eq!(runs[0].rows_written, 3, "a run folds in every row received");
+}
+
+#[tokio::test]
+async fn a_run_that_shows_signs_of_life_is_never_taken_for_abandoned() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut settings = PlatformSettings::embedded(dir.path().to_owned());
+    settings.run_heartbeat = std::time::Duration::from_millis(100);
+    let platform = Platform::open(&settings).await.expect("opens");
+    deploy_customers(&platform, dir.path(), "1,ann@example.com,10.50\n").await;
+    // Another replica runs the product and beats every 20 ms (silence would count after 300 ms).
+    let catalog =
+        atrium_platform::Catalog::connect(&atrium_platform::Catalog::sqlite_url(&dir.path().join("atrium.db")))
+            .await
+            .expect("catalog");
+    let id = atrium_types::ProductId::parse("crm.customers").expect("id");
+    let run = catalog.start_run(&id, 1, "manual").await.expect("starts");
+    for _ in 0..20 {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        catalog.beat(run).await.expect("beats");
+        assert_eq!(platform.fail_abandoned_runs().await.expect("looks"), 0);
+    }
+    // It stops beating (the replica died): three heartbeats later it is failed, once.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(platform.fail_abandoned_runs().await.expect("looks"), 1);
+    assert_eq!(platform.fail_abandoned_runs().await.expect("looks"), 0);
+    let runs = platform.runs("crm.customers", 1).await.expect("runs");
+    assert_eq!(runs[0].status, atrium_types::RunStatus::Failed);
+    // The product can run again.
+    let again = platform
+        .run("crm.customers", atrium_platform::RunTrigger::Manual)
+        .await
+        .expect("runs");
+    assert_eq!(again.status, atrium_types::RunStatus::Succeeded, "{:?}", again.error);
 }

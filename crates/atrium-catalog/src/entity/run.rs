@@ -13,6 +13,8 @@ pub struct Model {
     pub status: String,
     pub started_at: DateTimeUtc,
     pub finished_at: Option<DateTimeUtc>,
+    /// The last sign of life of the process running it, while it runs.
+    pub heartbeat_at: Option<DateTimeUtc>,
     pub rows_read: i64,
     pub rows_written: i64,
     pub rows_rejected: i64,
