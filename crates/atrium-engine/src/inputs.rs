@@ -14,7 +14,7 @@ use deltalake::datafusion::prelude::{ParquetReadOptions, SessionContext};
 use crate::ingest::{Ingested, ReadRules, Rejection, read_csv, read_json_lines, read_json_parts};
 use crate::location::TableLocation;
 use crate::object_stores::ObjectStoreOptions;
-use crate::streams::{SEGMENT_EXTENSION, has_segments, stream_dir};
+use crate::streams::{SEGMENT_EXTENSION, has_segments, merge_small_segments, stream_dir};
 use crate::tables::register_version;
 use crate::{EngineError, Result};
 use object_store::ObjectStoreExt;
@@ -87,6 +87,8 @@ pub async fn register_input(
             }
             let (input, rules) = (name.to_owned(), rules.clone());
             let ingested = blocking(move || {
+                // A run holds its product: the one moment no other merge can touch the folder.
+                merge_small_segments(&dir)?;
                 let parts = read_segments(&input, &dir)?;
                 read_json_parts(&parts, &rules)
             })

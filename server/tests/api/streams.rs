@@ -155,3 +155,38 @@ async fn rows_of_the_wrong_type_are_quarantined_and_listed_with_their_reason() {
         404
     );
 }
+
+#[tokio::test]
+async fn many_small_requests_are_merged_by_the_next_run_and_every_row_counts_once() {
+    let app = spawn_app().await;
+    assert_eq!(app.deploy(EVENTS).await.status(), 201);
+    app.wait_until_idle("sales.order_events").await;
+    let rows_path = "/api/v1/products/sales.order_events/inputs/events/rows";
+    for order in 1..=40 {
+        let line = format!(
+            "{{\"order_id\": {order}, \"event\": \"placed\", \"occurred_at\": \"2026-11-02T09:00:00Z\", \"email\": \"x{order}@example.com\"}}"
+        );
+        assert_eq!(app.post_json(rows_path, &line).await.status(), 202);
+    }
+    let buffer = app.data_dir.join("streams/sales/order_events/events");
+    let segments = || std::fs::read_dir(&buffer).expect("buffer").flatten().count();
+    assert_eq!(segments(), 40, "one segment per request");
+    for _ in 0..2 {
+        let run: Value = app
+            .post_json("/api/v1/products/sales.order_events/runs", "")
+            .await
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(run["status"], "succeeded", "{run}");
+        assert_eq!(run["rows_written"], 40, "{run}");
+    }
+    assert_eq!(segments(), 1, "merged into one by the first run");
+    let body: Value = app
+        .query("SELECT count(*) AS n, count(DISTINCT order_id) AS orders FROM sales.order_events")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(body["rows"], json!([{"n": 40, "orders": 40}]));
+}
