@@ -15,12 +15,17 @@ use deltalake::datafusion::execution::SendableRecordBatchStream;
 use futures_util::{Stream, StreamExt};
 use tokio::time::Instant;
 
-use crate::query::{QueryLimits, ReadableTable, bounded_session, classic_types, plan, to_classic};
+use crate::query::{
+    QueryColumn, QueryLimits, ReadableTable, bounded_session, classic_types, plan, to_classic, to_json_rows,
+};
 use crate::{Engine, EngineError, Result};
 
 /// The formats an answer can be streamed in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StreamFormat {
+    /// `{"columns": [{"name", "type"}], "rows": [{…}], "truncated": bool}`: the rows go out as
+    /// they come, `truncated` last. Decimals are strings (exact).
+    Json,
     /// CSV with a header line (also for an empty answer).
     Csv,
     /// The Arrow IPC stream format, for Arrow-native clients (pandas, Polars, DuckDB).
@@ -130,7 +135,7 @@ impl Answer {
     /// Ends the answer: the encoder's tail, then `End`.
     fn finish(mut self, truncated: bool) -> Option<(Result<AnswerChunk>, Self)> {
         let encoder = self.encoder.take()?;
-        match encoder.finish() {
+        match encoder.finish(truncated) {
             Ok(tail) if !tail.is_empty() => self.pending.push_back(AnswerChunk::Bytes(tail)),
             Ok(_) => {}
             Err(error) => return self.fail(error),
@@ -159,15 +164,36 @@ struct Encoder {
 }
 
 enum Format {
+    /// Whether a row was written (the next one needs a comma first).
+    Json {
+        wrote_a_row: bool,
+    },
     Csv,
     ArrowIpc(Box<StreamWriter<Vec<u8>>>),
 }
 
 impl Encoder {
-    /// The encoder and what comes before the first row: the CSV header line, the Arrow schema.
+    /// The encoder and what comes before the first row: the JSON columns, the CSV header line,
+    /// the Arrow schema.
     fn start(format: StreamFormat, schema: SchemaRef) -> Result<(Self, Bytes)> {
         let schema = classic_types(&schema);
         let (format, head) = match format {
+            StreamFormat::Json => {
+                let columns: Vec<QueryColumn> = schema
+                    .fields()
+                    .iter()
+                    .map(|field| QueryColumn {
+                        name: field.name().clone(),
+                        data_type: crate::contract::type_name(field.data_type()),
+                    })
+                    .collect();
+                let columns =
+                    serde_json::to_string(&columns).map_err(|error| EngineError::Internal(error.to_string()))?;
+                (
+                    Format::Json { wrote_a_row: false },
+                    format!("{{\"columns\":{columns},\"rows\":[").into_bytes(),
+                )
+            }
             StreamFormat::Csv => {
                 let mut writer = WriterBuilder::new().with_header(true).build(Vec::new());
                 writer
@@ -187,6 +213,17 @@ impl Encoder {
     fn encode(&mut self, batch: &RecordBatch) -> Result<Bytes> {
         let batch = &to_classic(batch, &self.schema)?;
         match &mut self.format {
+            Format::Json { wrote_a_row } => {
+                let mut text = Vec::new();
+                for row in to_json_rows(std::slice::from_ref(batch))? {
+                    if *wrote_a_row {
+                        text.push(b',');
+                    }
+                    serde_json::to_writer(&mut text, &row).map_err(|error| EngineError::Internal(error.to_string()))?;
+                    *wrote_a_row = true;
+                }
+                Ok(Bytes::from(text))
+            }
             Format::Csv => {
                 let mut writer = WriterBuilder::new().with_header(false).build(Vec::new());
                 writer.write(batch).map_err(EngineError::arrow)?;
@@ -199,9 +236,11 @@ impl Encoder {
         }
     }
 
-    /// What ends the answer: the Arrow end-of-stream marker; nothing for CSV.
-    fn finish(self) -> Result<Bytes> {
+    /// What ends the answer: the end of the JSON object with `truncated`, the Arrow
+    /// end-of-stream marker; nothing for CSV.
+    fn finish(self, truncated: bool) -> Result<Bytes> {
         match self.format {
+            Format::Json { .. } => Ok(Bytes::from(format!("],\"truncated\":{truncated}}}"))),
             Format::Csv => Ok(Bytes::new()),
             Format::ArrowIpc(mut writer) => {
                 writer.finish().map_err(EngineError::arrow)?;
@@ -230,7 +269,7 @@ mod tests {
         for batch in batches {
             bytes.extend_from_slice(&encoder.encode(batch).expect("encode"));
         }
-        bytes.extend_from_slice(&encoder.finish().expect("finish"));
+        bytes.extend_from_slice(&encoder.finish(false).expect("finish"));
         bytes
     }
 
@@ -238,6 +277,25 @@ mod tests {
     fn csv_pieces_make_one_csv_with_one_header() {
         let text = String::from_utf8(encode_all(StreamFormat::Csv, &[numbers(1, 2), numbers(3, 1)])).expect("utf-8");
         assert_eq!(text, "n\n1\n2\n3\n");
+    }
+
+    #[test]
+    fn json_pieces_make_one_json_answer() {
+        let text = String::from_utf8(encode_all(
+            StreamFormat::Json,
+            &[numbers(1, 2), numbers(3, 0), numbers(3, 1)],
+        ))
+        .expect("utf-8");
+        let answer: serde_json::Value = serde_json::from_str(&text).expect("one JSON document");
+        assert_eq!(
+            answer,
+            serde_json::json!({"columns": [{"name": "n", "type": "int64"}], "rows": [{"n": 1}, {"n": 2}, {"n": 3}], "truncated": false})
+        );
+        let empty = String::from_utf8(encode_all(StreamFormat::Json, &[numbers(1, 0)])).expect("utf-8");
+        assert_eq!(
+            empty,
+            r#"{"columns":[{"name":"n","type":"int64"}],"rows":[],"truncated":false}"#
+        );
     }
 
     #[test]

@@ -339,7 +339,7 @@ async fn collect_limited(
 
 /// Rows as JSON objects. Decimals become strings (`"14.50"`): a JSON number would pass through
 /// binary floating point in most clients and lose digits.
-fn to_json_rows(batches: &[RecordBatch]) -> Result<Vec<serde_json::Map<String, serde_json::Value>>> {
+pub(crate) fn to_json_rows(batches: &[RecordBatch]) -> Result<Vec<serde_json::Map<String, serde_json::Value>>> {
     let batches = batches.iter().map(decimals_as_text).collect::<Result<Vec<_>>>()?;
     let mut writer = ArrayWriter::new(Vec::new());
     let refs: Vec<&RecordBatch> = batches.iter().collect();

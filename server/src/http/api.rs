@@ -7,7 +7,7 @@ use atrium_types::{
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
@@ -90,8 +90,8 @@ struct QueryRequest {
 /// The media type of Arrow IPC streams.
 const ARROW_STREAM: &str = "application/vnd.apache.arrow.stream";
 
-/// Runs a read-only SQL query over the readable products. JSON by default; `Accept: text/csv` or
-/// `Accept: application/vnd.apache.arrow.stream` stream the rows in those formats (see
+/// Runs a read-only SQL query over the readable products: JSON by default, `Accept: text/csv` or
+/// `Accept: application/vnd.apache.arrow.stream` for those formats; every format streams (see
 /// [`super::answer`] for how the row limit's cut is told).
 async fn run_query(
     State(state): State<AppState>,
@@ -107,7 +107,7 @@ async fn run_query(
     } else if accept.contains(ARROW_STREAM) {
         (StreamFormat::ArrowIpc, ARROW_STREAM)
     } else {
-        return Ok(Json(state.platform.query(&request.sql).await?).into_response());
+        (StreamFormat::Json, "application/json")
     };
     let answer = state.platform.query_stream(&request.sql, format).await?;
     answer::respond(answer, media_type, state.platform.query_row_limit()).await

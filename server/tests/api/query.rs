@@ -506,3 +506,18 @@ outputs:
         "{product}"
     );
 }
+
+#[tokio::test]
+async fn a_long_json_answer_streams_with_truncated_at_its_end() {
+    let app = spawn_app_with(|settings| settings.query_max_rows = 100_000).await;
+    let sql = "SELECT v, 'some text' AS label FROM generate_series(1, 120000) t(v)";
+    let (head, data, trailers) = raw_query(&app, sql, "application/json").await;
+    assert!(head.contains("content-type: application/json"), "{head}");
+    assert!(head.contains("trailer: x-atrium-truncated"), "{head}");
+    let answer: Value = serde_json::from_slice(&data).expect("one JSON document");
+    assert_eq!(answer["columns"][0], json!({"name": "v", "type": "int64"}));
+    assert_eq!(answer["rows"].as_array().map(Vec::len), Some(100_000));
+    assert_eq!(answer["rows"][99_999], json!({"v": 100_000, "label": "some text"}));
+    assert_eq!(answer["truncated"], true);
+    assert!(trailers.contains("x-atrium-truncated: true"), "{trailers:?}");
+}
