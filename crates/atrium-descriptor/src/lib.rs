@@ -18,7 +18,7 @@ pub use atrium_types::Diagnostic;
 pub use changes::describe_changes;
 pub use data_type::{DataType, DataTypeError};
 pub use model::*;
-pub use parse::parse_descriptor;
+pub use parse::{locate_field, parse_descriptor};
 pub use policy::http_url;
 
 /// The `apiVersion` this crate reads.

@@ -69,6 +69,19 @@ pub fn parse_descriptor(source: &str, file: Option<&str>) -> Result<Descriptor, 
     }
 }
 
+/// Where `path` (e.g. `inputs[1].product`) is in a descriptor's text, as `(line, column)` from 1:
+/// for problems found after parsing, by whoever knows more than the file (the other products).
+pub fn locate_field(source: &str, path: &str) -> (usize, usize) {
+    let mut map = SourceMap::new(None);
+    if let Ok(documents) = MarkedYaml::load_from_str(source)
+        && let [root] = documents.as_slice()
+    {
+        let _ = read_document(root, &mut map);
+    }
+    let at = map.locate(path);
+    (at.line, at.column)
+}
+
 fn read_document(root: &Node<'_>, map: &mut SourceMap) -> Option<Descriptor> {
     let mut top = Mapping::read(root, "", map)?;
     let header_ok = read_header(&mut top, map);

@@ -1,15 +1,17 @@
-//! Deploy: validate every descriptor of a batch, provision the domains' storage areas, then
-//! register the batch in one catalog transaction.
+//! Deploy: validate every descriptor of a batch, check that its `product` inputs may read their
+//! upstreams, provision the domains' storage areas, then register the batch in one catalog
+//! transaction.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use atrium_catalog::Deployment;
-use atrium_descriptor::{Descriptor, Diagnostic, parse_descriptor};
-use atrium_types::DeployOutcome;
+use atrium_descriptor::{Descriptor, Diagnostic, InputSource, locate_field, parse_descriptor};
+use atrium_types::{DeployOutcome, ProductId, Visibility};
 
 use atrium_engine::location::{domain_key, output_key};
 
+use crate::access::{self, Reader};
 use crate::{Platform, PlatformError, Result};
 
 /// A descriptor's text and where it came from.
@@ -64,9 +66,14 @@ impl Platform {
         }
     }
 
-    /// Validates and applies a batch: all of it, or nothing when any descriptor is invalid.
+    /// Validates and applies a batch: all of it, or nothing when any descriptor is invalid or
+    /// reads a product it may not.
     pub async fn deploy(&self, sources: &[DescriptorSource]) -> Result<Vec<DeployOutcome>> {
         let descriptors = Self::validate(sources)?;
+        let refused = self.refused_upstreams(sources, &descriptors).await?;
+        if !refused.is_empty() {
+            return Err(PlatformError::Invalid(refused));
+        }
         let mut deployments = Vec::with_capacity(descriptors.len());
         for (descriptor, source) in descriptors.into_iter().zip(sources) {
             let domain = &descriptor.metadata.domain;
@@ -86,6 +93,51 @@ impl Platform {
             });
         }
         Ok(self.catalog.apply(&deployments).await?)
+    }
+}
+
+impl Platform {
+    /// The `product` inputs of a batch that read a product their product may not read
+    /// ([`crate::access`]), located in their files. Upstreams neither deployed nor in the batch
+    /// are left to the run, which says they have no data yet.
+    async fn refused_upstreams(
+        &self,
+        sources: &[DescriptorSource],
+        descriptors: &[Descriptor],
+    ) -> Result<Vec<Diagnostic>> {
+        let mut visibility: HashMap<ProductId, Visibility> = self
+            .catalog
+            .list_products()
+            .await?
+            .into_iter()
+            .map(|product| (product.id, product.visibility))
+            .collect();
+        for descriptor in descriptors {
+            visibility.insert(descriptor.id().clone(), descriptor.metadata.visibility);
+        }
+        let mut problems = Vec::new();
+        for (descriptor, source) in descriptors.iter().zip(sources) {
+            for (index, input) in descriptor.inputs.iter().enumerate() {
+                let InputSource::Product { product, .. } = &input.source else {
+                    continue;
+                };
+                let Some(&upstream_visibility) = visibility.get(product) else {
+                    continue;
+                };
+                if let Err(reason) = access::may_read(Reader::Product(descriptor.id()), product, upstream_visibility) {
+                    let field = format!("inputs[{index}].product");
+                    let (line, column) = locate_field(&source.text, &field);
+                    problems.push(Diagnostic {
+                        file: source.name.clone(),
+                        line,
+                        column,
+                        field,
+                        message: format!("may not read `{product}`: {reason} (policy: access)"),
+                    });
+                }
+            }
+        }
+        Ok(problems)
     }
 }
 

@@ -72,7 +72,7 @@ impl Platform {
             .list_products()
             .await?
             .into_iter()
-            .filter(|product| access::may_read(Reader::Query, product).is_ok())
+            .filter(|product| access::may_read(Reader::Query, &product.id, product.visibility).is_ok())
             .map(|product| product.id)
             .collect();
         let tables = self

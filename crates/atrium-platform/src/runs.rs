@@ -323,7 +323,7 @@ impl Platform {
             let Some(upstream) = products.iter().find(|summary| &summary.id == product) else {
                 continue;
             };
-            if let Err(reason) = access::may_read(Reader::Product(id), upstream) {
+            if let Err(reason) = access::may_read(Reader::Product(id), &upstream.id, upstream.visibility) {
                 return Ok(Some(EngineError::Input {
                     input: input.name.to_string(),
                     message: format!("may not read `{product}`: {reason}"),

@@ -104,7 +104,7 @@ async fn restricted_products_cannot_be_queried() {
 #[tokio::test]
 async fn a_restricted_product_feeds_the_products_of_its_domain_only() {
     let app = spawn_app().await;
-    two_domains(&app, "restricted").await;
+    two_domains(&app, "internal").await;
     let reader = |id: &str| {
         format!(
             "apiVersion: atrium/v1
@@ -123,8 +123,20 @@ outputs:
         )
     };
     let sources = ["crm.countries", "sales.countries"].map(|id| DescriptorSource::new(reader(id), None));
-    app.platform.deploy(&sources).await.expect("deploys");
+    app.platform
+        .deploy(&sources)
+        .await
+        .expect("deploys: crm.customers is internal");
+    for id in ["crm.countries", "sales.countries"] {
+        let run = app.platform.run(id, RunTrigger::Manual).await.expect("runs");
+        assert_eq!(run.status, atrium_types::RunStatus::Succeeded, "{id}: {:?}", run.error);
+    }
 
+    // crm.customers becomes restricted: its own domain still reads it, sales no longer does.
+    let dir = app.data_dir.join("descriptors");
+    let restricted = CUSTOMERS.replace("VISIBILITY", "restricted");
+    let source = DescriptorSource::from_file(restricted, &dir.join("customers.yaml"));
+    app.platform.deploy(&[source]).await.expect("redeploys");
     let same_domain = app
         .platform
         .run("crm.countries", RunTrigger::Manual)
@@ -136,7 +148,6 @@ outputs:
         "{:?}",
         same_domain.error
     );
-
     let other_domain = app
         .platform
         .run("sales.countries", RunTrigger::Manual)
@@ -153,6 +164,23 @@ outputs:
         other_domain.log.iter().any(|line| line.contains("may not read")),
         "{:?}",
         other_domain.log
+    );
+
+    // A deploy that reads it from another domain is refused, located in the file.
+    let mut changed = reader("sales.countries");
+    changed = changed.replace("title: Countries", "title: Countries we sell to");
+    let refused = app
+        .platform
+        .deploy(&[DescriptorSource::new(changed, Some("countries.yaml".to_owned()))])
+        .await
+        .expect_err("refused");
+    let problems: Vec<String> = refused.diagnostics().iter().map(ToString::to_string).collect();
+    assert_eq!(
+        problems,
+        [
+            "countries.yaml:5:30: inputs[0].product: may not read `crm.customers`: `crm.customers` is restricted to \
+          the products of domain `crm`, and `sales.countries` is in `sales` (policy: access)"
+        ]
     );
 }
 
