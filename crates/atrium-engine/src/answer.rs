@@ -11,12 +11,14 @@ use deltalake::arrow::array::RecordBatch;
 use deltalake::arrow::csv::WriterBuilder;
 use deltalake::arrow::datatypes::SchemaRef;
 use deltalake::arrow::ipc::writer::StreamWriter;
+use deltalake::arrow::json::WriterBuilder as JsonWriterBuilder;
+use deltalake::arrow::json::writer::LineDelimited;
 use deltalake::datafusion::execution::SendableRecordBatchStream;
 use futures_util::{Stream, StreamExt};
 use tokio::time::Instant;
 
 use crate::query::{
-    QueryColumn, QueryLimits, ReadableTable, bounded_session, classic_types, plan, to_classic, to_json_rows,
+    QueryColumn, QueryLimits, ReadableTable, bounded_session, classic_types, decimals_as_text, plan, to_classic,
 };
 use crate::{Engine, EngineError, Result};
 
@@ -214,12 +216,20 @@ impl Encoder {
         let batch = &to_classic(batch, &self.schema)?;
         match &mut self.format {
             Format::Json { wrote_a_row } => {
-                let mut text = Vec::new();
-                for row in to_json_rows(std::slice::from_ref(batch))? {
+                // One object a line from Arrow's writer (columns in order, nulls written out),
+                // joined with commas into the `rows` array.
+                let mut writer = JsonWriterBuilder::new()
+                    .with_explicit_nulls(true)
+                    .build::<_, LineDelimited>(Vec::new());
+                writer.write(&decimals_as_text(batch)?).map_err(EngineError::arrow)?;
+                writer.finish().map_err(EngineError::arrow)?;
+                let lines = writer.into_inner();
+                let mut text = Vec::with_capacity(lines.len());
+                for line in lines.split(|byte| *byte == b'\n').filter(|line| !line.is_empty()) {
                     if *wrote_a_row {
                         text.push(b',');
                     }
-                    serde_json::to_writer(&mut text, &row).map_err(|error| EngineError::Internal(error.to_string()))?;
+                    text.extend_from_slice(line);
                     *wrote_a_row = true;
                 }
                 Ok(Bytes::from(text))
@@ -291,6 +301,7 @@ mod tests {
             answer,
             serde_json::json!({"columns": [{"name": "n", "type": "int64"}], "rows": [{"n": 1}, {"n": 2}, {"n": 3}], "truncated": false})
         );
+        assert!(text.contains(r#""rows":[{"n":1},{"n":2},{"n":3}]"#), "{text}");
         let empty = String::from_utf8(encode_all(StreamFormat::Json, &[numbers(1, 0)])).expect("utf-8");
         assert_eq!(
             empty,

@@ -248,7 +248,7 @@ async fn version_at(location: &TableLocation, time: chrono::DateTime<chrono::Utc
         .ok_or_else(|| EngineError::Sql(format!("`{name}` had no version yet at {}", time.to_rfc3339())))
 }
 
-fn decimals_as_text(batch: &RecordBatch) -> Result<RecordBatch> {
+pub(crate) fn decimals_as_text(batch: &RecordBatch) -> Result<RecordBatch> {
     use deltalake::arrow::datatypes::{DataType, Field, Schema};
     let is_decimal = |data_type: &DataType| matches!(data_type, DataType::Decimal128(..) | DataType::Decimal256(..));
     if !batch
@@ -339,7 +339,7 @@ async fn collect_limited(
 
 /// Rows as JSON objects. Decimals become strings (`"14.50"`): a JSON number would pass through
 /// binary floating point in most clients and lose digits.
-pub(crate) fn to_json_rows(batches: &[RecordBatch]) -> Result<Vec<serde_json::Map<String, serde_json::Value>>> {
+fn to_json_rows(batches: &[RecordBatch]) -> Result<Vec<serde_json::Map<String, serde_json::Value>>> {
     let batches = batches.iter().map(decimals_as_text).collect::<Result<Vec<_>>>()?;
     let mut writer = ArrayWriter::new(Vec::new());
     let refs: Vec<&RecordBatch> = batches.iter().collect();

@@ -548,4 +548,13 @@ async fn a_long_json_answer_streams_with_truncated_at_its_end() {
     assert_eq!(answer["rows"][99_999], json!({"v": 100_000, "label": "some text"}));
     assert_eq!(answer["truncated"], true);
     assert!(trailers.contains("x-atrium-truncated: true"), "{trailers:?}");
+
+    // Rows keep the column order, and a null is written out.
+    let text = app
+        .query("SELECT 1 AS b, CAST(NULL AS INT) AS a")
+        .await
+        .text()
+        .await
+        .expect("text");
+    assert!(text.contains(r#""rows":[{"b":1,"a":null}]"#), "{text}");
 }
