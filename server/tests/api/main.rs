@@ -1,6 +1,7 @@
 //! API tests: the real server on a random port, a fresh temp data dir and a real SQLite file,
 //! talked to over HTTP.
 
+mod answers;
 mod helpers;
 mod pages;
 mod products;
