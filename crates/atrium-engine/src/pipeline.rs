@@ -101,6 +101,7 @@ impl Engine {
                 declared: declared_types(descriptor, input),
                 pii: pii.clone(),
                 key: self.pii_key.clone(),
+                input_is_output: input_is_output(descriptor),
             };
             let read = register_input(&ctx, input, &places, &rules).await?;
             report.rows_read += read.rows;
@@ -227,12 +228,19 @@ impl Engine {
     }
 }
 
+/// Whether the product's single input is (one of) its output(s) as it is, with no query between.
+fn input_is_output(descriptor: &Descriptor) -> bool {
+    descriptor.transform.is_none()
+        && descriptor.inputs.len() == 1
+        && descriptor.outputs.iter().any(|output| output.sql.is_none())
+}
+
 /// The declared types of an input's columns: its own `columns`, and, when the input *is* the
-/// output (a single input, no transform), the contract's columns of the same name.
+/// output (a single input, no transform), the contract's columns of the same name, with their
+/// `required` (a row without the value is set aside rather than failing the run).
 fn declared_types(descriptor: &Descriptor, input: &Input) -> HashMap<String, DeclaredType> {
     let mut declared = HashMap::new();
-    if descriptor.transform.is_none()
-        && descriptor.inputs.len() == 1
+    if input_is_output(descriptor)
         && let Some(output) = descriptor.outputs.iter().find(|output| output.sql.is_none())
     {
         for column in &output.columns {
@@ -241,6 +249,7 @@ fn declared_types(descriptor: &Descriptor, input: &Input) -> HashMap<String, Dec
                 DeclaredType {
                     arrow: contract::arrow_type(&column.data_type),
                     label: column.data_type.to_string(),
+                    required: column.required,
                 },
             );
         }
@@ -251,6 +260,8 @@ fn declared_types(descriptor: &Descriptor, input: &Input) -> HashMap<String, Dec
             DeclaredType {
                 arrow: contract::arrow_type(&column.data_type),
                 label: column.data_type.to_string(),
+                // An input column's declaration is a type only; `required` is the contract's.
+                required: declared.get(&column.name).is_some_and(|contract| contract.required),
             },
         );
     }

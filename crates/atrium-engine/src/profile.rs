@@ -31,6 +31,7 @@ fn read_sample(file: &str, format: Format, bytes: bytes::Bytes) -> Result<Ingest
         pii: Vec::new(),
         // The rejections' records are never kept from here, so the key protects nothing stored.
         key: PiiKey::new(b"profiling-only-no-records-kept")?,
+        input_is_output: false,
     };
     match format {
         Format::Csv => read_csv(&bytes, file, &rules),

@@ -190,3 +190,51 @@ async fn many_small_requests_are_merged_by_the_next_run_and_every_row_counts_onc
         .expect("json");
     assert_eq!(body["rows"], json!([{"n": 40, "orders": 40}]));
 }
+
+#[tokio::test]
+async fn rows_without_a_required_value_are_set_aside_and_the_rest_is_published() {
+    let app = spawn_app().await;
+    let clicks = "apiVersion: atrium/v1
+kind: DataProduct
+metadata: { id: web.clicks, title: Clicks, owner: team-web, description: Clicks. }
+inputs:
+  - { name: clicks, source: { kind: stream } }
+outputs:
+  - name: clicks
+    description: One row per click.
+    columns:
+      - { name: page, type: string, required: true, classification: public }
+      - { name: at, type: timestamp, required: true }
+";
+    assert_eq!(app.deploy(clicks).await.status(), 201);
+    app.wait_until_idle("web.clicks").await;
+    let rows = "{\"page\": \"/\", \"at\": \"2026-11-22T10:00:00Z\"}\n{\"path\": \"/oops\", \"at\": \"2026-11-22T10:01:00Z\"}\n";
+    assert_eq!(
+        app.post_json("/api/v1/products/web.clicks/inputs/clicks/rows", rows)
+            .await
+            .status(),
+        202
+    );
+    let run: Value = app
+        .post_json("/api/v1/products/web.clicks/runs", "")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(run["status"], "succeeded", "{run}");
+    assert_eq!(
+        (run["rows_written"].clone(), run["rows_rejected"].clone()),
+        (json!(1), json!(1))
+    );
+    let rejected: Value = app
+        .get(&format!("/api/v1/products/web.clicks/runs/{}/rejected", run["id"]))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(rejected[0]["column"], "page", "{rejected}");
+    assert_eq!(
+        rejected[0]["reason"], "required, but the row has no value",
+        "{rejected}"
+    );
+}

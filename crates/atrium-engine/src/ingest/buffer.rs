@@ -205,9 +205,9 @@ impl TableBuffer {
         let mut typed: Vec<Vec<ArrayRef>> = Vec::with_capacity(self.columns.len());
         let mut failures: Vec<Vec<(usize, usize)>> = vec![Vec::new(); self.lines.len()];
         for (column_index, column) in self.columns.iter().enumerate() {
-            let (arrow, enforced) = match rules.declared.get(&column.name) {
-                Some(declared) => (declared.arrow.clone(), true),
-                None => (infer(column.kind, &column.chunks), false),
+            let (arrow, enforced, required) = match rules.declared.get(&column.name) {
+                Some(declared) => (declared.arrow.clone(), true, declared.required),
+                None => (infer(column.kind, &column.chunks), false, false),
             };
             if !can_cast_types(&DataType::Utf8, &arrow) {
                 return Err(EngineError::Input {
@@ -221,9 +221,10 @@ impl TableBuffer {
             let mut arrays = Vec::with_capacity(column.chunks.len());
             for (chunk_index, chunk) in column.chunks.iter().enumerate() {
                 let cast = cast_with_options(chunk, &arrow, &safe()).map_err(EngineError::arrow)?;
-                if enforced && cast.null_count() != chunk.null_count() {
+                if (enforced && cast.null_count() != chunk.null_count()) || (required && chunk.null_count() > 0) {
                     for row in 0..chunk.len() {
-                        if chunk.is_valid(row) && cast.is_null(row) {
+                        let wrong_type = chunk.is_valid(row) && cast.is_null(row);
+                        if wrong_type || (required && chunk.is_null(row)) {
                             failures[chunk_index].push((row, column_index));
                         }
                     }
@@ -252,6 +253,11 @@ impl TableBuffer {
             }
             batches.push(RecordBatch::try_new(Arc::clone(&schema), columns).map_err(EngineError::arrow)?);
         }
+        let (schema, batches) = if rules.input_is_output {
+            drop_empty_undeclared(schema, batches, rules)?
+        } else {
+            (schema, batches)
+        };
         let mut rejected = self.rejected;
         rejected.sort_by(|a, b| (&a.source, a.line).cmp(&(&b.source, b.line)));
         Ok(Ingested {
@@ -272,17 +278,20 @@ impl TableBuffer {
             keep[row] = false;
             let columns: Vec<usize> = failures[start..end].iter().map(|(_, column)| *column).collect();
             let first = &self.columns[columns[0]];
-            let value = first.chunks[chunk].value(row);
-            let shown = if rules.pii.iter().any(|(name, _)| name == &first.name) {
-                "a value (withheld: PII column)".to_owned()
+            let mut reason = if first.chunks[chunk].is_null(row) {
+                "required, but the row has no value".to_owned()
             } else {
-                format!("`{}`", quote(value))
+                let shown = if rules.pii.iter().any(|(name, _)| name == &first.name) {
+                    "a value (withheld: PII column)".to_owned()
+                } else {
+                    format!("`{}`", quote(first.chunks[chunk].value(row)))
+                };
+                let label = rules
+                    .declared
+                    .get(&first.name)
+                    .map_or_else(String::new, |declared| declared.label.clone());
+                format!("{shown} is not a valid {label}")
             };
-            let label = rules
-                .declared
-                .get(&first.name)
-                .map_or_else(String::new, |declared| declared.label.clone());
-            let mut reason = format!("{shown} is not a valid {label}");
             if columns.len() > 1 {
                 let others: Vec<String> = columns[1..]
                     .iter()
@@ -310,6 +319,35 @@ impl TableBuffer {
         }
         BooleanArray::from(keep)
     }
+}
+
+/// Leaves out the columns the rules do not declare that hold no value in any kept row.
+fn drop_empty_undeclared(
+    schema: SchemaRef,
+    batches: Vec<RecordBatch>,
+    rules: &ReadRules,
+) -> Result<(SchemaRef, Vec<RecordBatch>)> {
+    let kept: Vec<usize> = schema
+        .fields()
+        .iter()
+        .enumerate()
+        .filter(|(index, field)| {
+            rules.declared.contains_key(field.name())
+                || batches
+                    .iter()
+                    .any(|batch| batch.column(*index).null_count() < batch.num_rows())
+        })
+        .map(|(index, _)| index)
+        .collect();
+    if kept.len() == schema.fields().len() {
+        return Ok((schema, batches));
+    }
+    let projected = Arc::new(schema.project(&kept).map_err(EngineError::arrow)?);
+    let batches = batches
+        .iter()
+        .map(|batch| batch.project(&kept).map_err(EngineError::arrow))
+        .collect::<Result<Vec<_>>>()?;
+    Ok((projected, batches))
 }
 
 fn safe() -> CastOptions<'static> {

@@ -31,6 +31,9 @@ const QUOTED_VALUE_CHARS: usize = 60;
 pub struct DeclaredType {
     pub arrow: DataType,
     pub label: String,
+    /// A row without a value here is set aside (the contract's `required`, when the input is the
+    /// output).
+    pub required: bool,
 }
 
 /// What a reader needs to know besides the bytes.
@@ -41,6 +44,10 @@ pub struct ReadRules {
     /// PII handling by column name, applied to the records kept with rejections.
     pub pii: Vec<(String, PiiHandling)>,
     pub key: PiiKey,
+    /// The input is the output (one input, no transform): the contract is the rows' shape, so a
+    /// column it does not declare that holds no value once bad rows are set aside (a field only
+    /// those rows had) is dropped rather than failing the run as drift.
+    pub input_is_output: bool,
 }
 
 /// A row set aside, and why.
@@ -188,6 +195,7 @@ mod tests {
             declared,
             pii,
             key: key(),
+            input_is_output: false,
         }
     }
 
@@ -200,6 +208,7 @@ mod tests {
                     DeclaredType {
                         arrow: arrow.clone(),
                         label: (*label).to_owned(),
+                        required: false,
                     },
                 )
             })
@@ -260,6 +269,30 @@ mod tests {
         assert_eq!(lines, vec![3, 4, 5]);
         assert!(read.rejected[1].reason.starts_with("invalid JSON"));
         assert_eq!(read.rejected[2].reason, "expected a JSON object, found an array");
+    }
+
+    #[test]
+    fn rows_without_a_required_value_are_set_aside() {
+        let mut declared = declared(&[("event", DataType::Utf8, "string"), ("n", DataType::Int64, "int64")]);
+        if let Some(event) = declared.get_mut("event") {
+            event.required = true;
+        }
+        let rules = rules(declared, Vec::new());
+        let text = "{\"n\": 1, \"event\": \"placed\"}\n{\"n\": 2, \"status\": \"paid\"}\n{\"n\": 3, \"event\": null}\n{\"n\": 4, \"event\": \"paid\"}\n";
+        let read = read_json_lines(text.as_bytes(), "s.jsonl", &rules).expect("read");
+        assert_eq!(read.rows(), 2);
+        let set_aside: Vec<(u64, Option<&str>, &str)> = read
+            .rejected
+            .iter()
+            .map(|r| (r.line, r.column.as_deref(), r.reason.as_str()))
+            .collect();
+        assert_eq!(
+            set_aside,
+            [
+                (2, Some("event"), "required, but the row has no value"),
+                (3, Some("event"), "required, but the row has no value")
+            ]
+        );
     }
 
     #[test]
