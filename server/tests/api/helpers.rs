@@ -95,6 +95,15 @@ impl TestApp {
         }
     }
 
+    /// Runs `product` now through `POST /api/v1/products/{id}/runs` and returns the recorded run.
+    pub async fn run_now(&self, product: &str) -> serde_json::Value {
+        self.post_json(&format!("/api/v1/products/{product}/runs"), "")
+            .await
+            .json()
+            .await
+            .expect("a run as JSON")
+    }
+
     pub async fn post_json(&self, path: &str, body: &str) -> reqwest::Response {
         self.client
             .post(format!("{}{path}", self.address))

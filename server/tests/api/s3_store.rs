@@ -76,12 +76,7 @@ async fn products_run_and_answer_queries_from_an_s3_store() {
     .await;
     assert_eq!(app.deploy(NATIONS).await.status(), 201);
     app.wait_until_idle("crm.nations").await;
-    let run: Value = app
-        .post_json("/api/v1/products/crm.nations/runs", "")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let run = app.run_now("crm.nations").await;
     assert_eq!(run["status"], "succeeded", "{run}");
     assert_eq!(run["rows_written"], 2);
 

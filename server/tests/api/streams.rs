@@ -56,12 +56,7 @@ async fn acknowledged_rows_survive_a_restart_and_land_hashed() {
 
     // A new server process over the same data dir: only what is on disk is there.
     let restarted = spawn_app_at(&first.data_dir, |_| {}).await;
-    let run: Value = restarted
-        .post_json("/api/v1/products/sales.order_events/runs", "")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let run = restarted.run_now("sales.order_events").await;
     assert_eq!(run["status"], "succeeded", "{run}");
     assert_eq!(run["rows_written"], 3);
     let result: Value = restarted
@@ -116,12 +111,7 @@ async fn rows_of_the_wrong_type_are_quarantined_and_listed_with_their_reason() {
     let rows_path = "/api/v1/products/sales.order_events/inputs/events/rows";
     assert_eq!(app.post_json(rows_path, rows).await.status(), 202);
 
-    let run: Value = app
-        .post_json("/api/v1/products/sales.order_events/runs", "")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let run = app.run_now("sales.order_events").await;
     assert_eq!(run["status"], "succeeded", "{run}");
     assert_eq!(
         (run["rows_read"].as_u64(), run["rows_written"].as_u64()),
@@ -172,12 +162,7 @@ async fn many_small_requests_are_merged_by_the_next_run_and_every_row_counts_onc
     let segments = || std::fs::read_dir(&buffer).expect("buffer").flatten().count();
     assert_eq!(segments(), 40, "one segment per request");
     for _ in 0..2 {
-        let run: Value = app
-            .post_json("/api/v1/products/sales.order_events/runs", "")
-            .await
-            .json()
-            .await
-            .expect("json");
+        let run = app.run_now("sales.order_events").await;
         assert_eq!(run["status"], "succeeded", "{run}");
         assert_eq!(run["rows_written"], 40, "{run}");
     }
@@ -215,12 +200,7 @@ outputs:
             .status(),
         202
     );
-    let run: Value = app
-        .post_json("/api/v1/products/web.clicks/runs", "")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let run = app.run_now("web.clicks").await;
     assert_eq!(run["status"], "succeeded", "{run}");
     assert_eq!(
         (run["rows_written"].clone(), run["rows_rejected"].clone()),
