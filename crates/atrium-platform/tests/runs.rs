@@ -13,6 +13,14 @@ fn source(text: &str, name: &str) -> DescriptorSource {
     DescriptorSource::new(text, Some(name.to_owned()))
 }
 
+/// Runs `id` now and returns the recorded run.
+async fn run_manually(platform: &Platform, id: &str) -> atrium_types::RunView {
+    platform
+        .run(id, atrium_platform::RunTrigger::Manual)
+        .await
+        .expect("runs")
+}
+
 /// The catalog of `dir`, as another process (a replica) would open it.
 async fn catalog_beside(dir: &tempfile::TempDir) -> atrium_platform::Catalog {
     atrium_platform::Catalog::connect(&atrium_platform::Catalog::sqlite_url(&dir.path().join("atrium.db")))
@@ -60,20 +68,14 @@ async fn a_run_publishes_a_version_and_a_failing_check_keeps_it() {
     let platform = open_platform(&dir).await;
     deploy_customers(&platform, dir.path(), "1,ann@example.com,10.50\n").await;
 
-    let first = platform
-        .run("crm.customers", atrium_platform::RunTrigger::Manual)
-        .await
-        .expect("runs");
+    let first = run_manually(&platform, "crm.customers").await;
     assert_eq!(first.status, atrium_types::RunStatus::Succeeded, "{:?}", first.error);
     assert_eq!((first.rows_read, first.rows_written), (1, 1));
     let detail = platform.product("crm.customers").await.expect("reads");
     assert_eq!(detail.outputs[0].published_version, Some(0));
 
     write_files(dir.path(), "1,ann@example.com,-1.00\n");
-    let second = platform
-        .run("crm.customers", atrium_platform::RunTrigger::Manual)
-        .await
-        .expect("runs");
+    let second = run_manually(&platform, "crm.customers").await;
     assert_eq!(second.status, atrium_types::RunStatus::Failed);
     assert_eq!(
         second.error.as_deref(),
@@ -97,10 +99,7 @@ async fn a_run_killed_mid_write_leaves_the_previous_version_readable_and_fails_o
     {
         let platform = open_platform(&dir).await;
         deploy_customers(&platform, dir.path(), "1,ann@example.com,10.50\n").await;
-        let first = platform
-            .run("crm.customers", atrium_platform::RunTrigger::Manual)
-            .await
-            .expect("runs");
+        let first = run_manually(&platform, "crm.customers").await;
         assert_eq!(first.status, atrium_types::RunStatus::Succeeded, "{:?}", first.error);
     }
     // A second run was killed while writing: its run row says `running`, and a data file it was
@@ -344,9 +343,6 @@ async fn a_run_that_shows_signs_of_life_is_never_taken_for_abandoned() {
     let runs = platform.runs("crm.customers", 1).await.expect("runs");
     assert_eq!(runs[0].status, atrium_types::RunStatus::Failed);
     // The product can run again.
-    let again = platform
-        .run("crm.customers", atrium_platform::RunTrigger::Manual)
-        .await
-        .expect("runs");
+    let again = run_manually(&platform, "crm.customers").await;
     assert_eq!(again.status, atrium_types::RunStatus::Succeeded, "{:?}", again.error);
 }

@@ -34,6 +34,11 @@ outputs:
       - { name: amount, type: \"decimal(10,2)\" }
 ";
 
+/// Runs `id` now, as a data owner would from the CLI or the page, and returns the recorded run.
+async fn run_manually(app: &TestApp, id: &str) -> atrium_types::RunView {
+    app.platform.run(id, RunTrigger::Manual).await.expect("runs")
+}
+
 /// Deploys and runs the two products from files in the app's data dir.
 async fn two_domains(app: &TestApp, customers_visibility: &str) {
     let dir = app.data_dir.join("descriptors");
@@ -54,7 +59,7 @@ async fn two_domains(app: &TestApp, customers_visibility: &str) {
     });
     app.platform.deploy(&sources).await.expect("deploys");
     for id in ["crm.customers", "sales.orders"] {
-        let run = app.platform.run(id, RunTrigger::Manual).await.expect("runs");
+        let run = run_manually(app, id).await;
         assert_eq!(run.status, atrium_types::RunStatus::Succeeded, "{id}: {:?}", run.error);
     }
 }
@@ -128,7 +133,7 @@ outputs:
         .await
         .expect("deploys: crm.customers is internal");
     for id in ["crm.countries", "sales.countries"] {
-        let run = app.platform.run(id, RunTrigger::Manual).await.expect("runs");
+        let run = run_manually(&app, id).await;
         assert_eq!(run.status, atrium_types::RunStatus::Succeeded, "{id}: {:?}", run.error);
     }
 
@@ -137,22 +142,14 @@ outputs:
     let restricted = CUSTOMERS.replace("VISIBILITY", "restricted");
     let source = DescriptorSource::from_file(restricted, &dir.join("customers.yaml"));
     app.platform.deploy(&[source]).await.expect("redeploys");
-    let same_domain = app
-        .platform
-        .run("crm.countries", RunTrigger::Manual)
-        .await
-        .expect("runs");
+    let same_domain = run_manually(&app, "crm.countries").await;
     assert_eq!(
         same_domain.status,
         atrium_types::RunStatus::Succeeded,
         "{:?}",
         same_domain.error
     );
-    let other_domain = app
-        .platform
-        .run("sales.countries", RunTrigger::Manual)
-        .await
-        .expect("runs");
+    let other_domain = run_manually(&app, "sales.countries").await;
     assert_eq!(other_domain.status, atrium_types::RunStatus::Failed);
     let error = other_domain.error.unwrap_or_default();
     assert!(
@@ -289,11 +286,7 @@ async fn older_published_versions_are_read_with_version_or_timestamp_as_of() {
         "order_id,customer_id,amount\n10,1,5.00\n",
     )
     .expect("csv");
-    let run = app
-        .platform
-        .run("sales.orders", RunTrigger::Manual)
-        .await
-        .expect("runs");
+    let run = run_manually(&app, "sales.orders").await;
     assert_eq!(run.outputs[0].version, Some(1));
 
     assert_eq!(count(&app, "SELECT count(*) AS n FROM sales.orders").await, json!(1));
@@ -357,7 +350,7 @@ async fn a_product_with_two_outputs_publishes_both_at_once_under_their_names() {
     std::fs::write(dir.join("book.yaml"), ORDER_BOOK).expect("yaml");
     let source = DescriptorSource::from_file(ORDER_BOOK.to_owned(), &dir.join("book.yaml"));
     app.platform.deploy(&[source]).await.expect("deploys");
-    let run = app.platform.run("sales.book", RunTrigger::Manual).await.expect("runs");
+    let run = run_manually(&app, "sales.book").await;
     assert_eq!(run.status, atrium_types::RunStatus::Succeeded, "{:?}", run.error);
     assert_eq!(run.outputs.len(), 2);
 
@@ -392,7 +385,7 @@ async fn a_product_with_two_outputs_publishes_both_at_once_under_their_names() {
 
     // A failing check on the second output publishes neither: readers keep both previous versions.
     std::fs::write(&csv, "order_id,customer,amount\n1,ann,5.00\n4,cy,-9.00\n").expect("csv");
-    let run = app.platform.run("sales.book", RunTrigger::Manual).await.expect("runs");
+    let run = run_manually(&app, "sales.book").await;
     assert_eq!(run.status, atrium_types::RunStatus::Failed);
     assert!(
         run.error.as_deref().unwrap_or_default().contains("no_negative_totals"),
@@ -430,11 +423,7 @@ outputs:
 ";
     let source = DescriptorSource::from_file(totals.to_owned(), &dir.join("totals.yaml"));
     app.platform.deploy(&[source]).await.expect("deploys");
-    let run = app
-        .platform
-        .run("finance.totals", RunTrigger::Manual)
-        .await
-        .expect("runs");
+    let run = run_manually(&app, "finance.totals").await;
     assert_eq!(run.status, atrium_types::RunStatus::Succeeded, "{:?}", run.error);
     assert_eq!(rows("SELECT orders FROM finance.totals").await, json!([{"orders": 3}]));
 
