@@ -47,7 +47,7 @@ run-release: build
 # The demo mesh: TPC-H data (generated once), then the descriptors; a deploy runs what changed.
 ATRIUM ?= target/release/atrium
 demo:
-	@[ -f examples/mesh/data/lineitem.csv ] || $(ATRIUM) demo-data --out examples/mesh/data
+	@[ -f examples/mesh/sales/data/lineitem.csv ] || $(ATRIUM) demo-data --mesh --out examples/mesh
 	$(ATRIUM) --data-dir $(DATA_DIR) deploy examples/mesh
 
 clean-data:

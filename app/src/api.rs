@@ -2,35 +2,35 @@
 //! The REST API (`/api/v1`) serves scripts and tools; these serve the pages.
 
 use atrium_types::{
-    CreatedProduct, DomainSummary, DomainView, FileProfile, HomeView, ProductDetail, QueryResultView, RunView,
-    StarterForm, StarterPreview, TableSample,
+    CreatedProduct, CreatedToken, DomainSummary, DomainView, FileProfile, HomeView, MeView, ProductDetail,
+    QueryResultView, RunView, StarterForm, StarterPreview, TableSample, TokenView,
 };
 use leptos::prelude::*;
 
 #[server(prefix = "/portal", endpoint = "home")]
 pub async fn get_home() -> Result<HomeView, ServerFnError> {
-    platform()?.home().await.map_err(portal_error)
+    platform()?.home(&caller()?).await.map_err(portal_error)
 }
 
 #[server(prefix = "/portal", endpoint = "domains")]
 pub async fn list_domains() -> Result<Vec<DomainSummary>, ServerFnError> {
-    platform()?.domains().await.map_err(portal_error)
+    platform()?.domains(&caller()?).await.map_err(portal_error)
 }
 
 #[server(prefix = "/portal", endpoint = "domain")]
 pub async fn get_domain(name: String) -> Result<DomainView, ServerFnError> {
-    platform()?.domain(&name).await.map_err(portal_error)
+    platform()?.domain(&caller()?, &name).await.map_err(portal_error)
 }
 
 #[server(prefix = "/portal", endpoint = "product")]
 pub async fn get_product(id: String) -> Result<ProductDetail, ServerFnError> {
-    platform()?.product(&id).await.map_err(portal_error)
+    platform()?.product(&caller()?, &id).await.map_err(portal_error)
 }
 
 #[server(prefix = "/portal", endpoint = "sample")]
 pub async fn get_sample(id: String, output: Option<String>) -> Result<Option<TableSample>, ServerFnError> {
     platform()?
-        .sample(&id, output.as_deref(), SAMPLE_ROWS)
+        .sample(&caller()?, &id, output.as_deref(), SAMPLE_ROWS)
         .await
         .map_err(portal_error)
 }
@@ -39,7 +39,7 @@ pub async fn get_sample(id: String, output: Option<String>) -> Result<Option<Tab
 #[server(prefix = "/portal", endpoint = "run")]
 pub async fn run_product(id: String) -> Result<RunView, ServerFnError> {
     platform()?
-        .run(&id, atrium_platform::RunTrigger::Manual)
+        .run(&caller()?, &id, atrium_platform::RunTrigger::Manual)
         .await
         .map_err(portal_error)
 }
@@ -47,12 +47,13 @@ pub async fn run_product(id: String) -> Result<RunView, ServerFnError> {
 /// Runs a read-only query for the SQL console.
 #[server(prefix = "/portal", endpoint = "query")]
 pub async fn run_sql(sql: String) -> Result<QueryResultView, ServerFnError> {
-    platform()?.query_as_text(&sql).await.map_err(portal_error)
+    platform()?.query_as_text(&caller()?, &sql).await.map_err(portal_error)
 }
 
 /// Profiles an uploaded sample file (multipart field `file`) for the New data product page.
 #[server(prefix = "/portal", endpoint = "profile", input = leptos::server_fn::codec::MultipartFormData)]
 pub async fn profile_sample(data: leptos::server_fn::codec::MultipartData) -> Result<FileProfile, ServerFnError> {
+    caller()?;
     let upload = read_upload(data).await?;
     let (file, bytes) = upload
         .file
@@ -65,7 +66,7 @@ pub async fn profile_sample(data: leptos::server_fn::codec::MultipartData) -> Re
 /// Profiles the file at a URL for the New data product page.
 #[server(prefix = "/portal", endpoint = "profile-url")]
 pub async fn profile_url(url: String) -> Result<FileProfile, ServerFnError> {
-    atrium_platform::starter::profile_url(&url).await.map_err(portal_error)
+    platform()?.profile_url(&caller()?, &url).await.map_err(portal_error)
 }
 
 /// The starter descriptor of the page's choices, checked as deploy would check it; `url` when the
@@ -76,6 +77,7 @@ pub async fn preview_starter(
     form: StarterForm,
     url: Option<String>,
 ) -> Result<StarterPreview, ServerFnError> {
+    caller()?;
     Ok(atrium_platform::Platform::preview_starter(
         &profile,
         &form,
@@ -86,7 +88,10 @@ pub async fn preview_starter(
 /// Makes a product that reads a URL on every run.
 #[server(prefix = "/portal", endpoint = "create-url", input = leptos::server_fn::codec::Json)]
 pub async fn create_from_url(url: String, form: StarterForm) -> Result<CreatedProduct, ServerFnError> {
-    platform()?.create_from_url(&url, &form).await.map_err(portal_error)
+    platform()?
+        .create_from_url(&caller()?, &url, &form)
+        .await
+        .map_err(portal_error)
 }
 
 /// Makes the product: multipart field `file` and field `form` (the choices as JSON).
@@ -101,7 +106,7 @@ pub async fn create_from_sample(
     let form: StarterForm = serde_json::from_str(upload.form.as_deref().unwrap_or("{}"))
         .map_err(|error| ServerFnError::new(format!("the form could not be read: {error}")))?;
     platform()?
-        .create_from_upload(&file, bytes, &form)
+        .create_from_upload(&caller()?, &file, bytes, &form)
         .await
         .map_err(portal_error)
 }
@@ -136,6 +141,46 @@ async fn read_upload(data: leptos::server_fn::codec::MultipartData) -> Result<Up
     Ok(upload)
 }
 
+/// The signed-in user, for the header; `None` for the sign-in page.
+#[server(prefix = "/portal", endpoint = "me")]
+pub async fn get_me() -> Result<Option<MeView>, ServerFnError> {
+    Ok(signed_in().and_then(|caller| platform().ok()?.me(&caller).ok()))
+}
+
+/// What the sign-in page says of where logins come from: in a demo data dir, where the demo
+/// logins were printed.
+#[server(prefix = "/portal", endpoint = "sign-in-hint")]
+pub async fn sign_in_hint() -> Result<Option<String>, ServerFnError> {
+    Ok(platform()?.demo_logins_hint())
+}
+
+/// The signed-in user's API tokens.
+#[server(prefix = "/portal", endpoint = "tokens")]
+pub async fn list_tokens() -> Result<Vec<TokenView>, ServerFnError> {
+    platform()?.tokens(&caller()?, false).await.map_err(portal_error)
+}
+
+/// Creates a token for the signed-in user; the secret is in the answer only.
+#[server(prefix = "/portal", endpoint = "create-token")]
+pub async fn create_token(name: String, days: Option<u32>) -> Result<CreatedToken, ServerFnError> {
+    let caller = caller()?;
+    let atrium_platform::Caller::User(user) = &caller else {
+        return Err(ServerFnError::new("only a user has tokens"));
+    };
+    let name = if name.trim().is_empty() { "portal".to_owned() } else { name.trim().to_owned() };
+    let expires_in = days.filter(|days| *days > 0).map(|days| chrono_days(days));
+    platform()?
+        .create_token(&caller, &user.name, &name, expires_in)
+        .await
+        .map_err(portal_error)
+}
+
+/// Revokes one of the signed-in user's tokens.
+#[server(prefix = "/portal", endpoint = "revoke-token")]
+pub async fn revoke_token(id: String) -> Result<TokenView, ServerFnError> {
+    platform()?.revoke_token(&caller()?, &id).await.map_err(portal_error)
+}
+
 /// How many rows the product page shows.
 pub const SAMPLE_ROWS: usize = 50;
 
@@ -145,6 +190,29 @@ pub fn error_message(error: &ServerFnError) -> String {
         ServerFnError::ServerError(message) => message.clone(),
         other => other.to_string(),
     }
+}
+
+#[cfg(feature = "ssr")]
+fn chrono_days(days: u32) -> atrium_platform::TokenLifetime {
+    atrium_platform::TokenLifetime::days(i64::from(days))
+}
+
+/// The signed-in caller of this request (the server's middleware resolved it), if any.
+#[cfg(feature = "ssr")]
+fn signed_in() -> Option<atrium_platform::Caller> {
+    use_context::<http::request::Parts>().and_then(|parts| parts.extensions.get::<atrium_platform::Caller>().cloned())
+}
+
+/// The signed-in caller; a request without one is answered 401 (the middleware normally turns
+/// it away before it gets here).
+#[cfg(feature = "ssr")]
+fn caller() -> Result<atrium_platform::Caller, ServerFnError> {
+    signed_in().ok_or_else(|| {
+        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(http::StatusCode::UNAUTHORIZED);
+        }
+        ServerFnError::new("sign in first")
+    })
 }
 
 #[cfg(feature = "ssr")]

@@ -4,7 +4,7 @@ use atrium_types::{ProductStatus, ProductSummary, Visibility};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::api::{error_message, list_domains};
+use crate::api::{error_message, get_me, list_domains};
 
 /// The top navigation: the catalog and each domain.
 #[component]
@@ -34,7 +34,36 @@ pub fn TopNav() -> impl IntoView {
                     })}
                 </Transition>
             </nav>
+            <UserMenu />
         </header>
+    }
+}
+
+/// Who is signed in, their tokens, and sign-out (a plain form: it works before hydration).
+#[component]
+fn UserMenu() -> impl IntoView {
+    let me = Resource::new(|| (), |_| get_me());
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                match me.await.ok().flatten() {
+                    Some(me) => view! {
+                        <div class="user-menu">
+                            <span class="signed-in" title=me.user.to_string()>
+                                "Signed in as " <strong data-testid="signed-in-user">{me.display_name.clone()}</strong>
+                            </span>
+                            <A href="/tokens" attr:class="navlink">"Tokens"</A>
+                            <form method="post" action="/auth/logout" class="sign-out">
+                                <button type="submit" class="link-button">"Sign out"</button>
+                            </form>
+                        </div>
+                    }.into_any(),
+                    None => view! {
+                        <div class="user-menu"><a href="/login" class="navlink">"Sign in"</a></div>
+                    }.into_any(),
+                }
+            })}
+        </Transition>
     }
 }
 

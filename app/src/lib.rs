@@ -17,7 +17,7 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
 use crate::components::{NotFound, TopNav};
-use crate::pages::{DomainPage, HomePage, NewProductPage, ProductPage, QueryPage};
+use crate::pages::{DomainPage, HomePage, LoginPage, NewProductPage, ProductPage, QueryPage, TokensPage};
 
 /// The HTML document around the application, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -52,7 +52,7 @@ pub fn App() -> impl IntoView {
     });
     view! {
         <Stylesheet id="atrium" href="/pkg/atrium.css" />
-        <Title formatter=|title: String| if title.is_empty() { "Atrium".to_owned() } else { format!("{title} · Atrium") } />
+        <Title formatter=page_title />
         <Router>
             <TopNav />
             <main class="page">
@@ -63,6 +63,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/products/:id") view=ProductPage ssr=SsrMode::Async />
                     <Route path=path!("/query") view=QueryPage />
                     <Route path=path!("/new") view=NewProductPage />
+                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
+                    <Route path=path!("/tokens") view=TokensPage />
                 </Routes>
             </main>
             <footer class="footer">
@@ -71,6 +73,33 @@ pub fn App() -> impl IntoView {
             </footer>
         </Router>
     }
+}
+
+/// The document title of a page. The server writes it into the HTML as it is (leptos_meta does not
+/// escape it), so there it is escaped here; the browser sets `document.title`, which is text.
+fn page_title(title: String) -> String {
+    let title = if title.is_empty() {
+        "Atrium".to_owned()
+    } else {
+        format!("{title} · Atrium")
+    };
+    if cfg!(feature = "ssr") { escape_html(&title) } else { title }
+}
+
+/// `<`, `>`, `&`, `"` and `'` as entities.
+fn escape_html(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for character in text.chars() {
+        match character {
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '&' => escaped.push_str("&amp;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#39;"),
+            other => escaped.push(other),
+        }
+    }
+    escaped
 }
 
 /// The entry point of the wasm bundle.

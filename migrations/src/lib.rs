@@ -11,6 +11,7 @@ mod m20261122_000004_run_bytes;
 mod m20261122_000005_one_running_run;
 mod m20261122_000006_output_sql;
 mod m20261122_000007_run_heartbeat;
+mod m20261201_000008_identity;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000005_one_running_run::Migration),
             Box::new(m20261122_000006_output_sql::Migration),
             Box::new(m20261122_000007_run_heartbeat::Migration),
+            Box::new(m20261201_000008_identity::Migration),
         ]
     }
 }

@@ -6,8 +6,12 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 /// Atrium: the self-serve data mesh platform.
+///
+/// The commands that work on a data directory (deploy, run, query, products, user, token, grant,
+/// domain) act as the operator of that installation: as a platform admin. Against a remote
+/// server, use the REST API with a token (`atrium token create`).
 #[derive(Debug, Parser)]
-#[command(name = "atrium", version, about)]
+#[command(name = "atrium", version, about, long_about)]
 pub struct Cli {
     /// The data directory (catalog database and local store) [default: .atrium]
     #[arg(long, global = true, value_name = "DIR")]
@@ -75,8 +79,11 @@ pub enum Command {
     /// Write the TPC-H tables as CSV files for the demo mesh
     DemoData {
         /// The folder to write into
-        #[arg(long, default_value = "examples/mesh/data")]
+        #[arg(long, default_value = "examples/mesh")]
         out: PathBuf,
+        /// Write each table into `<out>/<domain>/data/`, beside the demo domain that reads it
+        #[arg(long)]
+        mesh: bool,
         /// The TPC-H scale factor (1 is about 1 GB of CSV)
         #[arg(long, default_value_t = 0.01)]
         scale: f64,
@@ -86,10 +93,109 @@ pub enum Command {
         /// The SQL; tables are named <domain>.<product>
         sql: String,
     },
+    /// Manage users (local accounts): `user add NAME …`, `user list`
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage API tokens: `token create --user NAME`, `token list`, `token revoke ID`
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Manage read grants: `grant add PRODUCT[.OUTPUT] --to user:NAME|team:NAME`, `grant list`,
+    /// `grant revoke ID`
+    Grant {
+        #[command(subcommand)]
+        command: GrantCommand,
+    },
+    /// Manage domains: `domain add NAME --owner TEAM`
+    Domain {
+        #[command(subcommand)]
+        command: DomainCommand,
+    },
     /// List the deployed products
     Products {
         /// Print JSON instead of a table
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a local account, or change an existing one
+    Add {
+        name: String,
+        /// The password (prefer --password-stdin: arguments show in the process list)
+        #[arg(long, conflicts_with = "password_stdin")]
+        password: Option<String>,
+        /// Read the password from the first line of standard input
+        #[arg(long)]
+        password_stdin: bool,
+        /// Make the user a platform admin
+        #[arg(long)]
+        admin: bool,
+        /// A team the user belongs to (repeat for several; replaces the user's teams)
+        #[arg(long = "team", value_name = "TEAM")]
+        teams: Vec<String>,
+        /// A role in a domain, DOMAIN:owner|writer|reader (repeat; replaces the user's own roles)
+        #[arg(long = "role", value_name = "DOMAIN:ROLE")]
+        roles: Vec<String>,
+        /// The name shown in the portal
+        #[arg(long)]
+        display_name: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+    },
+    /// List the users with their teams and roles
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token for a user; prints the token alone on standard output, once
+    Create {
+        #[arg(long)]
+        user: String,
+        /// What the token is for, e.g. "ci"
+        #[arg(long, default_value = "cli")]
+        name: String,
+        /// How long it works, e.g. 30d or 12h [default: no expiry]
+        #[arg(long)]
+        expires: Option<humantime::Duration>,
+    },
+    /// List the tokens (without their secrets)
+    List,
+    /// Revoke a token by its id (atr_…); it stops working at once
+    Revoke { id: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GrantCommand {
+    /// Let a user or a team read a product (or one output, PRODUCT.OUTPUT)
+    Add {
+        /// e.g. sales.orders, or sales.daily_revenue.monthly for one output
+        product: String,
+        /// user:NAME or team:NAME
+        #[arg(long)]
+        to: String,
+        /// How long it works, e.g. 90d [default: no expiry]
+        #[arg(long)]
+        expires: Option<humantime::Duration>,
+    },
+    /// List the grants
+    List,
+    /// Revoke a grant by its id; it stops working at once
+    Revoke { id: i64 },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DomainCommand {
+    /// Create a domain owned by a team (or give the team the owner role of an existing one)
+    Add {
+        name: String,
+        #[arg(long)]
+        owner: String,
     },
 }

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use atrium_platform::{DescriptorSource, Platform, PlatformError, RunAllEntry, RunTrigger};
+use atrium_platform::{Caller, DescriptorSource, Platform, PlatformError, RunAllEntry, RunTrigger};
 use atrium_types::{DeployChange, DeployOutcome, ProductSummary, RunStatus, RunView, plural};
 
 use crate::report::render_problems;
@@ -34,6 +34,8 @@ pub enum CommandError {
         #[source]
         source: std::io::Error,
     },
+    #[error("`{text}` {reason}")]
+    BadArgument { text: String, reason: String },
     #[error(transparent)]
     Platform(#[from] PlatformError),
 }
@@ -161,7 +163,7 @@ pub fn validate(paths: &[PathBuf]) -> Result<Outcome, CommandError> {
 /// `atrium deploy FILE...`: then runs what changed, unless `no_run`.
 pub async fn deploy(platform: &Platform, paths: &[PathBuf], no_run: bool) -> Result<Outcome, CommandError> {
     let sources = read_sources(paths)?;
-    let outcomes = match platform.deploy(&sources).await {
+    let outcomes = match platform.deploy(&Caller::Operator, &sources).await {
         Ok(outcomes) => outcomes,
         Err(error) => return report_invalid(error, &sources),
     };
@@ -174,7 +176,7 @@ pub async fn deploy(platform: &Platform, paths: &[PathBuf], no_run: bool) -> Res
         return Ok(Outcome::Success);
     }
     let spinner = spinner(format!("running what changed ({changed}), upstream products first"));
-    let runs = platform.run_deployed(&outcomes).await;
+    let runs = platform.run_deployed(&Caller::Operator, &outcomes).await;
     spinner.finish_and_clear();
     for run in &runs? {
         print_run_summary(run);
@@ -207,14 +209,14 @@ fn print_run_summary(run: &RunView) {
 pub async fn run(platform: &Platform, products: &[String], all: bool) -> Result<Outcome, CommandError> {
     let entries = if all {
         let spinner = spinner("running every product, upstream products first".to_owned());
-        let entries = platform.run_all(RunTrigger::Manual).await;
+        let entries = platform.run_all(&Caller::Operator, RunTrigger::Manual).await;
         spinner.finish_and_clear();
         entries?
     } else {
         let mut entries = Vec::with_capacity(products.len());
         for product in products {
             let spinner = spinner(format!("running {product}"));
-            let run = platform.run(product, RunTrigger::Manual).await;
+            let run = platform.run(&Caller::Operator, product, RunTrigger::Manual).await;
             spinner.finish_and_clear();
             entries.push(RunAllEntry::Ran(run?));
         }
@@ -266,7 +268,7 @@ fn print_run(run: &RunView) {
 
 /// `atrium query SQL`: prints the rows as a table.
 pub async fn query(platform: &Platform, sql: &str) -> Result<Outcome, CommandError> {
-    let result = platform.query(sql).await?;
+    let result = platform.query(&Caller::Operator, sql).await?;
     let header: Vec<String> = result.columns.iter().map(|c| c.name.clone()).collect();
     let rows: Vec<Vec<String>> = result
         .rows
@@ -294,7 +296,7 @@ pub async fn query(platform: &Platform, sql: &str) -> Result<Outcome, CommandErr
 
 /// `atrium products`
 pub async fn products(platform: &Platform, json: bool) -> Result<Outcome, CommandError> {
-    let products = platform.list_products().await?;
+    let products = platform.list_products(&Caller::Operator).await?;
     if json {
         println!("{}", serde_json::to_string_pretty(&products).unwrap_or_default());
     } else {
@@ -334,6 +336,9 @@ fn print_outcome(outcome: &DeployOutcome) {
     println!("{verb:<9} {id} (revision {})", outcome.revision);
     for change in &outcome.changes {
         println!("{:<9} - {change}", "");
+    }
+    for missing in &outcome.missing_grants {
+        println!("{:<9} ! {missing}", "");
     }
 }
 

@@ -20,6 +20,95 @@ pub struct Config {
     pub storage: StorageConfig,
     pub database: DatabaseConfig,
     pub engine: EngineConfig,
+    pub auth: AuthConfig,
+    pub fence: FenceConfig,
+}
+
+/// Sign-in and sessions.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthConfig {
+    /// A session unused this long ends, in hours.
+    pub session_idle_hours: u64,
+    /// A session ends this long after sign-in, however active, in hours.
+    pub session_max_hours: u64,
+    /// Mark the session cookie `Secure` even when no proxy says the request came over HTTPS.
+    pub secure_cookies: bool,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            session_idle_hours: 12,
+            session_max_hours: 7 * 24,
+            secure_cookies: false,
+        }
+    }
+}
+
+/// The data fence: what inputs and outbound requests may reach beyond the defaults.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FenceConfig {
+    /// Folders `file` inputs may read under, besides their descriptor's own folder.
+    #[serde(deserialize_with = "list")]
+    pub file_roots: Vec<PathBuf>,
+    /// Object-store prefixes `object` inputs may read, e.g. `s3://landing/`.
+    #[serde(deserialize_with = "list")]
+    pub object_prefixes: Vec<String>,
+    /// Loopback or private addresses outbound requests may reach, e.g. `127.0.0.1`.
+    #[serde(deserialize_with = "list")]
+    pub allowed_addresses: Vec<std::net::IpAddr>,
+    /// Allow every loopback, link-local and private address (a closed network).
+    pub allow_private_networks: bool,
+    /// The most one fetch (a `url` input, a URL preview) reads, in MiB.
+    pub max_fetch_mb: u64,
+    /// How long one fetch may take, in seconds.
+    pub fetch_timeout_secs: u64,
+}
+
+impl Default for FenceConfig {
+    fn default() -> Self {
+        Self {
+            file_roots: Vec::new(),
+            object_prefixes: Vec::new(),
+            allowed_addresses: Vec::new(),
+            allow_private_networks: false,
+            max_fetch_mb: 256,
+            fetch_timeout_secs: 300,
+        }
+    }
+}
+
+/// A list from a TOML array, or from one text of comma-separated items (an environment variable).
+fn list<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Items {
+        One(String),
+        Many(Vec<String>),
+    }
+    let items = match Items::deserialize(deserializer)? {
+        Items::One(text) => text
+            .split(',')
+            .map(str::trim)
+            .filter(|item| !item.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        Items::Many(items) => items,
+    };
+    items
+        .iter()
+        .map(|item| {
+            item.parse::<T>()
+                .map_err(|error| serde::de::Error::custom(format!("`{item}`: {error}")))
+        })
+        .collect()
 }
 
 #[derive(Debug, Deserialize)]
@@ -60,6 +149,8 @@ pub struct ServerConfig {
     pub addr: SocketAddr,
     /// The built site (wasm, JS, CSS, public assets), as `make build` lays it out.
     pub site_root: PathBuf,
+    /// The largest request body (a descriptor, stream rows, an upload), in MiB.
+    pub max_body_mb: u64,
 }
 
 impl Default for ServerConfig {
@@ -67,6 +158,7 @@ impl Default for ServerConfig {
         Self {
             addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
             site_root: PathBuf::from("target/site"),
+            max_body_mb: 64,
         }
     }
 }
@@ -256,6 +348,23 @@ mod tests {
         assert!(error.to_string().contains("unknown field `port`"), "{error}");
         let error = load(&[("ATRIUM_DEBUG", "1")], &Overrides::default()).expect_err("refused");
         assert!(error.to_string().contains("ATRIUM_SECTION__KEY"), "{error}");
+    }
+
+    #[test]
+    fn lists_from_the_environment() {
+        let config = load(
+            &[
+                ("ATRIUM_FENCE__ALLOWED_ADDRESSES", "127.0.0.1, ::1"),
+                ("ATRIUM_FENCE__OBJECT_PREFIXES", "s3://landing/"),
+            ],
+            &Overrides::default(),
+        )
+        .expect("loads");
+        assert_eq!(config.fence.allowed_addresses.len(), 2);
+        assert_eq!(config.fence.object_prefixes, vec!["s3://landing/".to_owned()]);
+        let error = load(&[("ATRIUM_FENCE__ALLOWED_ADDRESSES", "localhost")], &Overrides::default())
+            .expect_err("not an address");
+        assert!(error.to_string().contains("`localhost`"), "{error}");
     }
 
     #[test]

@@ -20,6 +20,45 @@ pub struct DemoDataError {
     source: std::io::Error,
 }
 
+/// Which demo domain reads each table: its file goes to that domain's `data/` folder, next to
+/// the descriptors that read it (a `file` input reads only under its descriptor's folder).
+const DOMAIN_OF_TABLE: &[(&str, &str)] = &[
+    ("nation", "crm"),
+    ("region", "crm"),
+    ("customer", "crm"),
+    ("part", "supply"),
+    ("supplier", "supply"),
+    ("partsupp", "supply"),
+    ("orders", "sales"),
+    ("lineitem", "sales"),
+];
+
+/// Writes the eight TPC-H tables into `<mesh>/<domain>/data/`, each beside the domain that reads
+/// it; returns the files with their row counts.
+pub fn generate_for_mesh(mesh: &Path, scale_factor: f64) -> Result<Vec<(PathBuf, usize)>, DemoDataError> {
+    let staging = mesh.join(".demo-data");
+    let written = generate(&staging, scale_factor)?;
+    let mut placed = Vec::with_capacity(written.len());
+    for (path, rows) in written {
+        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let domain = DOMAIN_OF_TABLE
+            .iter()
+            .find(|(table, _)| *table == stem)
+            .map_or("shared", |(_, domain)| domain);
+        let folder = mesh.join(domain).join("data");
+        let target = folder.join(format!("{stem}.csv"));
+        std::fs::create_dir_all(&folder)
+            .and_then(|()| std::fs::rename(&path, &target))
+            .map_err(|source| DemoDataError {
+                path: target.clone(),
+                source,
+            })?;
+        placed.push((target, rows));
+    }
+    let _ = std::fs::remove_dir(&staging);
+    Ok(placed)
+}
+
 /// Writes the eight TPC-H tables into `dir`; returns the files with their row counts.
 pub fn generate(dir: &Path, scale_factor: f64) -> Result<Vec<(PathBuf, usize)>, DemoDataError> {
     std::fs::create_dir_all(dir).map_err(|source| DemoDataError {

@@ -3,6 +3,7 @@
 
 #![recursion_limit = "256"]
 
+mod access_commands;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -58,9 +59,13 @@ pub async fn run(cli: Cli, env: &BTreeMap<String, String>) -> Result<Outcome, Ru
     if let Command::Init { file, id, out, force } = &cli.command {
         return Ok(commands::init(file, id.as_deref(), out.as_deref(), *force).await?);
     }
-    if let Command::DemoData { out, scale } = &cli.command {
+    if let Command::DemoData { out, scale, mesh } = &cli.command {
         let spinner = commands::spinner(format!("generating the TPC-H tables at scale factor {scale}"));
-        let written = demo_data::generate(out, *scale);
+        let written = if *mesh {
+            demo_data::generate_for_mesh(out, *scale)
+        } else {
+            demo_data::generate(out, *scale)
+        };
         spinner.finish_and_clear();
         for (path, rows) in written? {
             println!("{rows:>9} rows  {}", path.display());
@@ -80,6 +85,11 @@ pub async fn run(cli: Cli, env: &BTreeMap<String, String>) -> Result<Outcome, Ru
         memory_limit_bytes: config.engine.memory_limit_mb.saturating_mul(1024 * 1024),
         query_max_rows: config.engine.query_max_rows,
         query_timeout: std::time::Duration::from_secs(config.engine.query_timeout_secs),
+        sessions: atrium_platform::SessionPolicy {
+            idle: chrono::Duration::hours(i64::try_from(config.auth.session_idle_hours).unwrap_or(12)),
+            absolute: chrono::Duration::hours(i64::try_from(config.auth.session_max_hours).unwrap_or(168)),
+        },
+        fence: fence_of(&config.fence),
         ..PlatformSettings::embedded(config.storage.data_dir.clone())
     })
     .await?;
@@ -89,8 +99,28 @@ pub async fn run(cli: Cli, env: &BTreeMap<String, String>) -> Result<Outcome, Ru
         Command::Products { json } => Ok(commands::products(&platform, json).await?),
         Command::Run { products, all } => Ok(commands::run(&platform, &products, all).await?),
         Command::Query { sql } => Ok(commands::query(&platform, &sql).await?),
+        Command::User { command } => Ok(access_commands::user(&platform, command).await?),
+        Command::Token { command } => Ok(access_commands::token(&platform, command).await?),
+        Command::Grant { command } => Ok(access_commands::grant(&platform, command).await?),
+        Command::Domain { command } => Ok(access_commands::domain(&platform, command).await?),
         // Handled above: they need no platform.
         Command::Validate { .. } | Command::DemoData { .. } | Command::Init { .. } => Ok(Outcome::Success),
+    }
+}
+
+/// The data fence of the configuration; roots are made absolute and canonical.
+fn fence_of(config: &config::FenceConfig) -> atrium_platform::Fence {
+    atrium_platform::Fence {
+        file_roots: config
+            .file_roots
+            .iter()
+            .map(|root| root.canonicalize().unwrap_or_else(|_| root.clone()))
+            .collect(),
+        object_prefixes: config.object_prefixes.clone(),
+        allowed_addresses: config.allowed_addresses.clone(),
+        allow_private_networks: config.allow_private_networks,
+        max_fetch_bytes: config.max_fetch_mb.saturating_mul(1024 * 1024),
+        fetch_timeout: std::time::Duration::from_secs(config.fetch_timeout_secs),
     }
 }
 
@@ -110,8 +140,9 @@ async fn serve(config: &Config, platform: Platform) -> Result<Outcome, RunError>
         tokio::spawn(scheduler::run_stream_batches(platform.clone(), every));
     }
     let state = http::AppState {
-        leptos_options: http::leptos_options(site_root, addr),
-        platform,
+        secure_cookies: config.auth.secure_cookies,
+        max_body_bytes: usize::try_from(config.server.max_body_mb.saturating_mul(1024 * 1024)).unwrap_or(usize::MAX),
+        ..http::AppState::new(http::leptos_options(site_root, addr), platform)
     };
     tracing::info!(%addr, data_dir = %config.storage.data_dir.display(), "serving the portal on http://{addr}");
     http::serve(listener, state).await.map_err(RunError::Serve)?;

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use atrium_platform::Platform;
+use atrium_platform::{Caller, Platform};
 use tokio::time::MissedTickBehavior;
 
 /// Runs due schedules until the process stops.
@@ -15,10 +15,10 @@ pub async fn run_schedules(platform: Platform, poll: Duration) {
     loop {
         ticker.tick().await;
         // Runs of a replica that stopped mid-run would hold their products: fail them first.
-        if let Err(error) = platform.fail_abandoned_runs().await {
+        if let Err(error) = platform.fail_abandoned_runs(&Caller::System).await {
             tracing::error!(error = %error, "looking for abandoned runs failed");
         }
-        match platform.run_due_schedules(chrono::Utc::now()).await {
+        match platform.run_due_schedules(&Caller::System, platform.now()).await {
             Ok(runs) => {
                 for run in runs {
                     tracing::info!(product = %run.product_id, run_id = run.id, status = run.status.as_str(), "scheduled run");
@@ -35,7 +35,7 @@ pub async fn run_stream_batches(platform: Platform, every: Duration) {
     ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
     loop {
         ticker.tick().await;
-        match platform.run_fresh_streams().await {
+        match platform.run_fresh_streams(&Caller::System).await {
             Ok(runs) => {
                 for run in runs {
                     tracing::info!(product = %run.product_id, run_id = run.id, status = run.status.as_str(), "stream micro-batch");

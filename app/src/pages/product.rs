@@ -136,6 +136,10 @@ fn InputLine(input: InputView) -> impl IntoView {
         InputView::Product {
             product, registered, ..
         } => ("product", view! { <ProductLink product registered /> }.into_any()),
+        InputView::Hidden { .. } => (
+            "product",
+            view! { <span class="muted">"another product, which you may not see"</span> }.into_any(),
+        ),
     };
     view! {
         <span class="input-name mono">{name}</span>

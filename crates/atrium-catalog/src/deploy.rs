@@ -78,6 +78,7 @@ async fn apply_one(txn: &DatabaseTransaction, deployment: &Deployment) -> Result
             revision: current.current_revision,
             changes: Vec::new(),
             domain_created: false,
+            missing_grants: Vec::new(),
         });
     }
     let domain_created = ensure_domain(txn, deployment).await?;
@@ -104,6 +105,7 @@ async fn apply_one(txn: &DatabaseTransaction, deployment: &Deployment) -> Result
         revision,
         changes,
         domain_created,
+        missing_grants: Vec::new(),
     })
 }
 

@@ -1,21 +1,27 @@
 //! The catalog store: domains, products, revisions, output contracts and the dependency edges
-//! between products, in SQLite (embedded default) or PostgreSQL through sea-orm.
+//! between products, users, teams, roles, sessions, API tokens and grants, in SQLite (embedded default) or PostgreSQL through sea-orm.
 //!
 //! Architecture invariant: the catalog knows the descriptor model and the wasm-safe views, never
 //! HTTP or Leptos; database rows never leave this crate (they become `atrium_types` views here).
 
 mod connect;
+mod credentials;
 mod deploy;
 mod entity;
 mod error;
+mod grants;
+mod identity;
 mod markdown;
 mod read;
 mod runs;
 mod schedules;
 mod time;
 
+pub use credentials::{SessionRecord, TokenRecord};
 pub use deploy::Deployment;
 pub use error::{CatalogError, Result};
+pub use grants::{GrantRecord, NewGrant};
+pub use identity::{UserChange, UserRecord};
 pub use markdown::render_markdown;
 pub use runs::{PublishedOutput, RunRecord, RunnableProduct};
 pub use schedules::ClaimedRun;

@@ -29,10 +29,10 @@ impl Catalog {
         self.summaries(rows).await
     }
 
-    /// Domains with their product counts and owners, and the latest changes.
-    pub async fn home(&self) -> Result<HomeView> {
-        let products = self.list_products().await?;
-        let domains = self.domains_of(&products).await?;
+    /// Domains with their product counts and owners, and the latest changes, over `products`
+    /// (the ones the caller may see).
+    pub async fn home(&self, products: Vec<ProductSummary>) -> Result<HomeView> {
+        let domains = self.domains(&products).await?;
         let mut recent = products.clone();
         recent.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then_with(|| a.id.cmp(&b.id)));
         recent.truncate(RECENT_ON_HOME);
@@ -43,13 +43,8 @@ impl Catalog {
         })
     }
 
-    /// Every domain with its product count and owners.
-    pub async fn domains(&self) -> Result<Vec<DomainSummary>> {
-        let products = self.list_products().await?;
-        self.domains_of(&products).await
-    }
-
-    async fn domains_of(&self, products: &[ProductSummary]) -> Result<Vec<DomainSummary>> {
+    /// Every domain with its count and owners of `products` (the ones the caller may see).
+    pub async fn domains(&self, products: &[ProductSummary]) -> Result<Vec<DomainSummary>> {
         let domains = domain::Entity::find()
             .order_by_asc(domain::Column::Name)
             .all(&self.db)
@@ -73,17 +68,17 @@ impl Catalog {
             .collect())
     }
 
-    pub async fn domain(&self, name: &str) -> Result<DomainView> {
+    /// A domain's page, with those of `products` (the ones the caller may see) that are its own.
+    pub async fn domain(&self, name: &str, products: &[ProductSummary]) -> Result<DomainView> {
         let domain = domain::Entity::find_by_id(name.to_owned())
             .one(&self.db)
             .await?
             .ok_or_else(|| not_found("domain", name))?;
-        let rows = product::Entity::find()
-            .filter(product::Column::Domain.eq(name))
-            .order_by_asc(product::Column::Id)
-            .all(&self.db)
-            .await?;
-        let products = self.summaries(rows).await?;
+        let products: Vec<ProductSummary> = products
+            .iter()
+            .filter(|product| product.domain == domain.name)
+            .cloned()
+            .collect();
         let owners: BTreeSet<String> = products.iter().map(|p| p.owner.clone()).collect();
         Ok(DomainView {
             name: domain.name,

@@ -296,6 +296,7 @@ fn run_view(row: run::Model) -> Result<RunView> {
         "running" => RunStatus::Running,
         "succeeded" => RunStatus::Succeeded,
         "failed" => RunStatus::Failed,
+        "waiting_for_access" => RunStatus::WaitingForAccess,
         other => return Err(CatalogError::Corrupt(format!("run status `{other}`"))),
     };
     Ok(RunView {

@@ -205,13 +205,39 @@ fn check_relative_path(path: &str) -> Result<String, String> {
             "`{trimmed}` is absolute; a file path is relative to the descriptor"
         ));
     }
+    if leaves_its_folder(trimmed) {
+        return Err(format!(
+            "`{trimmed}` leaves the descriptor's folder; a file input reads only under it (policy: data fence)"
+        ));
+    }
     Ok(trimmed.to_owned())
+}
+
+/// Whether a relative path climbs above its starting folder (`../x`, `a/../../x`).
+fn leaves_its_folder(path: &str) -> bool {
+    let mut depth: i64 = 0;
+    for part in path.split(['/', '\\']) {
+        match part {
+            "" | "." => {}
+            ".." => {
+                depth -= 1;
+                if depth < 0 {
+                    return true;
+                }
+            }
+            _ => depth += 1,
+        }
+    }
+    false
 }
 
 fn check_object_uri(uri: &str) -> Result<String, String> {
     let parsed = url::Url::parse(uri.trim()).map_err(|error| format!("`{uri}` is not a URI: {error}"))?;
     match parsed.scheme() {
-        "s3" | "s3a" | "gs" | "az" | "abfs" | "abfss" | "file" => Ok(parsed.to_string()),
+        "file" => Err(format!(
+            "`{uri}` is a local file; `object` inputs read object stores, and a file is read by a `file` input under the descriptor's folder (policy: data fence)"
+        )),
+        "s3" | "s3a" | "gs" | "az" | "abfs" | "abfss" => Ok(parsed.to_string()),
         other => Err(format!(
             "unsupported object store scheme `{other}`; expected e.g. s3://bucket/key"
         )),
@@ -228,5 +254,18 @@ mod tests {
         assert_eq!(format_from_extension("https://x.org/e.jsonl?v=2"), Some(Format::Json));
         assert_eq!(format_from_extension("s3://b/p/part-0.PARQUET"), Some(Format::Parquet));
         assert_eq!(format_from_extension("data/orders"), None);
+    }
+
+    #[test]
+    fn file_paths_stay_in_their_folder() {
+        for inside in ["data/orders.csv", "./a.csv", "a/../b.csv", "a/b/../../c.csv"] {
+            assert!(check_relative_path(inside).is_ok(), "{inside}");
+        }
+        for outside in ["../x.csv", "../../../../../../etc/hostname", "a/../../x.csv", "./../x"] {
+            let refused = check_relative_path(outside).expect_err(outside);
+            assert!(refused.contains("leaves the descriptor's folder"), "{refused}");
+        }
+        assert!(check_object_uri("file:///tmp/x.parquet").is_err());
+        assert!(check_object_uri("s3://bucket/x.parquet").is_ok());
     }
 }

@@ -21,6 +21,12 @@ pub enum EngineError {
     OutsideDomain { location: String, domain: String },
     #[error("SQL error: {0}")]
     Sql(String),
+    /// A query named a table its caller may not read; the message says how to get access.
+    #[error("{0}")]
+    Forbidden(String),
+    /// An input reaches beyond the data fence (a file outside its roots, a private address…).
+    #[error("input `{input}`: {message}")]
+    Fenced { input: String, message: String },
     #[error("the query needs more memory than its limit: {0}")]
     ResourcesExhausted(String),
     #[error("the query ran longer than its limit of {0} s")]
@@ -38,7 +44,9 @@ impl EngineError {
                 ErrorCode::Invalid
             }
             EngineError::Sql(_) => ErrorCode::BadRequest,
-            EngineError::OutsideDomain { .. } => ErrorCode::Forbidden,
+            EngineError::OutsideDomain { .. } | EngineError::Forbidden(_) | EngineError::Fenced { .. } => {
+                ErrorCode::Forbidden
+            }
             EngineError::ResourcesExhausted(_) | EngineError::Timeout(_) => ErrorCode::TooManyRequests,
             EngineError::Config(_) | EngineError::Storage(_) | EngineError::Internal(_) => ErrorCode::Internal,
         }

@@ -3,7 +3,7 @@
 //! Parquet files with DataFusion's reader, and other products at their published version.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use atrium_descriptor::{Format, Input, InputSource};
@@ -41,10 +41,11 @@ pub struct InputPlaces<'a> {
     pub streams_dir: &'a Path,
     pub upstream: &'a UpstreamVersions,
     pub object_stores: &'a ObjectStoreOptions,
+    /// What files, objects and addresses inputs may reach.
+    pub fence: &'a crate::Fence,
+    /// The platform's own store, which no `object` input may read.
+    pub own_store: &'a url::Url,
 }
-
-/// How long fetching a `url` input may take.
-const URL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
 
 /// Registers `input` under its name.
 pub async fn register_input(
@@ -57,7 +58,10 @@ pub async fn register_input(
     let name = input.name.as_str();
     match &input.source {
         InputSource::File { format, path } => {
-            let path = resolve(name, base_dir, path)?;
+            let path = places.fence.file(base_dir, path).map_err(|message| EngineError::Fenced {
+                input: name.to_owned(),
+                message,
+            })?;
             register_file(ctx, name, *format, &path, rules).await
         }
         InputSource::Product { product, output } => {
@@ -96,13 +100,20 @@ pub async fn register_input(
             register_ingested(ctx, name, ingested.map_err(|error| within(name, error))?)
         }
         InputSource::Url { format, url } => {
-            let bytes = fetch_url(url).await.map_err(|message| EngineError::Input {
+            let bytes = places.fence.fetch(url).await.map_err(|message| EngineError::Input {
                 input: name.to_owned(),
                 message: format!("cannot fetch {url}: {message}"),
             })?;
             register_bytes(ctx, name, *format, last_segment(url), bytes, rules).await
         }
         InputSource::Object { format, uri } => {
+            places
+                .fence
+                .object(uri, places.own_store)
+                .map_err(|message| EngineError::Fenced {
+                    input: name.to_owned(),
+                    message,
+                })?;
             let bytes = fetch_object(places.object_stores, uri)
                 .await
                 .map_err(|message| EngineError::Input {
@@ -112,21 +123,6 @@ pub async fn register_input(
             register_bytes(ctx, name, *format, last_segment(uri), bytes, rules).await
         }
     }
-}
-
-fn resolve(input: &str, base_dir: Option<&Path>, path: &str) -> Result<PathBuf> {
-    let base = base_dir.ok_or_else(|| EngineError::Input {
-        input: input.to_owned(),
-        message: "a file path is relative to its descriptor; deploy the descriptor from its file".to_owned(),
-    })?;
-    let full = base.join(path);
-    if !full.is_file() {
-        return Err(EngineError::Input {
-            input: input.to_owned(),
-            message: format!("no file at {}", full.display()),
-        });
-    }
-    Ok(full)
 }
 
 async fn register_file(
@@ -173,20 +169,6 @@ async fn register_file(
         }
     };
     register_ingested(ctx, name, ingested.map_err(|error| within(name, error))?)
-}
-
-/// Fetches a `url` input's content; the error is in words.
-pub async fn fetch_url(url: &str) -> std::result::Result<bytes::Bytes, String> {
-    let client = reqwest::Client::builder()
-        .timeout(URL_TIMEOUT)
-        .build()
-        .map_err(|error| error.to_string())?;
-    let response = client.get(url).send().await.map_err(|error| error.to_string())?;
-    let status = response.status();
-    if !status.is_success() {
-        return Err(format!("the server answered {status}"));
-    }
-    response.bytes().await.map_err(|error| error.to_string())
 }
 
 async fn fetch_object(stores: &ObjectStoreOptions, uri: &str) -> std::result::Result<bytes::Bytes, String> {

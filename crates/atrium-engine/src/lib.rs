@@ -9,6 +9,7 @@
 pub mod answer;
 pub mod contract;
 mod error;
+pub mod fence;
 pub mod ingest;
 pub mod inputs;
 pub mod location;
@@ -25,6 +26,7 @@ pub mod time_travel;
 
 pub use answer::{AnswerChunk, AnswerStream, StreamFormat};
 pub use error::{EngineError, Result};
+pub use fence::Fence;
 pub use inputs::UpstreamVersions;
 pub use location::{StoreRoot, TableLocation};
 pub use object_stores::ObjectStoreOptions;
@@ -47,6 +49,7 @@ pub struct Engine {
     pii_key: PiiKey,
     memory_limit_bytes: usize,
     object_stores: ObjectStoreOptions,
+    fence: Fence,
 }
 
 impl Engine {
@@ -58,7 +61,23 @@ impl Engine {
             pii_key,
             memory_limit_bytes,
             object_stores: ObjectStoreOptions::default(),
+            fence: Fence::default(),
         }
+    }
+
+    /// Reads inputs and fetches URLs within `fence`.
+    pub fn with_fence(mut self, fence: Fence) -> Self {
+        self.fence = fence;
+        self
+    }
+
+    pub fn fence(&self) -> &Fence {
+        &self.fence
+    }
+
+    /// Fetches `url` through the data fence; the error is in words.
+    pub async fn fetch_url(&self, url: &str) -> std::result::Result<bytes::Bytes, String> {
+        self.fence.fetch(url).await
     }
 
     /// Reaches S3-compatible stores (tables under an `s3://` root, `object` inputs) with `options`.

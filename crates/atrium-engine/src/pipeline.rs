@@ -93,6 +93,8 @@ impl Engine {
             streams_dir: &self.streams_dir,
             upstream: request.upstream,
             object_stores: &self.object_stores,
+            fence: &self.fence,
+            own_store: self.root.url(),
         };
         let pii: Vec<(String, PiiHandling)> = descriptor.outputs.iter().flat_map(pii_rules).collect();
         let mut rejected: Vec<(String, Vec<Rejection>)> = Vec::new();

@@ -43,6 +43,9 @@ pub struct ReadableTable {
     pub table: String,
     pub location: TableLocation,
     pub version: u64,
+    /// Set for a table the caller may not read: a query naming it is refused with this message
+    /// (a table the caller may not even know of is simply absent).
+    pub refusal: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -166,6 +169,9 @@ pub(crate) async fn plan(ctx: &SessionContext, sql: &str, tables: &[ReadableTabl
             continue;
         };
         if let Some(readable) = by_name.get(&(reference.catalog(), schema, table)) {
+            if let Some(refusal) = &readable.refusal {
+                return Err(EngineError::Forbidden(refusal.clone()));
+            }
             register_at(ctx, schema, table, readable, readable.version).await?;
         }
     }
@@ -177,6 +183,9 @@ pub(crate) async fn plan(ctx: &SessionContext, sql: &str, tables: &[ReadableTabl
         let readable = by_name
             .get(&(travel.catalog.as_deref(), travel.schema.as_str(), travel.table.as_str()))
             .ok_or_else(|| EngineError::Sql(format!("table '{name}' not found")))?;
+        if let Some(refusal) = &readable.refusal {
+            return Err(EngineError::Forbidden(refusal.clone()));
+        }
         let version = match &travel.as_of {
             AsOf::Version(version) if *version > readable.version => {
                 return Err(EngineError::Sql(format!(

@@ -1,61 +1,306 @@
-//! Who may read a product's data: the one decision, for queries and for `product` inputs.
+//! The one decision of who may do what: [`authorize`], a pure function over a typed caller, an
+//! action and a resource with the facts it needs (visibility, owner, grants) loaded beforehand,
+//! and the instant to judge grant expiries by. Every platform entry point asks it; nothing reads
+//! or changes anything without it.
 //!
-//! Until grants exist (the access issue), visibility decides: `public` and `internal` products may
-//! be read by every query and every product; a `restricted` product only by the products of its own
-//! domain, and by no query. The access issue puts grants (owner approval, expiry, revocation) in
-//! place of this rule, inside [`may_read`]; its callers, and the failed run or hidden table they
-//! make of a refusal, stay as they are.
+//! The rules:
+//! - the operator (the CLI on a data directory), the system (scheduler, stream batches) and a
+//!   platform admin may do everything;
+//! - in a domain, an `owner` may do everything, a `writer` deploys, runs and pushes stream rows,
+//!   a `reader` reads every product; a product's owners (the members of the team its `owner`
+//!   names, or that user) may do everything with it but create it;
+//! - visibility: `public` is read by every signed-in user; `internal` is listed to everyone but
+//!   its data needs a grant or a role; `restricted` does not exist (404, absent from every list)
+//!   for anyone without a role, a grant or ownership;
+//! - a grant lets a user or a team read a product, or one output, until its expiry instant;
+//! - a product's run reads another product as its owner: its own domain's products, public ones,
+//!   and those its owner holds a grant on.
 
-use atrium_types::{ProductId, Visibility};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
-/// Who reads.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Reader<'a> {
-    /// A query through the API, the CLI or the console.
-    Query,
-    /// A product's run, through one of its `product` inputs.
-    Product(&'a ProductId),
+use atrium_catalog::GrantRecord;
+use atrium_types::{DomainName, DomainRoleView, MeView, Principal, ProductId, Role, TeamName, UserName, Visibility};
+use chrono::{DateTime, Utc};
+
+/// A signed-in user, with their teams and roles, as the decision sees them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub name: UserName,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub admin: bool,
+    pub teams: BTreeSet<TeamName>,
+    /// The highest role per domain, held directly or through a team.
+    pub roles: BTreeMap<DomainName, Role>,
 }
 
-/// `Ok` when `reader` may read the published data of `product` (of `visibility`); otherwise why not.
-pub(crate) fn may_read(reader: Reader<'_>, product: &ProductId, visibility: Visibility) -> Result<(), String> {
-    match (visibility, reader) {
-        (Visibility::Public | Visibility::Internal, _) => Ok(()),
-        (Visibility::Restricted, Reader::Product(id)) if id.domain() == product.domain() => Ok(()),
-        (Visibility::Restricted, Reader::Product(id)) => Err(format!(
-            "`{product}` is restricted to the products of domain `{}`, and `{id}` is in `{}`",
-            product.domain(),
-            id.domain()
-        )),
-        (Visibility::Restricted, Reader::Query) => Err(format!(
-            "`{product}` is restricted to the products of domain `{}`",
-            product.domain()
-        )),
+impl User {
+    /// Whether `principal` names this user or one of their teams.
+    fn is(&self, principal: &Principal) -> bool {
+        match principal {
+            Principal::User(name) => name == &self.name,
+            Principal::Team(team) => self.teams.contains(team),
+        }
+    }
+
+    /// Whether the user is one of the owners a product's `owner` field names.
+    fn is_named_owner(&self, owner: &str) -> bool {
+        owner == self.name.as_str() || self.teams.iter().any(|team| team.as_str() == owner)
+    }
+
+    pub fn me(&self) -> MeView {
+        MeView {
+            user: self.name.clone(),
+            display_name: self.display_name.clone(),
+            email: self.email.clone(),
+            admin: self.admin,
+            teams: self.teams.iter().cloned().collect(),
+            roles: self
+                .roles
+                .iter()
+                .map(|(domain, role)| DomainRoleView {
+                    domain: domain.to_string(),
+                    role: *role,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Who asks. Every platform entry point takes one.
+#[derive(Debug, Clone)]
+pub enum Caller {
+    /// A signed-in user, through a session or an API token acting as its user.
+    User(Arc<User>),
+    /// The operator: the CLI working directly on a data directory. Acts as admin.
+    Operator,
+    /// The platform itself: the scheduler and the stream micro-batches.
+    System,
+}
+
+impl Caller {
+    pub fn user(user: User) -> Self {
+        Caller::User(Arc::new(user))
+    }
+
+    /// Who to name in records (`granted_by`): the user, `operator` or `system`.
+    pub fn label(&self) -> String {
+        match self {
+            Caller::User(user) => user.name.to_string(),
+            Caller::Operator => "operator".to_owned(),
+            Caller::System => "system".to_owned(),
+        }
+    }
+}
+
+/// Who reads, for the decision: a caller, or a product's run reading through a `product` input.
+#[derive(Debug, Clone, Copy)]
+pub enum Subject<'a> {
+    Caller(&'a Caller),
+    /// A run of `product`, reading as its `owner` (a team or a user).
+    ProductRun { product: &'a ProductId, owner: &'a str },
+}
+
+impl<'a> From<&'a Caller> for Subject<'a> {
+    fn from(caller: &'a Caller) -> Self {
+        Subject::Caller(caller)
+    }
+}
+
+/// What the subject wants to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action<'a> {
+    /// See that it exists and its metadata: lists, counts, the product page, its runs.
+    See,
+    /// Read its data (one output, or any): sample rows, queries, rejected rows, downstream reads.
+    ReadData { output: Option<&'a str> },
+    /// Deploy (a new product into a domain, or a new revision of a product).
+    Deploy,
+    /// Run it now.
+    Run,
+    /// Push rows to a stream input.
+    PushRows,
+    /// Give and revoke grants on it.
+    ManageGrants,
+    /// Manage users, tokens of others, domains.
+    Administer,
+}
+
+/// The facts of a product the decision needs.
+#[derive(Debug, Clone, Copy)]
+pub struct ProductFacts<'a> {
+    pub id: &'a ProductId,
+    /// The descriptor's `owner`: a team or a user.
+    pub owner: &'a str,
+    pub visibility: Visibility,
+    /// The grants on this product (others are ignored).
+    pub grants: &'a [GrantRecord],
+}
+
+/// What the subject acts on.
+#[derive(Debug, Clone, Copy)]
+pub enum Resource<'a> {
+    Product(ProductFacts<'a>),
+    /// A domain, for the deploy of a product it does not hold yet.
+    Domain(&'a DomainName),
+    /// The platform as a whole: users, domains, everyone's tokens.
+    Platform,
+}
+
+/// Why the decision said no. Each maps to one error code at the edge.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// A restricted product, for someone who may not know it exists: the same words as a
+    /// product that does not exist.
+    #[error("product `{product}` does not exist")]
+    Hidden { product: ProductId },
+    #[error(
+        "reading `{product}{}` needs a grant: ask its owner `{owner}` (or an owner of domain `{}`) to grant it, e.g. `atrium grant add {product}{} --to {grantee}`",
+        output_suffix(.output),
+        .product.domain(),
+        output_suffix(.output)
+    )]
+    NeedsGrant {
+        product: ProductId,
+        output: Option<String>,
+        owner: String,
+        /// Who should hold the grant, `user:…` or `team:…`.
+        grantee: String,
+    },
+    #[error("this needs the `{role}` role in domain `{domain}`")]
+    NeedsRole { domain: DomainName, role: Role },
+    #[error("only a platform admin may do this")]
+    AdminOnly,
+}
+
+fn output_suffix(output: &Option<String>) -> String {
+    output.as_ref().map(|o| format!(".{o}")).unwrap_or_default()
+}
+
+/// The decision: `Ok` when `subject` may do `action` to `resource` at `now`.
+pub fn authorize(subject: Subject<'_>, action: Action<'_>, resource: Resource<'_>, now: DateTime<Utc>) -> Result<(), Refusal> {
+    match subject {
+        Subject::Caller(Caller::Operator | Caller::System) => Ok(()),
+        Subject::Caller(Caller::User(user)) if user.admin => Ok(()),
+        Subject::Caller(Caller::User(user)) => user_decision(user, action, resource, now),
+        Subject::ProductRun { product, owner } => run_decision(product, owner, action, resource, now),
+    }
+}
+
+fn user_decision(user: &User, action: Action<'_>, resource: Resource<'_>, now: DateTime<Utc>) -> Result<(), Refusal> {
+    let facts = match resource {
+        Resource::Platform => return Err(Refusal::AdminOnly),
+        Resource::Domain(domain) => {
+            let wanted = if action == Action::Deploy { Role::Writer } else { Role::Owner };
+            return match user.roles.get(domain) {
+                Some(role) if role.includes(wanted) => Ok(()),
+                _ => Err(Refusal::NeedsRole {
+                    domain: domain.clone(),
+                    role: wanted,
+                }),
+            };
+        }
+        Resource::Product(facts) => facts,
+    };
+    let domain = facts.id.domain();
+    let role = user.roles.get(domain).copied();
+    let owner = role == Some(Role::Owner) || user.is_named_owner(facts.owner);
+    let holds_grant = |output: Option<&str>| {
+        live_grants(facts, now)
+            .filter(|grant| user.is(&grant.principal))
+            .any(|grant| grant_covers(grant, output))
+    };
+    let holds_any_grant = || live_grants(facts, now).any(|grant| user.is(&grant.principal));
+    let visible = role.is_some() || owner || facts.visibility != Visibility::Restricted || holds_any_grant();
+    if !visible {
+        return Err(Refusal::Hidden {
+            product: facts.id.clone(),
+        });
+    }
+    let needs = |wanted: Role| {
+        if owner || role.is_some_and(|role| role.includes(wanted)) {
+            Ok(())
+        } else {
+            Err(Refusal::NeedsRole {
+                domain: domain.clone(),
+                role: wanted,
+            })
+        }
+    };
+    match action {
+        Action::See => Ok(()),
+        Action::ReadData { output } => {
+            if role.is_some() || owner || facts.visibility == Visibility::Public || holds_grant(output) {
+                Ok(())
+            } else {
+                Err(Refusal::NeedsGrant {
+                    product: facts.id.clone(),
+                    output: output.map(str::to_owned),
+                    owner: facts.owner.to_owned(),
+                    grantee: Principal::User(user.name.clone()).to_string(),
+                })
+            }
+        }
+        Action::Deploy | Action::Run | Action::PushRows => needs(Role::Writer),
+        Action::ManageGrants => needs(Role::Owner),
+        Action::Administer => Err(Refusal::AdminOnly),
+    }
+}
+
+fn run_decision(
+    reader: &ProductId,
+    owner: &str,
+    action: Action<'_>,
+    resource: Resource<'_>,
+    now: DateTime<Utc>,
+) -> Result<(), Refusal> {
+    let (Action::ReadData { output }, Resource::Product(facts)) = (action, resource) else {
+        return Err(Refusal::AdminOnly);
+    };
+    if facts.id.domain() == reader.domain() || facts.visibility == Visibility::Public {
+        return Ok(());
+    }
+    let held_by_owner = |principal: &Principal| match principal {
+        Principal::User(name) => name.as_str() == owner,
+        Principal::Team(team) => team.as_str() == owner,
+    };
+    if live_grants(facts, now)
+        .filter(|grant| held_by_owner(&grant.principal))
+        .any(|grant| grant_covers(grant, output))
+    {
+        return Ok(());
+    }
+    let grantee = match TeamName::parse(owner) {
+        Ok(team) => Principal::Team(team).to_string(),
+        Err(_) => format!("team:{owner}"),
+    };
+    Err(Refusal::NeedsGrant {
+        product: facts.id.clone(),
+        output: output.map(str::to_owned),
+        owner: facts.owner.to_owned(),
+        grantee,
+    })
+}
+
+/// The grants on the product that have not expired at `now`: a grant stops at its instant.
+fn live_grants<'a>(facts: ProductFacts<'a>, now: DateTime<Utc>) -> impl Iterator<Item = &'a GrantRecord> {
+    facts
+        .grants
+        .iter()
+        .filter(move |grant| &grant.product == facts.id)
+        .filter(move |grant| grant.expires_at.is_none_or(|expiry| now < expiry))
+}
+
+/// A grant on the whole product covers every output; one on an output covers that output only.
+fn grant_covers(grant: &GrantRecord, output: Option<&str>) -> bool {
+    match (&grant.output, output) {
+        (None, _) => true,
+        (Some(granted), Some(wanted)) => granted == wanted,
+        (Some(_), None) => false,
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn visibility_decides_until_grants_exist() {
-        let id = |text: &str| ProductId::parse(text).expect("an id");
-        let (finance, sales) = (id("finance.totals"), id("sales.report"));
-        for visibility in [Visibility::Public, Visibility::Internal] {
-            assert!(may_read(Reader::Query, &id("sales.orders"), visibility).is_ok());
-            assert!(may_read(Reader::Product(&finance), &id("sales.orders"), visibility).is_ok());
-        }
-        let secret = id("sales.secret");
-        assert!(
-            may_read(Reader::Product(&sales), &secret, Visibility::Restricted).is_ok(),
-            "same domain"
-        );
-        let refused = may_read(Reader::Product(&finance), &secret, Visibility::Restricted).expect_err("another domain");
-        assert!(
-            refused.contains("restricted to the products of domain `sales`"),
-            "{refused}"
-        );
-        assert!(may_read(Reader::Query, &secret, Visibility::Restricted).is_err());
-    }
-}
+#[path = "access_tests.rs"]
+mod tests;

@@ -1,17 +1,19 @@
-//! Deploy: validate every descriptor of a batch, check that its `product` inputs may read their
-//! upstreams, provision the domains' storage areas, then register the batch in one catalog
-//! transaction.
+//! Deploy: validate every descriptor of a batch, check that the caller may deploy each and that
+//! its inputs stay inside the data fence, provision the domains' storage areas, then register the
+//! batch in one catalog transaction. A `product` input its product may not read yet does not stop
+//! the deploy: the outcome names the grant it needs, and its runs wait for it.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use atrium_catalog::Deployment;
 use atrium_descriptor::{Descriptor, Diagnostic, InputSource, locate_field, parse_descriptor};
-use atrium_types::{DeployOutcome, ProductId, Visibility};
+use atrium_types::DeployOutcome;
 
 use atrium_engine::location::{domain_key, output_key};
 
-use crate::access::{self, Reader};
+use crate::access::{Action, Caller, Resource, Subject, authorize};
+use crate::guard::Facts;
 use crate::{Platform, PlatformError, Result};
 
 /// A descriptor's text and where it came from.
@@ -66,14 +68,22 @@ impl Platform {
         }
     }
 
-    /// Validates and applies a batch: all of it, or nothing when any descriptor is invalid or
-    /// reads a product it may not.
-    pub async fn deploy(&self, sources: &[DescriptorSource]) -> Result<Vec<DeployOutcome>> {
+    /// Validates and applies a batch: all of it, or nothing when any descriptor is invalid, is
+    /// not the caller's to deploy, or reaches outside the data fence.
+    pub async fn deploy(&self, caller: &Caller, sources: &[DescriptorSource]) -> Result<Vec<DeployOutcome>> {
         let descriptors = Self::validate(sources)?;
-        let refused = self.refused_upstreams(sources, &descriptors).await?;
-        if !refused.is_empty() {
-            return Err(PlatformError::Invalid(refused));
+        let facts = self.facts().await?;
+        for descriptor in &descriptors {
+            self.may_deploy(caller, &facts, descriptor)?;
         }
+        let fenced = self.fenced_inputs(sources, &descriptors);
+        if !fenced.is_empty() {
+            return Err(PlatformError::Invalid(fenced));
+        }
+        let missing: Vec<Vec<String>> = descriptors
+            .iter()
+            .map(|descriptor| missing_grants(&facts, &descriptors, descriptor))
+            .collect();
         let mut deployments = Vec::with_capacity(descriptors.len());
         for (descriptor, source) in descriptors.into_iter().zip(sources) {
             let domain = &descriptor.metadata.domain;
@@ -92,53 +102,102 @@ impl Platform {
                 descriptor,
             });
         }
-        Ok(self.catalog.apply(&deployments).await?)
+        let mut outcomes = self.catalog.apply(&deployments).await?;
+        for (outcome, missing) in outcomes.iter_mut().zip(missing) {
+            outcome.missing_grants = missing;
+        }
+        Ok(outcomes)
     }
 }
 
 impl Platform {
-    /// The `product` inputs of a batch that read a product their product may not read
-    /// ([`crate::access`]), located in their files. Upstreams neither deployed nor in the batch
-    /// are left to the run, which says they have no data yet.
-    async fn refused_upstreams(
-        &self,
-        sources: &[DescriptorSource],
-        descriptors: &[Descriptor],
-    ) -> Result<Vec<Diagnostic>> {
-        let mut visibility: HashMap<ProductId, Visibility> = self
-            .catalog
-            .list_products()
-            .await?
-            .into_iter()
-            .map(|product| (product.id, product.visibility))
-            .collect();
-        for descriptor in descriptors {
-            visibility.insert(descriptor.id().clone(), descriptor.metadata.visibility);
+    /// A product already deployed is the caller's to change when they are a writer of its domain
+    /// or one of its owners; a new one when they are a writer of the domain (an admin creates
+    /// domains). A product the caller may not see is treated as new: its existence is not told.
+    fn may_deploy(&self, caller: &Caller, facts: &Facts, descriptor: &Descriptor) -> Result<()> {
+        if let Some(existing) = facts.find(descriptor.id())
+            && facts.sees(caller, existing)
+        {
+            return Ok(facts.decide(caller.into(), Action::Deploy, existing)?);
         }
+        let domain = &descriptor.metadata.domain;
+        Ok(authorize(caller.into(), Action::Deploy, Resource::Domain(domain), facts.now)?)
+    }
+
+    /// The inputs of a batch that reach outside the data fence, located in their files: `file`
+    /// inputs of a descriptor without a folder when the operator lists no roots, `object` inputs
+    /// outside the allowed object stores or inside the platform's own store.
+    fn fenced_inputs(&self, sources: &[DescriptorSource], descriptors: &[Descriptor]) -> Vec<Diagnostic> {
+        let fence = self.engine.fence();
         let mut problems = Vec::new();
         for (descriptor, source) in descriptors.iter().zip(sources) {
             for (index, input) in descriptor.inputs.iter().enumerate() {
-                let InputSource::Product { product, .. } = &input.source else {
-                    continue;
+                let (field, refusal) = match &input.source {
+                    InputSource::File { .. } if source.base_dir.is_none() && fence.file_roots.is_empty() => (
+                        "path",
+                        Some(
+                            "a descriptor sent without its folder reads files only under the roots the operator lists ([fence] file_roots)"
+                                .to_owned(),
+                        ),
+                    ),
+                    InputSource::Object { uri, .. } => ("uri", fence.object(uri, self.engine.root().url()).err()),
+                    _ => ("", None),
                 };
-                let Some(&upstream_visibility) = visibility.get(product) else {
-                    continue;
-                };
-                if let Err(reason) = access::may_read(Reader::Product(descriptor.id()), product, upstream_visibility) {
-                    let field = format!("inputs[{index}].product");
+                if let Some(message) = refusal {
+                    let field = format!("inputs[{index}].source.{field}");
                     let (line, column) = locate_field(&source.text, &field);
                     problems.push(Diagnostic {
                         file: source.name.clone(),
                         line,
                         column,
                         field,
-                        message: format!("may not read `{product}`: {reason} (policy: access)"),
+                        message: format!("{message} (policy: data fence)"),
                     });
                 }
             }
         }
-        Ok(problems)
+        problems
     }
+}
+
+/// The grants a product's `product` inputs still need (its runs wait for them), in words.
+fn missing_grants(facts: &Facts, batch: &[Descriptor], descriptor: &Descriptor) -> Vec<String> {
+    let subject = Subject::ProductRun {
+        product: descriptor.id(),
+        owner: &descriptor.metadata.owner,
+    };
+    let mut missing = Vec::new();
+    for input in &descriptor.inputs {
+        let InputSource::Product { product, output } = &input.source else {
+            continue;
+        };
+        // An upstream of the same batch is judged by its new descriptor.
+        let summary = match batch.iter().find(|other| other.id() == product) {
+            Some(upstream) => atrium_types::ProductSummary {
+                id: upstream.id().clone(),
+                title: upstream.metadata.title.clone(),
+                domain: upstream.metadata.domain.to_string(),
+                owner: upstream.metadata.owner.clone(),
+                status: upstream.metadata.status,
+                visibility: upstream.metadata.visibility,
+                tags: Vec::new(),
+                revision: 0,
+                updated_at: String::new(),
+            },
+            None => match facts.find(product) {
+                Some(summary) => summary.clone(),
+                None => continue,
+            },
+        };
+        let output = output.as_ref().map(|o| o.to_string());
+        let action = Action::ReadData {
+            output: output.as_deref(),
+        };
+        if let Err(refusal) = facts.decide(subject, action, &summary) {
+            missing.push(format!("input `{}`: {refusal}; its runs wait until then", input.name));
+        }
+    }
+    missing
 }
 
 /// A batch must not declare one product twice: which file would win is anyone's guess.

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use atrium_catalog::CatalogError;
 use atrium_types::{Diagnostic, ErrorCode, plural};
 
+use crate::access::Refusal;
+
 pub type Result<T, E = PlatformError> = std::result::Result<T, E>;
 
 #[derive(Debug, thiserror::Error)]
@@ -13,6 +15,8 @@ pub enum PlatformError {
     Invalid(Vec<Diagnostic>),
     #[error("`{id}` is not a product id: it {reason}")]
     BadId { id: String, reason: String },
+    #[error("{0}")]
+    BadRequest(String),
     #[error("cannot send rows to input `{input}` of `{product}`: {reason}")]
     NoSuchInput {
         product: String,
@@ -27,6 +31,21 @@ pub enum PlatformError {
         #[source]
         source: std::io::Error,
     },
+    /// The access decision said no.
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+    #[error("wrong user name or password")]
+    SignIn,
+    #[error("user `{0}` does not exist")]
+    NoSuchUser(String),
+    #[error("token `{0}` does not exist")]
+    NoSuchToken(String),
+    #[error("grant {0} does not exist")]
+    NoSuchGrant(i64),
+    #[error("this needs a signed-in user")]
+    NotAUser,
+    #[error("{0}")]
+    Internal(String),
     #[error(transparent)]
     Catalog(#[from] CatalogError),
     #[error(transparent)]
@@ -37,10 +56,16 @@ impl PlatformError {
     pub fn code(&self) -> ErrorCode {
         match self {
             PlatformError::Invalid(_) => ErrorCode::Invalid,
-            PlatformError::BadId { .. } => ErrorCode::BadRequest,
-            PlatformError::NoSuchInput { .. } => ErrorCode::NotFound,
+            PlatformError::BadId { .. } | PlatformError::BadRequest(_) => ErrorCode::BadRequest,
+            PlatformError::NoSuchInput { .. }
+            | PlatformError::NoSuchUser(_)
+            | PlatformError::NoSuchToken(_)
+            | PlatformError::NoSuchGrant(_) => ErrorCode::NotFound,
             PlatformError::Unreadable { .. } => ErrorCode::Invalid,
-            PlatformError::Storage { .. } => ErrorCode::Internal,
+            PlatformError::Storage { .. } | PlatformError::Internal(_) => ErrorCode::Internal,
+            PlatformError::Refused(Refusal::Hidden { .. }) => ErrorCode::NotFound,
+            PlatformError::Refused(_) | PlatformError::NotAUser => ErrorCode::Forbidden,
+            PlatformError::SignIn => ErrorCode::Unauthenticated,
             PlatformError::Catalog(error) => error.code(),
             PlatformError::Engine(error) => error.code(),
         }

@@ -5,9 +5,13 @@
 //! Architecture invariant: no HTTP, no Leptos. Every entry point returns `Result<_, PlatformError>`
 //! whose `code()` the edge maps to a status.
 
-mod access;
+pub mod access;
+mod clock;
 mod deploy;
 mod error;
+mod grants;
+mod guard;
+mod identity;
 mod order;
 mod published;
 mod query;
@@ -15,8 +19,12 @@ mod runs;
 mod secret;
 pub mod starter;
 
-pub use atrium_catalog::Catalog;
+pub use access::{Caller, Refusal, User};
 pub use atrium_engine::quarantine::RejectedRow;
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use identity::{NewSession, PasswordCost, SessionPolicy, TOKEN_PREFIX, UserSettings};
+/// How long a token or a session lasts.
+pub type TokenLifetime = chrono::Duration;
 pub use atrium_engine::{AnswerChunk, AnswerStream, EngineError, QueryResult, StreamFormat};
 pub use deploy::DescriptorSource;
 pub use error::{PlatformError, Result};
@@ -24,9 +32,15 @@ pub use runs::{RunAllEntry, RunTrigger};
 
 use std::path::{Path, PathBuf};
 
-pub use atrium_engine::ObjectStoreOptions;
+pub use atrium_engine::{Fence, ObjectStoreOptions};
+use atrium_catalog::Catalog;
 use atrium_engine::{Engine, PiiKey, QueryLimits, StoreRoot};
-use atrium_types::{DomainSummary, DomainView, HomeView, ProductDetail, ProductSummary};
+use atrium_types::{DomainSummary, DomainView, HomeView, InputView, ProductDetail, ProductSummary};
+
+use crate::access::Action;
+
+/// The file of a demo data directory that holds the demo logins (`examples/mesh/access.sh`).
+pub const DEMO_LOGINS_FILE: &str = "demo-logins.txt";
 
 /// Where the platform keeps its state.
 #[derive(Debug, Clone)]
@@ -52,6 +66,13 @@ pub struct PlatformSettings {
     /// How often a running run shows it is alive; a run silent for three of these is taken for
     /// abandoned (its process stopped) and marked failed, by whichever replica looks first.
     pub run_heartbeat: std::time::Duration,
+    /// Where the platform reads the time (grant expiries, sessions, tokens).
+    pub clock: std::sync::Arc<dyn Clock>,
+    /// How much work a password hash costs (`Cheap` in tests).
+    pub password_cost: PasswordCost,
+    pub sessions: SessionPolicy,
+    /// What inputs and outbound requests may reach.
+    pub fence: Fence,
 }
 
 impl PlatformSettings {
@@ -67,6 +88,10 @@ impl PlatformSettings {
             query_max_rows: 10_000,
             query_timeout: std::time::Duration::from_secs(30),
             run_heartbeat: std::time::Duration::from_secs(10),
+            clock: std::sync::Arc::new(SystemClock),
+            password_cost: PasswordCost::Standard,
+            sessions: SessionPolicy::default(),
+            fence: Fence::default(),
         }
     }
 }
@@ -78,6 +103,10 @@ pub struct Platform {
     engine: Engine,
     query_limits: QueryLimits,
     run_heartbeat: std::time::Duration,
+    clock: std::sync::Arc<dyn Clock>,
+    password_cost: PasswordCost,
+    sessions: SessionPolicy,
+    data_dir: PathBuf,
 }
 
 impl Platform {
@@ -100,7 +129,8 @@ impl Platform {
             PiiKey::new(&secret)?,
             settings.memory_limit_bytes,
         )
-        .with_object_stores(settings.object_stores.clone());
+        .with_object_stores(settings.object_stores.clone())
+        .with_fence(settings.fence.clone());
         let query_limits = QueryLimits {
             max_rows: settings.query_max_rows,
             timeout: settings.query_timeout,
@@ -111,29 +141,69 @@ impl Platform {
             engine,
             query_limits,
             run_heartbeat: settings.run_heartbeat,
+            clock: settings.clock.clone(),
+            password_cost: settings.password_cost,
+            sessions: settings.sessions,
+            data_dir: settings.data_dir.clone(),
         };
-        platform.fail_abandoned_runs().await?;
+        platform.fail_abandoned_runs(&Caller::System).await?;
         Ok(platform)
     }
 
-    pub async fn list_products(&self) -> Result<Vec<ProductSummary>> {
-        Ok(self.catalog.list_products().await?)
+    /// The products the caller may know of.
+    pub async fn list_products(&self, caller: &Caller) -> Result<Vec<ProductSummary>> {
+        Ok(self.facts().await?.visible(caller))
     }
 
-    pub async fn home(&self) -> Result<HomeView> {
-        Ok(self.catalog.home().await?)
+    pub async fn home(&self, caller: &Caller) -> Result<HomeView> {
+        let visible = self.facts().await?.visible(caller);
+        Ok(self.catalog.home(visible).await?)
     }
 
-    pub async fn domains(&self) -> Result<Vec<DomainSummary>> {
-        Ok(self.catalog.domains().await?)
+    pub async fn domains(&self, caller: &Caller) -> Result<Vec<DomainSummary>> {
+        let visible = self.facts().await?.visible(caller);
+        Ok(self.catalog.domains(&visible).await?)
     }
 
-    pub async fn domain(&self, name: &str) -> Result<DomainView> {
-        Ok(self.catalog.domain(name).await?)
+    pub async fn domain(&self, caller: &Caller, name: &str) -> Result<DomainView> {
+        let visible = self.facts().await?.visible(caller);
+        Ok(self.catalog.domain(name, &visible).await?)
     }
 
-    pub async fn product(&self, id: &str) -> Result<ProductDetail> {
-        Ok(self.catalog.product(&runs::parse_id(id)?).await?)
+    /// A product's page: its contract, runs and consumers. Inputs and consumers the caller may
+    /// not see are not named.
+    pub async fn product(&self, caller: &Caller, id: &str) -> Result<ProductDetail> {
+        let id = runs::parse_id(id)?;
+        let facts = self.facts().await?;
+        facts.check(caller, &id, Action::See)?;
+        let mut detail = self.catalog.product(&id).await?;
+        let sees = |product: &atrium_types::ProductId| facts.find(product).is_some_and(|p| facts.sees(caller, p));
+        detail.consumers.retain(|consumer| sees(consumer));
+        for input in &mut detail.inputs {
+            if let InputView::Product { name, product, .. } = input
+                && facts.find(product).is_some()
+                && !sees(&*product)
+            {
+                *input = InputView::Hidden { name: name.clone() };
+            }
+        }
+        Ok(detail)
+    }
+
+    /// In a demo data directory (`make run`), where the demo logins are: the sign-in page says so.
+    pub fn demo_logins_hint(&self) -> Option<String> {
+        let file = self.data_dir.join(DEMO_LOGINS_FILE);
+        file.is_file().then(|| {
+            format!(
+                "This is a demo installation: `make run` printed the demo logins when it created them, and they are kept in {}.",
+                file.display()
+            )
+        })
+    }
+
+    /// The platform's clock.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
     }
 }
 

@@ -7,7 +7,7 @@ use atrium_catalog::RunRecord;
 use atrium_engine::{EngineError, RunReport, RunRequest, UpstreamVersions};
 use atrium_types::{CheckView, ProductId, RunOutputView, RunStatus, RunView, TableSample};
 
-use crate::access::{self, Reader};
+use crate::access::{Action, Caller, Subject};
 use crate::order::dependency_order;
 use crate::{Platform, PlatformError, Result};
 
@@ -41,8 +41,9 @@ impl RunTrigger {
 
 impl Platform {
     /// Runs a product now and returns the recorded run (also when it failed).
-    pub async fn run(&self, id: &str, trigger: RunTrigger) -> Result<RunView> {
+    pub async fn run(&self, caller: &Caller, id: &str, trigger: RunTrigger) -> Result<RunView> {
         let id = parse_id(id)?;
+        self.guard(caller, &id, Action::Run).await?;
         let runnable = self.catalog.runnable(&id).await?;
         let run_id = self.catalog.start_run(&id, runnable.revision, trigger.as_str()).await?;
         self.carry_out(&id, runnable, run_id, trigger).await
@@ -50,7 +51,8 @@ impl Platform {
 
     /// Claims the schedules due at `now` and runs them, upstream products first. Every due slot
     /// runs once, whichever process claims it.
-    pub async fn run_due_schedules(&self, now: chrono::DateTime<chrono::Utc>) -> Result<Vec<RunView>> {
+    pub async fn run_due_schedules(&self, caller: &Caller, now: chrono::DateTime<chrono::Utc>) -> Result<Vec<RunView>> {
+        self.guard_platform(caller)?;
         let claimed = self.catalog.claim_due_runs(now).await?;
         if claimed.is_empty() {
             return Ok(Vec::new());
@@ -74,7 +76,8 @@ impl Platform {
     /// Runs the products whose stream inputs received rows since their last run started: the
     /// micro-batches of `atrium serve`. A product already running is left to that run (whatever
     /// it did not see is newer than its start, so the next call runs it again).
-    pub async fn run_fresh_streams(&self) -> Result<Vec<RunView>> {
+    pub async fn run_fresh_streams(&self, caller: &Caller) -> Result<Vec<RunView>> {
+        self.guard_platform(caller)?;
         let mut views = Vec::new();
         for summary in self.catalog.list_products().await? {
             let runnable = self.catalog.runnable(&summary.id).await?;
@@ -100,7 +103,7 @@ impl Platform {
             if last_start.is_some_and(|start| newest < start) {
                 continue;
             }
-            match self.run(&summary.id.to_string(), RunTrigger::Stream).await {
+            match self.run(caller, &summary.id.to_string(), RunTrigger::Stream).await {
                 Ok(view) => views.push(view),
                 Err(PlatformError::Catalog(atrium_catalog::CatalogError::AlreadyRunning(_))) => {}
                 Err(error) => return Err(error),
@@ -111,7 +114,8 @@ impl Platform {
 
     /// Marks failed the runs whose process stopped mid-run (silent for three heartbeats), so that
     /// their products may run again; every replica calls this now and then. Returns how many.
-    pub async fn fail_abandoned_runs(&self) -> Result<u64> {
+    pub async fn fail_abandoned_runs(&self, caller: &Caller) -> Result<u64> {
+        self.guard_platform(caller)?;
         let silence = chrono::Duration::from_std(self.run_heartbeat * 3).unwrap_or(chrono::Duration::MAX);
         let abandoned = self.catalog.fail_abandoned_runs(chrono::Utc::now() - silence).await?;
         if abandoned > 0 {
@@ -135,12 +139,11 @@ impl Platform {
         tracing::info!(product = %id, run_id, trigger = trigger.as_str(), "run started");
         if let Some(refusal) = self.refused_input(id, &runnable.descriptor).await? {
             let mut report = RunReport::default();
-            report.log.push(format!("failed: {refusal}"));
-            let view = self
-                .catalog
-                .finish_run(run_id, record_of(report, Some(refusal)))
-                .await?;
-            tracing::info!(product = %id, run_id, status = view.status.as_str(), "run refused an input");
+            report.log.push(format!("waiting for access: {refusal}"));
+            let mut record = record_of(report, Some(refusal));
+            record.status = RunStatus::WaitingForAccess;
+            let view = self.catalog.finish_run(run_id, record).await?;
+            tracing::info!(product = %id, run_id, status = view.status.as_str(), "run waits for access to an input");
             return Ok(view);
         }
         let upstream = self.upstream_versions(&runnable.descriptor).await?;
@@ -175,7 +178,7 @@ impl Platform {
 
     /// Runs the products a deploy created or changed, upstream products first. Products without
     /// inputs have nothing to run (their data is written by other tools) and are left alone.
-    pub async fn run_deployed(&self, outcomes: &[atrium_types::DeployOutcome]) -> Result<Vec<RunView>> {
+    pub async fn run_deployed(&self, caller: &Caller, outcomes: &[atrium_types::DeployOutcome]) -> Result<Vec<RunView>> {
         let mut changed = Vec::new();
         for outcome in outcomes
             .iter()
@@ -189,7 +192,7 @@ impl Platform {
         let edges = self.catalog.dependency_edges().await?;
         let mut runs = Vec::with_capacity(changed.len());
         for product in dependency_order(&changed, &edges) {
-            match self.run(&product.to_string(), RunTrigger::Deploy).await {
+            match self.run(caller, &product.to_string(), RunTrigger::Deploy).await {
                 Ok(run) => runs.push(run),
                 Err(PlatformError::Catalog(atrium_catalog::CatalogError::AlreadyRunning(_))) => {
                     tracing::warn!(product = %product, "a run is already going; the deploy does not start another");
@@ -200,10 +203,16 @@ impl Platform {
         Ok(runs)
     }
 
-    /// Runs every product, upstream products first. A product whose upstream did not succeed is
-    /// skipped: it would read stale or missing data.
-    pub async fn run_all(&self, trigger: RunTrigger) -> Result<Vec<RunAllEntry>> {
-        let products: Vec<ProductId> = self.catalog.list_products().await?.into_iter().map(|p| p.id).collect();
+    /// Runs every product the caller may run, upstream products first. A product whose upstream
+    /// did not succeed is skipped: it would read stale or missing data.
+    pub async fn run_all(&self, caller: &Caller, trigger: RunTrigger) -> Result<Vec<RunAllEntry>> {
+        let facts = self.facts().await?;
+        let products: Vec<ProductId> = facts
+            .products
+            .iter()
+            .filter(|product| facts.decide(caller.into(), Action::Run, product).is_ok())
+            .map(|p| p.id.clone())
+            .collect();
         let edges = self.catalog.dependency_edges().await?;
         let mut failed: Vec<ProductId> = Vec::new();
         let mut entries = Vec::with_capacity(products.len());
@@ -217,7 +226,7 @@ impl Platform {
                 entries.push(RunAllEntry::Skipped { product, upstream });
                 continue;
             }
-            let run = self.run(&product.to_string(), trigger).await?;
+            let run = self.run(caller, &product.to_string(), trigger).await?;
             if run.status != RunStatus::Succeeded {
                 failed.push(product);
             }
@@ -228,8 +237,17 @@ impl Platform {
 
     /// The first rows of the published version of one output (`None`: the product's first);
     /// `None` before the first successful run, or for an output the product does not have.
-    pub async fn sample(&self, id: &str, output: Option<&str>, limit: usize) -> Result<Option<TableSample>> {
+    /// The caller must be allowed to read that output's data.
+    pub async fn sample(
+        &self,
+        caller: &Caller,
+        id: &str,
+        output: Option<&str>,
+        limit: usize,
+    ) -> Result<Option<TableSample>> {
         let id = parse_id(id)?;
+        let facts = self.facts().await?;
+        facts.check(caller, &id, Action::See)?;
         let outputs = self
             .published_outputs(std::slice::from_ref(&id))
             .await?
@@ -242,6 +260,13 @@ impl Platform {
         let Some(table) = table else {
             return Ok(None);
         };
+        facts.check(
+            caller,
+            &id,
+            Action::ReadData {
+                output: Some(&table.output),
+            },
+        )?;
         let (location, version, output) = (table.location, table.version, table.output);
         let (columns, rows) = atrium_engine::tables::sample(&location, version, limit).await?;
         Ok(Some(TableSample {
@@ -254,8 +279,9 @@ impl Platform {
 
     /// Accepts rows for a stream input (a JSON array or JSON lines) and returns how many were
     /// made durable. The product's PII handling is applied before they are written.
-    pub async fn append_rows(&self, id: &str, input: &str, body: String) -> Result<usize> {
+    pub async fn append_rows(&self, caller: &Caller, id: &str, input: &str, body: String) -> Result<usize> {
         let id = parse_id(id)?;
+        self.guard(caller, &id, Action::PushRows).await?;
         let runnable = self.catalog.runnable(&id).await?;
         let descriptor = &runnable.descriptor;
         let Some(declared) = descriptor
@@ -294,19 +320,28 @@ impl Platform {
     }
 
     /// The input rows a run of the product set aside, in input and line order, at most `limit`.
-    pub async fn rejected_rows(&self, id: &str, run_id: i64, limit: usize) -> Result<Vec<crate::RejectedRow>> {
+    /// They hold record data: the caller must be allowed to read the product's data.
+    pub async fn rejected_rows(
+        &self,
+        caller: &Caller,
+        id: &str,
+        run_id: i64,
+        limit: usize,
+    ) -> Result<Vec<crate::RejectedRow>> {
         let id = parse_id(id)?;
-        // Answers "no such product" for an unknown one.
-        self.catalog.runnable(&id).await?;
+        self.guard(caller, &id, Action::ReadData { output: None }).await?;
         let location = self.engine.root().quarantine_table(&id)?;
         Ok(atrium_engine::quarantine::rows_of_run(&location, run_id, limit).await?)
     }
 
-    pub async fn runs(&self, id: &str, limit: u64) -> Result<Vec<RunView>> {
-        Ok(self.catalog.runs(&parse_id(id)?, limit).await?)
+    pub async fn runs(&self, caller: &Caller, id: &str, limit: u64) -> Result<Vec<RunView>> {
+        let id = parse_id(id)?;
+        self.guard(caller, &id, Action::See).await?;
+        Ok(self.catalog.runs(&id, limit).await?)
     }
 
-    /// The first `product` input whose upstream this product may not read, as the run's error.
+    /// The first `product` input whose upstream this product may not read (it reads as its
+    /// owner), as the reason the run waits.
     async fn refused_input(
         &self,
         id: &ProductId,
@@ -315,22 +350,36 @@ impl Platform {
         if descriptor.upstream_products().next().is_none() {
             return Ok(None);
         }
-        let products = self.catalog.list_products().await?;
+        let facts = self.facts().await?;
+        let subject = Subject::ProductRun {
+            product: id,
+            owner: &descriptor.metadata.owner,
+        };
         for input in &descriptor.inputs {
-            let atrium_descriptor::InputSource::Product { product, .. } = &input.source else {
+            let atrium_descriptor::InputSource::Product { product, output } = &input.source else {
                 continue;
             };
-            let Some(upstream) = products.iter().find(|summary| &summary.id == product) else {
+            let Some(upstream) = facts.find(product) else {
                 continue;
             };
-            if let Err(reason) = access::may_read(Reader::Product(id), &upstream.id, upstream.visibility) {
+            let first_output = self.first_output_name(product).await?;
+            let output = output.as_ref().map(|o| o.to_string()).or(first_output);
+            let action = Action::ReadData {
+                output: output.as_deref(),
+            };
+            if let Err(refusal) = facts.decide(subject, action, upstream) {
                 return Ok(Some(EngineError::Input {
                     input: input.name.to_string(),
-                    message: format!("may not read `{product}`: {reason}"),
+                    message: format!("may not read `{product}`: {refusal}"),
                 }));
             }
         }
         Ok(None)
+    }
+
+    async fn first_output_name(&self, product: &ProductId) -> Result<Option<String>> {
+        let runnable = self.catalog.runnable(product).await?;
+        Ok(runnable.descriptor.outputs.first().map(|o| o.name.to_string()))
     }
 
     /// The published table each `product` input reads: the upstream's first output, or the one

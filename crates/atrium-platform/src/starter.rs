@@ -11,6 +11,7 @@ use atrium_types::{
     snake_name as column_name,
 };
 
+use crate::access::Caller;
 use crate::{DescriptorSource, Platform, PlatformError, Result, RunTrigger};
 
 /// The input of a product made from a sample.
@@ -204,8 +205,15 @@ pub fn choices_from_form(form: &StarterForm, source: StarterSource) -> Result<St
     })
 }
 
-/// Profiles the file at `url` (http or https; the name tells the format).
-pub async fn profile_url(url: &str) -> Result<FileProfile> {
+impl Platform {
+    /// Profiles the file at `url` (http or https; the name tells the format), fetched through
+    /// the data fence like every outbound request.
+    pub async fn profile_url(&self, _caller: &Caller, url: &str) -> Result<FileProfile> {
+        profile_url(&self.engine, url).await
+    }
+}
+
+async fn profile_url(engine: &atrium_engine::Engine, url: &str) -> Result<FileProfile> {
     let url = url.trim();
     let checked = atrium_descriptor::http_url(url).map_err(|reason| PlatformError::Unreadable {
         what: url.to_owned(),
@@ -213,7 +221,8 @@ pub async fn profile_url(url: &str) -> Result<FileProfile> {
     })?;
     let path = checked.split(['?', '#']).next().unwrap_or(&checked).to_owned();
     format_of(&path)?;
-    let bytes = atrium_engine::inputs::fetch_url(&checked)
+    let bytes = engine
+        .fetch_url(&checked)
         .await
         .map_err(|reason| PlatformError::Unreadable {
             what: checked.clone(),
@@ -224,13 +233,13 @@ pub async fn profile_url(url: &str) -> Result<FileProfile> {
 
 impl Platform {
     /// Makes a product that reads `url` on every run: deploys the starter descriptor and runs it.
-    pub async fn create_from_url(&self, url: &str, form: &StarterForm) -> Result<CreatedProduct> {
-        let profile = profile_url(url).await?;
+    pub async fn create_from_url(&self, caller: &Caller, url: &str, form: &StarterForm) -> Result<CreatedProduct> {
+        let profile = profile_url(&self.engine, url).await?;
         let choices = choices_from_form(form, StarterSource::Url(url.trim().to_owned()))?;
         let yaml = starter_descriptor(&profile, &choices);
-        let id = self.deploy_starter(&yaml, &choices).await?;
+        let id = self.deploy_starter(caller, &yaml, &choices).await?;
         Ok(CreatedProduct {
-            run: self.first_run(&id).await?,
+            run: self.first_run(caller, &id).await?,
             id,
             yaml,
             rows: profile.rows,
@@ -238,16 +247,16 @@ impl Platform {
         })
     }
 
-    async fn deploy_starter(&self, yaml: &str, choices: &StarterChoices) -> Result<String> {
+    async fn deploy_starter(&self, caller: &Caller, yaml: &str, choices: &StarterChoices) -> Result<String> {
         let name = format!("{}.yaml", choices.id.name());
-        self.deploy(&[DescriptorSource::new(yaml.to_owned(), Some(name))])
+        self.deploy(caller, &[DescriptorSource::new(yaml.to_owned(), Some(name))])
             .await?;
         Ok(choices.id.to_string())
     }
 
     /// Runs a product just made; `None` when a run of it is already going.
-    async fn first_run(&self, id: &str) -> Result<Option<atrium_types::RunView>> {
-        match self.run(id, RunTrigger::Deploy).await {
+    async fn first_run(&self, caller: &Caller, id: &str) -> Result<Option<atrium_types::RunView>> {
+        match self.run(caller, id, RunTrigger::Deploy).await {
             Ok(run) => Ok(Some(run)),
             Err(PlatformError::Catalog(atrium_catalog::CatalogError::AlreadyRunning(_))) => Ok(None),
             Err(error) => Err(error),
@@ -278,11 +287,17 @@ impl Platform {
 
     /// Makes a product from an uploaded file: deploys the starter descriptor (a stream input),
     /// hands the file's rows to that input (PII handled before they are written) and runs it.
-    pub async fn create_from_upload(&self, file: &str, bytes: Vec<u8>, form: &StarterForm) -> Result<CreatedProduct> {
+    pub async fn create_from_upload(
+        &self,
+        caller: &Caller,
+        file: &str,
+        bytes: Vec<u8>,
+        form: &StarterForm,
+    ) -> Result<CreatedProduct> {
         let profile = profile(file, bytes.clone()).await?;
         let choices = choices_from_form(form, StarterSource::Upload)?;
         let yaml = starter_descriptor(&profile, &choices);
-        let id = self.deploy_starter(&yaml, &choices).await?;
+        let id = self.deploy_starter(caller, &yaml, &choices).await?;
         let format = format_of(file)?;
         let name = profile.file.clone();
         let (rows_json, rows, rejected) = tokio::task::spawn_blocking(move || {
@@ -291,10 +306,10 @@ impl Platform {
         .await
         .map_err(|error| PlatformError::Engine(atrium_engine::EngineError::Internal(error.to_string())))??;
         if rows > 0 {
-            self.append_rows(&id, INPUT, rows_json).await?;
+            self.append_rows(caller, &id, INPUT, rows_json).await?;
         }
         Ok(CreatedProduct {
-            run: self.first_run(&id).await?,
+            run: self.first_run(caller, &id).await?,
             id,
             yaml,
             rows,

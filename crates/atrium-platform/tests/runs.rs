@@ -1,7 +1,7 @@
 //! Runs against a real SQLite catalog and real Delta tables in a temporary data directory:
 //! publishing, quality checks, interrupted runs, one run at a time, schedules, stream micro-batches.
 
-use atrium_platform::{DescriptorSource, Platform, PlatformSettings};
+use atrium_platform::{Caller, DescriptorSource, Platform, PlatformSettings};
 
 async fn open_platform(dir: &tempfile::TempDir) -> Platform {
     Platform::open(&PlatformSettings::embedded(dir.path().to_owned()))
@@ -16,14 +16,14 @@ fn source(text: &str, name: &str) -> DescriptorSource {
 /// Runs `id` now and returns the recorded run.
 async fn run_manually(platform: &Platform, id: &str) -> atrium_types::RunView {
     platform
-        .run(id, atrium_platform::RunTrigger::Manual)
+        .run(&Caller::Operator, id, atrium_platform::RunTrigger::Manual)
         .await
         .expect("runs")
 }
 
 /// The catalog of `dir`, as another process (a replica) would open it.
-async fn catalog_beside(dir: &tempfile::TempDir) -> atrium_platform::Catalog {
-    atrium_platform::Catalog::connect(&atrium_platform::Catalog::sqlite_url(&dir.path().join("atrium.db")))
+async fn catalog_beside(dir: &tempfile::TempDir) -> atrium_catalog::Catalog {
+    atrium_catalog::Catalog::connect(&atrium_catalog::Catalog::sqlite_url(&dir.path().join("atrium.db")))
         .await
         .expect("catalog")
 }
@@ -50,7 +50,7 @@ outputs:
 async fn deploy_customers(platform: &Platform, dir: &std::path::Path, rows: &str) {
     let descriptor = write_files(dir, rows);
     platform
-        .deploy(&[DescriptorSource::from_file(CUSTOMERS, &descriptor)])
+        .deploy(&Caller::Operator, &[DescriptorSource::from_file(CUSTOMERS, &descriptor)])
         .await
         .expect("deploys");
 }
@@ -71,7 +71,7 @@ async fn a_run_publishes_a_version_and_a_failing_check_keeps_it() {
     let first = run_manually(&platform, "crm.customers").await;
     assert_eq!(first.status, atrium_types::RunStatus::Succeeded, "{:?}", first.error);
     assert_eq!((first.rows_read, first.rows_written), (1, 1));
-    let detail = platform.product("crm.customers").await.expect("reads");
+    let detail = platform.product(&Caller::Operator, "crm.customers").await.expect("reads");
     assert_eq!(detail.outputs[0].published_version, Some(0));
 
     write_files(dir.path(), "1,ann@example.com,-1.00\n");
@@ -81,7 +81,7 @@ async fn a_run_publishes_a_version_and_a_failing_check_keeps_it() {
         second.error.as_deref(),
         Some("quality checks failed: no_negative_balance; the previous version stays published")
     );
-    let detail = platform.product("crm.customers").await.expect("reads");
+    let detail = platform.product(&Caller::Operator, "crm.customers").await.expect("reads");
     assert_eq!(
         detail.outputs[0].published_version,
         Some(0),
@@ -118,10 +118,10 @@ async fn a_run_killed_mid_write_leaves_the_previous_version_readable_and_fails_o
     // A process starting now (another replica, say) leaves the run alone while it may be alive:
     // its last sign of life is fresh, and the product stays busy.
     let replica = open_platform(&dir).await;
-    let runs = replica.runs("crm.customers", 10).await.expect("runs");
+    let runs = replica.runs(&Caller::Operator, "crm.customers", 10).await.expect("runs");
     assert_eq!(runs[0].status, atrium_types::RunStatus::Running);
     let busy = replica
-        .run("crm.customers", atrium_platform::RunTrigger::Manual)
+        .run(&Caller::Operator, "crm.customers", atrium_platform::RunTrigger::Manual)
         .await
         .expect_err("the product is busy");
     assert_eq!(busy.code(), atrium_types::ErrorCode::Conflict, "{busy}");
@@ -132,7 +132,7 @@ async fn a_run_killed_mid_write_leaves_the_previous_version_readable_and_fails_o
     let mut settings = PlatformSettings::embedded(dir.path().to_owned());
     settings.run_heartbeat = std::time::Duration::from_millis(10);
     let platform = Platform::open(&settings).await.expect("opens");
-    let runs = platform.runs("crm.customers", 10).await.expect("runs");
+    let runs = platform.runs(&Caller::Operator, "crm.customers", 10).await.expect("runs");
     assert_eq!(runs[0].status, atrium_types::RunStatus::Failed);
     assert!(
         runs[0].error.as_deref().is_some_and(|e| e.starts_with("interrupted")),
@@ -140,7 +140,7 @@ async fn a_run_killed_mid_write_leaves_the_previous_version_readable_and_fails_o
         runs[0].error
     );
     let sample = platform
-        .sample("crm.customers", None, 10)
+        .sample(&Caller::Operator, "crm.customers", None, 10)
         .await
         .expect("reads")
         .expect("published data");
@@ -150,7 +150,7 @@ async fn a_run_killed_mid_write_leaves_the_previous_version_readable_and_fails_o
         "readers still see the version that passed"
     );
     let result = platform
-        .query("SELECT count(*) AS n FROM crm.customers")
+        .query(&Caller::Operator, "SELECT count(*) AS n FROM crm.customers")
         .await
         .expect("queries");
     assert_eq!(result.rows[0]["n"], 1);
@@ -167,7 +167,7 @@ async fn a_product_runs_once_at_a_time() {
     let elsewhere = catalog.start_run(&id, 1, "manual").await.expect("starts");
 
     let refused = platform
-        .run("crm.customers", atrium_platform::RunTrigger::Manual)
+        .run(&Caller::Operator, "crm.customers", atrium_platform::RunTrigger::Manual)
         .await
         .expect_err("refused");
     assert_eq!(refused.code(), atrium_types::ErrorCode::Conflict);
@@ -179,12 +179,12 @@ async fn a_product_runs_once_at_a_time() {
     let descriptor = write_files(dir.path(), "1,ann@example.com,10.50\n");
     std::fs::write(&descriptor, &scheduled).expect("yaml");
     platform
-        .deploy(&[DescriptorSource::from_file(scheduled, &descriptor)])
+        .deploy(&Caller::Operator, &[DescriptorSource::from_file(scheduled, &descriptor)])
         .await
         .expect("deploys");
     let due = platform.next_scheduled_run().await.expect("reads").expect("scheduled");
     assert!(
-        platform.run_due_schedules(due).await.expect("claims").is_empty(),
+        platform.run_due_schedules(&Caller::Operator, due).await.expect("claims").is_empty(),
         "a due slot waits while the product runs"
     );
 
@@ -205,7 +205,7 @@ async fn a_product_runs_once_at_a_time() {
         )
         .await
         .expect("finishes");
-    let runs = platform.run_due_schedules(due).await.expect("runs");
+    let runs = platform.run_due_schedules(&Caller::Operator, due).await.expect("runs");
     assert_eq!(runs.len(), 1, "the slot that waited runs now");
     assert_eq!(
         runs[0].status,
@@ -223,14 +223,14 @@ async fn a_due_schedule_runs_once_whoever_claims_it() {
     let descriptor = write_files(dir.path(), "1,ann@example.com,10.50\n");
     std::fs::write(&descriptor, &scheduled).expect("yaml");
     platform
-        .deploy(&[DescriptorSource::from_file(scheduled.clone(), &descriptor)])
+        .deploy(&Caller::Operator, &[DescriptorSource::from_file(scheduled.clone(), &descriptor)])
         .await
         .expect("deploys");
 
     let due = platform.next_scheduled_run().await.expect("reads").expect("scheduled");
     assert!(
         platform
-            .run_due_schedules(due - chrono::Duration::seconds(1))
+            .run_due_schedules(&Caller::Operator, due - chrono::Duration::seconds(1))
             .await
             .expect("runs")
             .is_empty()
@@ -238,7 +238,7 @@ async fn a_due_schedule_runs_once_whoever_claims_it() {
 
     // A second server over the same database claims at the same moment: one of them runs it.
     let other = open_platform(&dir).await;
-    let (mine, theirs) = tokio::join!(platform.run_due_schedules(due), other.run_due_schedules(due));
+    let (mine, theirs) = tokio::join!(platform.run_due_schedules(&Caller::Operator, due), other.run_due_schedules(&Caller::Operator, due));
     let runs: Vec<_> = mine.expect("runs").into_iter().chain(theirs.expect("runs")).collect();
     assert_eq!(runs.len(), 1, "one due slot, one run");
     assert_eq!(runs[0].trigger, "schedule");
@@ -249,7 +249,7 @@ async fn a_due_schedule_runs_once_whoever_claims_it() {
         runs[0].error
     );
     assert!(
-        platform.run_due_schedules(due).await.expect("runs").is_empty(),
+        platform.run_due_schedules(&Caller::Operator, due).await.expect("runs").is_empty(),
         "not doubled"
     );
 
@@ -259,7 +259,7 @@ async fn a_due_schedule_runs_once_whoever_claims_it() {
     drop((platform, other));
     let restarted = open_platform(&dir).await;
     let late = restarted
-        .run_due_schedules(next + chrono::Duration::hours(1))
+        .run_due_schedules(&Caller::Operator, next + chrono::Duration::hours(1))
         .await
         .expect("runs");
     assert_eq!(late.len(), 1);
@@ -281,41 +281,41 @@ outputs:
       - { name: click_id, type: int64 }
 ";
     platform
-        .deploy(&[source(clicks, "clicks.yaml")])
+        .deploy(&Caller::Operator, &[source(clicks, "clicks.yaml")])
         .await
         .expect("deploys");
     assert!(
-        platform.run_fresh_streams().await.expect("looks").is_empty(),
+        platform.run_fresh_streams(&Caller::Operator).await.expect("looks").is_empty(),
         "no rows yet, no run"
     );
 
     platform
-        .append_rows(
+        .append_rows(&Caller::Operator, 
             "sales.clicks",
             "clicks",
             "{\"click_id\": 1}\n{\"click_id\": 2}\n".to_owned(),
         )
         .await
         .expect("appends");
-    let runs = platform.run_fresh_streams().await.expect("runs");
+    let runs = platform.run_fresh_streams(&Caller::Operator).await.expect("runs");
     assert_eq!(runs.len(), 1);
     assert_eq!((runs[0].trigger.as_str(), runs[0].rows_written), ("stream", 2));
     // Nothing new since that run started: the next batch has nothing to do. (Run start times
     // are kept to the second; a second later every row of the first batch is older.)
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    let again = platform.run_fresh_streams().await.expect("looks");
+    let again = platform.run_fresh_streams(&Caller::Operator).await.expect("looks");
     assert!(
         again.len() <= 1,
         "at most the one redundant run of rows written in the same second"
     );
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    assert!(platform.run_fresh_streams().await.expect("looks").is_empty());
+    assert!(platform.run_fresh_streams(&Caller::Operator).await.expect("looks").is_empty());
 
     platform
-        .append_rows("sales.clicks", "clicks", "{\"click_id\": 3}\n".to_owned())
+        .append_rows(&Caller::Operator, "sales.clicks", "clicks", "{\"click_id\": 3}\n".to_owned())
         .await
         .expect("appends");
-    let runs = platform.run_fresh_streams().await.expect("runs");
+    let runs = platform.run_fresh_streams(&Caller::Operator).await.expect("runs");
     assert_eq!(runs.len(), 1);
     assert_eq!(runs[0].rows_written, 3, "a run folds in every row received");
 }
@@ -334,13 +334,13 @@ async fn a_run_that_shows_signs_of_life_is_never_taken_for_abandoned() {
     for _ in 0..20 {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         catalog.beat(run).await.expect("beats");
-        assert_eq!(platform.fail_abandoned_runs().await.expect("looks"), 0);
+        assert_eq!(platform.fail_abandoned_runs(&Caller::Operator).await.expect("looks"), 0);
     }
     // It stops beating (the replica died): three heartbeats later it is failed, once.
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-    assert_eq!(platform.fail_abandoned_runs().await.expect("looks"), 1);
-    assert_eq!(platform.fail_abandoned_runs().await.expect("looks"), 0);
-    let runs = platform.runs("crm.customers", 1).await.expect("runs");
+    assert_eq!(platform.fail_abandoned_runs(&Caller::Operator).await.expect("looks"), 1);
+    assert_eq!(platform.fail_abandoned_runs(&Caller::Operator).await.expect("looks"), 0);
+    let runs = platform.runs(&Caller::Operator, "crm.customers", 1).await.expect("runs");
     assert_eq!(runs[0].status, atrium_types::RunStatus::Failed);
     // The product can run again.
     let again = run_manually(&platform, "crm.customers").await;

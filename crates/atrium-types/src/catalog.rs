@@ -75,6 +75,10 @@ pub enum InputView {
         product: ProductId,
         registered: bool,
     },
+    /// A `product` input whose upstream the caller may not know of.
+    Hidden {
+        name: String,
+    },
 }
 
 impl InputView {
@@ -84,7 +88,8 @@ impl InputView {
             | InputView::Url { name, .. }
             | InputView::Object { name, .. }
             | InputView::Stream { name }
-            | InputView::Product { name, .. } => name,
+            | InputView::Product { name, .. }
+            | InputView::Hidden { name } => name,
         }
     }
 }
@@ -186,6 +191,9 @@ pub struct DeployOutcome {
     pub changes: Vec<String>,
     /// Whether this deploy created the product's domain.
     pub domain_created: bool,
+    /// The grants its `product` inputs still need; its runs wait for them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing_grants: Vec<String>,
 }
 
 /// How a run went.
@@ -195,6 +203,9 @@ pub enum RunStatus {
     Running,
     Succeeded,
     Failed,
+    /// The run did not start: a `product` input reads a product its owner holds no grant on yet.
+    /// The next run (schedule, stream batch or by hand) tries again.
+    WaitingForAccess,
 }
 
 impl RunStatus {
@@ -203,6 +214,7 @@ impl RunStatus {
             RunStatus::Running => "running",
             RunStatus::Succeeded => "succeeded",
             RunStatus::Failed => "failed",
+            RunStatus::WaitingForAccess => "waiting_for_access",
         }
     }
 }

@@ -20,6 +20,8 @@ pub enum ErrorCode {
     Conflict,
     /// The request was well-formed but its content breaks a rule (e.g. a descriptor policy).
     Invalid,
+    /// The request body is larger than the server takes.
+    PayloadTooLarge,
     TooManyRequests,
     Unavailable,
     Internal,
@@ -35,6 +37,7 @@ impl ErrorCode {
             ErrorCode::NotFound => 404,
             ErrorCode::Conflict => 409,
             ErrorCode::Invalid => 422,
+            ErrorCode::PayloadTooLarge => 413,
             ErrorCode::TooManyRequests => 429,
             ErrorCode::Unavailable => 503,
             ErrorCode::Internal => 500,

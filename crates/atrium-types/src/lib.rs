@@ -7,6 +7,7 @@
 pub mod catalog;
 pub mod diagnostic;
 pub mod error;
+pub mod identity;
 pub mod ids;
 pub mod profile;
 pub mod text;
@@ -15,7 +16,11 @@ pub mod vocabulary;
 pub use catalog::*;
 pub use diagnostic::Diagnostic;
 pub use error::{ApiError, ApiErrorBody, ErrorCode};
+pub use identity::{
+    CreatedToken, DomainRoleView, GrantRequest, GrantView, HandleError, MeView, Principal, TeamName, TokenView, UserName,
+    UserView,
+};
 pub use ids::{DomainName, Name, NameError, ProductId};
 pub use profile::{ColumnProfile, CreatedProduct, FileProfile, PiiFinding, StarterForm, StarterPreview};
 pub use text::{human_bytes, plural, snake_name, sql_error_excerpt};
-pub use vocabulary::{Classification, PiiHandling, ProductStatus, Visibility};
+pub use vocabulary::{Classification, PiiHandling, ProductStatus, Role, Visibility};

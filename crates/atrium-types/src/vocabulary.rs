@@ -62,6 +62,26 @@ vocabulary!(
     /// What ingestion does to a PII column before anything is written.
     PiiHandling { Drop => "drop", Hash => "hash", Mask => "mask", Keep => "keep" }
 );
+vocabulary!(
+    /// A role in a domain, from the least to the most: a reader reads every product of the domain,
+    /// a writer also deploys, runs and pushes stream rows, an owner also grants access and roles.
+    Role { Reader => "reader", Writer => "writer", Owner => "owner" }
+);
+
+impl Role {
+    /// Whether this role includes everything `other` may do.
+    pub fn includes(self, other: Role) -> bool {
+        self.rank() >= other.rank()
+    }
+
+    fn rank(self) -> u8 {
+        match self {
+            Role::Reader => 0,
+            Role::Writer => 1,
+            Role::Owner => 2,
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -74,5 +94,7 @@ mod tests {
         }
         assert_eq!(PiiHandling::choices(), "drop | hash | mask | keep");
         assert!("secret".parse::<Classification>().is_err());
+        assert!(Role::Owner.includes(Role::Writer) && Role::Writer.includes(Role::Reader));
+        assert!(!Role::Reader.includes(Role::Writer));
     }
 }

@@ -2,7 +2,8 @@
 
 use atrium_platform::{DescriptorSource, RunTrigger, StreamFormat};
 use atrium_types::{
-    DeployChange, DeployOutcome, DomainSummary, DomainView, ErrorCode, ProductDetail, ProductSummary, RunView,
+    CreatedToken, DeployChange, DeployOutcome, DomainSummary, DomainView, ErrorCode, GrantRequest, GrantView, MeView,
+    ProductDetail, ProductSummary, RunView, TokenView,
 };
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -12,6 +13,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
 
+use super::auth::Signed;
 use super::{AppState, HttpError, answer};
 
 pub fn router() -> Router<AppState> {
@@ -24,6 +26,11 @@ pub fn router() -> Router<AppState> {
         .route("/query", axum::routing::post(run_query))
         .route("/domains", get(list_domains))
         .route("/domains/{name}", get(get_domain))
+        .route("/me", get(me))
+        .route("/grants", get(list_grants).post(add_grant))
+        .route("/grants/{id}", axum::routing::delete(revoke_grant))
+        .route("/tokens", get(list_tokens).post(create_token))
+        .route("/tokens/{id}", axum::routing::delete(revoke_token))
         .route("/openapi.yaml", get(openapi))
         .fallback(unknown_endpoint);
     Router::new().route("/healthz", get(healthz)).nest("/api/v1", v1)
@@ -40,45 +47,59 @@ async fn healthz() -> Json<serde_json::Value> {
     Json(serde_json::json!({ "status": "ok" }))
 }
 
-async fn list_products(State(state): State<AppState>) -> Result<Json<Vec<ProductSummary>>, HttpError> {
-    Ok(Json(state.platform.list_products().await?))
+async fn list_products(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+) -> Result<Json<Vec<ProductSummary>>, HttpError> {
+    Ok(Json(state.platform.list_products(&caller).await?))
 }
 
-async fn get_product(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<ProductDetail>, HttpError> {
-    Ok(Json(state.platform.product(&id).await?))
+async fn get_product(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    Path(id): Path<String>,
+) -> Result<Json<ProductDetail>, HttpError> {
+    Ok(Json(state.platform.product(&caller, &id).await?))
 }
 
 /// Runs the product now and answers with the recorded run (201), whether it succeeded or not.
 async fn start_run(
     State(state): State<AppState>,
+    Signed(caller): Signed,
     Path(id): Path<String>,
 ) -> Result<(StatusCode, Json<RunView>), HttpError> {
-    let run = state.platform.run(&id, RunTrigger::Manual).await?;
+    let run = state.platform.run(&caller, &id, RunTrigger::Manual).await?;
     Ok((StatusCode::CREATED, Json(run)))
 }
 
-async fn list_runs(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Vec<RunView>>, HttpError> {
-    Ok(Json(state.platform.runs(&id, 50).await?))
+async fn list_runs(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<RunView>>, HttpError> {
+    Ok(Json(state.platform.runs(&caller, &id, 50).await?))
 }
 
 /// The input rows a run set aside (the quarantine), at most 1,000, in input and line order.
 async fn list_rejected_rows(
     State(state): State<AppState>,
+    Signed(caller): Signed,
     Path((id, run)): Path<(String, i64)>,
 ) -> Result<Json<Vec<atrium_platform::RejectedRow>>, HttpError> {
-    Ok(Json(state.platform.rejected_rows(&id, run, 1_000).await?))
+    Ok(Json(state.platform.rejected_rows(&caller, &id, run, 1_000).await?))
 }
 
 /// Accepts rows for a stream input (a JSON array or JSON lines); answers 202 once they are
 /// durable, with how many were accepted.
 async fn append_rows(
     State(state): State<AppState>,
+    Signed(caller): Signed,
     Path((id, input)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<(StatusCode, Json<serde_json::Value>), HttpError> {
     let text = String::from_utf8(body.to_vec())
         .map_err(|_| HttpError::new(ErrorCode::BadRequest, "rows must be UTF-8 JSON"))?;
-    let accepted = state.platform.append_rows(&id, &input, text).await?;
+    let accepted = state.platform.append_rows(&caller, &id, &input, text).await?;
     Ok((StatusCode::ACCEPTED, Json(serde_json::json!({ "accepted": accepted }))))
 }
 
@@ -95,6 +116,7 @@ const ARROW_STREAM: &str = "application/vnd.apache.arrow.stream";
 /// [`super::answer`] for how the row limit's cut is told).
 async fn run_query(
     State(state): State<AppState>,
+    Signed(caller): Signed,
     headers: HeaderMap,
     Json(request): Json<QueryRequest>,
 ) -> Result<Response, HttpError> {
@@ -109,16 +131,23 @@ async fn run_query(
     } else {
         (StreamFormat::Json, "application/json")
     };
-    let answer = state.platform.query_stream(&request.sql, format).await?;
+    let answer = state.platform.query_stream(&caller, &request.sql, format).await?;
     answer::respond(answer, media_type, state.platform.query_row_limit()).await
 }
 
-async fn list_domains(State(state): State<AppState>) -> Result<Json<Vec<DomainSummary>>, HttpError> {
-    Ok(Json(state.platform.domains().await?))
+async fn list_domains(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+) -> Result<Json<Vec<DomainSummary>>, HttpError> {
+    Ok(Json(state.platform.domains(&caller).await?))
 }
 
-async fn get_domain(State(state): State<AppState>, Path(name): Path<String>) -> Result<Json<DomainView>, HttpError> {
-    Ok(Json(state.platform.domain(&name).await?))
+async fn get_domain(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    Path(name): Path<String>,
+) -> Result<Json<DomainView>, HttpError> {
+    Ok(Json(state.platform.domain(&caller, &name).await?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -131,6 +160,7 @@ struct DeployQuery {
 /// 422 with every located problem when invalid.
 async fn deploy_product(
     State(state): State<AppState>,
+    Signed(caller): Signed,
     Query(query): Query<DeployQuery>,
     body: Bytes,
 ) -> Result<(StatusCode, Json<DeployOutcome>), HttpError> {
@@ -144,7 +174,7 @@ async fn deploy_product(
     }
     let mut outcomes = state
         .platform
-        .deploy(&[DescriptorSource::new(text, query.file)])
+        .deploy(&caller, &[DescriptorSource::new(text, query.file)])
         .await?;
     let outcome = outcomes
         .pop()
@@ -154,7 +184,7 @@ async fn deploy_product(
         let platform = state.platform.clone();
         let deployed = outcome.clone();
         tokio::spawn(async move {
-            if let Err(error) = platform.run_deployed(&[deployed]).await {
+            if let Err(error) = platform.run_deployed(&caller, &[deployed]).await {
                 tracing::error!(error = %error, "run after deploy failed");
             }
         });
@@ -165,6 +195,80 @@ async fn deploy_product(
         StatusCode::OK
     };
     Ok((status, Json(outcome)))
+}
+
+/// The caller, their teams and roles.
+async fn me(State(state): State<AppState>, Signed(caller): Signed) -> Result<Json<MeView>, HttpError> {
+    Ok(Json(state.platform.me(&caller)?))
+}
+
+/// The grants on products the caller owns, and those the caller holds.
+async fn list_grants(State(state): State<AppState>, Signed(caller): Signed) -> Result<Json<Vec<GrantView>>, HttpError> {
+    Ok(Json(state.platform.grants(&caller).await?))
+}
+
+/// Gives a grant (the product's owners only): 201 with the grant.
+async fn add_grant(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    Json(request): Json<GrantRequest>,
+) -> Result<(StatusCode, Json<GrantView>), HttpError> {
+    Ok((StatusCode::CREATED, Json(state.platform.add_grant(&caller, &request).await?)))
+}
+
+async fn revoke_grant(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    Path(id): Path<i64>,
+) -> Result<Json<GrantView>, HttpError> {
+    Ok(Json(state.platform.revoke_grant(&caller, id).await?))
+}
+
+/// The caller's own API tokens, without their secrets.
+async fn list_tokens(State(state): State<AppState>, Signed(caller): Signed) -> Result<Json<Vec<TokenView>>, HttpError> {
+    Ok(Json(state.platform.tokens(&caller, false).await?))
+}
+
+#[derive(Debug, Deserialize)]
+struct TokenRequest {
+    name: String,
+    /// How long the token works, e.g. `30d`; absent: no expiry.
+    #[serde(default)]
+    expires_in: Option<String>,
+}
+
+/// Creates a token for the caller: 201 with the secret, shown this once.
+async fn create_token(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    Json(request): Json<TokenRequest>,
+) -> Result<(StatusCode, Json<CreatedToken>), HttpError> {
+    let atrium_platform::Caller::User(user) = &caller else {
+        return Err(HttpError::new(ErrorCode::Forbidden, "only a user has tokens"));
+    };
+    let expires_in = request
+        .expires_in
+        .as_deref()
+        .map(|text| {
+            humantime::parse_duration(text)
+                .ok()
+                .and_then(|d| chrono::Duration::from_std(d).ok())
+                .ok_or_else(|| HttpError::new(ErrorCode::BadRequest, format!("`{text}` is not a duration, e.g. 30d")))
+        })
+        .transpose()?;
+    let created = state
+        .platform
+        .create_token(&caller, &user.name, &request.name, expires_in)
+        .await?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+async fn revoke_token(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    Path(id): Path<String>,
+) -> Result<Json<TokenView>, HttpError> {
+    Ok(Json(state.platform.revoke_token(&caller, &id).await?))
 }
 
 async fn unknown_endpoint() -> HttpError {

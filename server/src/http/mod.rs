@@ -1,9 +1,12 @@
 //! The HTTP edge: one axum router with the portal (server-rendered Leptos pages, their server
-//! functions, the built site's files) and the REST API.
+//! functions, the built site's files) and the REST API, behind the layers every request passes:
+//! who calls (`auth`), how large a body may be, and the security headers.
 
 mod answer;
 mod api;
+mod auth;
 mod error;
+mod headers;
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -11,7 +14,8 @@ use std::path::Path;
 use app::{App, shell};
 use atrium_platform::Platform;
 use axum::Router;
-use axum::extract::FromRef;
+use axum::extract::{DefaultBodyLimit, FromRef};
+use axum::routing::post;
 use leptos::config::{Env, LeptosOptions};
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
@@ -25,6 +29,22 @@ pub use error::HttpError;
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub platform: Platform,
+    /// Mark the session cookie `Secure` whatever the request says.
+    pub secure_cookies: bool,
+    /// The largest request body, in bytes.
+    pub max_body_bytes: usize,
+}
+
+impl AppState {
+    /// The defaults of a server on `platform`.
+    pub fn new(leptos_options: LeptosOptions, platform: Platform) -> Self {
+        Self {
+            leptos_options,
+            platform,
+            secure_cookies: false,
+            max_body_bytes: 64 * 1024 * 1024,
+        }
+    }
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -44,13 +64,16 @@ pub fn leptos_options(site_root: &Path, addr: SocketAddr) -> LeptosOptions {
         .build()
 }
 
-/// The whole application: the REST API under `/api/v1`, `/healthz`, and the portal.
+/// The whole application: the REST API under `/api/v1`, `/healthz`, sign-in, and the portal.
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let platform = state.platform.clone();
     let options = state.leptos_options.clone();
+    let max_body = state.max_body_bytes;
     Router::new()
         .merge(api::router())
+        .route("/auth/login", post(auth::sign_in))
+        .route("/auth/logout", post(auth::sign_out))
         .leptos_routes_with_context(
             &state,
             routes,
@@ -58,6 +81,10 @@ pub fn router(state: AppState) -> Router {
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate))
+        .layer(axum::middleware::from_fn_with_state(max_body, headers::limit_body))
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(axum::middleware::from_fn(headers::security_headers))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)

@@ -3,11 +3,13 @@
 use std::path::Path;
 use std::sync::OnceLock;
 
-use atrium_platform::{Platform, PlatformSettings};
+use atrium_platform::{Caller, PasswordCost, Platform, PlatformSettings, UserSettings};
+use atrium_types::{DomainName, Role, TeamName, UserName};
 use server::http::{AppState, leptos_options};
 
 pub struct TestApp {
     pub address: String,
+    /// A client signed in as `admin`, a platform admin (a bearer token on every request).
     pub client: reqwest::Client,
     pub data_dir: std::path::PathBuf,
     pub platform: Platform,
@@ -44,31 +46,70 @@ fn server_runtime() -> &'static tokio::runtime::Runtime {
 /// Starts the application over an existing data dir, as a restarted server would.
 pub async fn spawn_app_at(data_dir: &Path, adjust: impl FnOnce(&mut PlatformSettings)) -> TestApp {
     let mut settings = PlatformSettings::embedded(data_dir.to_owned());
+    settings.password_cost = PasswordCost::Cheap;
     adjust(&mut settings);
     let (platform, addr) = server_runtime()
         .spawn(async move {
             let platform = Platform::open(&settings).await.expect("platform opens");
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("binds");
             let addr = listener.local_addr().expect("has an address");
-            let state = AppState {
-                leptos_options: leptos_options(Path::new("target/site"), addr),
-                platform: platform.clone(),
-            };
+            let state = AppState::new(leptos_options(Path::new("target/site"), addr), platform.clone());
             tokio::spawn(server::http::serve(listener, state));
             (platform, addr)
         })
         .await
         .expect("the test server starts");
-    TestApp {
+    let mut app = TestApp {
         address: format!("http://{addr}"),
         client: reqwest::Client::new(),
         data_dir: data_dir.to_owned(),
         platform,
         _temporary: None,
-    }
+    };
+    app.client = app.user("admin", &[], &[], true).await;
+    app
 }
 
+/// A user of the test: its teams and its roles (`("sales", Role::Writer)`).
+pub type Roles<'a> = &'a [(&'a str, Role)];
+
 impl TestApp {
+    /// Creates (or updates) a user with a password `secret-<name>`, and returns a client that
+    /// sends a fresh token of theirs on every request.
+    pub async fn user(&self, name: &str, teams: &[&str], roles: Roles<'_>, admin: bool) -> reqwest::Client {
+        let user = UserName::parse(name).expect("a user name");
+        let settings = UserSettings {
+            password: Some(format!("secret-{name}")),
+            admin: Some(admin),
+            teams: Some(teams.iter().map(|t| TeamName::parse(t).expect("a team")).collect()),
+            roles: Some(
+                roles
+                    .iter()
+                    .map(|(d, r)| (DomainName::parse(d).expect("a domain"), *r))
+                    .collect(),
+            ),
+            ..UserSettings::default()
+        };
+        self.platform
+            .upsert_user(&Caller::Operator, &user, settings)
+            .await
+            .expect("the user is saved");
+        let token = self
+            .platform
+            .create_token(&Caller::Operator, &user, "test", None)
+            .await
+            .expect("a token");
+        bearer_client(&token.secret)
+    }
+
+    /// A client that signs in as nobody.
+    pub fn anonymous(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("a client")
+    }
+
     pub async fn query(&self, sql: &str) -> reqwest::Response {
         self.client
             .post(format!("{}/api/v1/query", self.address))
@@ -166,3 +207,17 @@ outputs:
 schedule: \"0 */6 * * *\"
 slo: { freshness: 24h }
 ";
+
+/// A client that sends `Authorization: Bearer <secret>` on every request.
+pub fn bearer_client(secret: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        reqwest::header::HeaderValue::from_str(&format!("Bearer {secret}")).expect("a header"),
+    );
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("a client")
+}

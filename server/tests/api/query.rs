@@ -36,7 +36,7 @@ outputs:
 
 /// Runs `id` now, as a data owner would from the CLI or the page, and returns the recorded run.
 async fn run_manually(app: &TestApp, id: &str) -> atrium_types::RunView {
-    app.platform.run(id, RunTrigger::Manual).await.expect("runs")
+    app.platform.run(&atrium_platform::Caller::Operator, id, RunTrigger::Manual).await.expect("runs")
 }
 
 /// Deploys and runs the two products from files in the app's data dir.
@@ -57,7 +57,7 @@ async fn two_domains(app: &TestApp, customers_visibility: &str) {
         std::fs::write(dir.join(file), &text).expect("yaml");
         DescriptorSource::from_file(text, &dir.join(file))
     });
-    app.platform.deploy(&sources).await.expect("deploys");
+    app.platform.deploy(&atrium_platform::Caller::Operator, &sources).await.expect("deploys");
     for id in ["crm.customers", "sales.orders"] {
         let run = run_manually(app, id).await;
         assert_eq!(run.status, atrium_types::RunStatus::Succeeded, "{id}: {:?}", run.error);
@@ -129,7 +129,7 @@ outputs:
     };
     let sources = ["crm.countries", "sales.countries"].map(|id| DescriptorSource::new(reader(id), None));
     app.platform
-        .deploy(&sources)
+        .deploy(&atrium_platform::Caller::Operator, &sources)
         .await
         .expect("deploys: crm.customers is internal");
     for id in ["crm.countries", "sales.countries"] {
@@ -141,7 +141,7 @@ outputs:
     let dir = app.data_dir.join("descriptors");
     let restricted = CUSTOMERS.replace("VISIBILITY", "restricted");
     let source = DescriptorSource::from_file(restricted, &dir.join("customers.yaml"));
-    app.platform.deploy(&[source]).await.expect("redeploys");
+    app.platform.deploy(&atrium_platform::Caller::Operator, &[source]).await.expect("redeploys");
     let same_domain = run_manually(&app, "crm.countries").await;
     assert_eq!(
         same_domain.status,
@@ -168,7 +168,7 @@ outputs:
     changed = changed.replace("title: Countries", "title: Countries we sell to");
     let refused = app
         .platform
-        .deploy(&[DescriptorSource::new(changed, Some("countries.yaml".to_owned()))])
+        .deploy(&atrium_platform::Caller::Operator, &[DescriptorSource::new(changed, Some("countries.yaml".to_owned()))])
         .await
         .expect_err("refused");
     let problems: Vec<String> = refused.diagnostics().iter().map(ToString::to_string).collect();
@@ -349,7 +349,7 @@ async fn a_product_with_two_outputs_publishes_both_at_once_under_their_names() {
     std::fs::write(&csv, "order_id,customer,amount\n1,ann,5.00\n2,ann,7.50\n3,bob,1.25\n").expect("csv");
     std::fs::write(dir.join("book.yaml"), ORDER_BOOK).expect("yaml");
     let source = DescriptorSource::from_file(ORDER_BOOK.to_owned(), &dir.join("book.yaml"));
-    app.platform.deploy(&[source]).await.expect("deploys");
+    app.platform.deploy(&atrium_platform::Caller::Operator, &[source]).await.expect("deploys");
     let run = run_manually(&app, "sales.book").await;
     assert_eq!(run.status, atrium_types::RunStatus::Succeeded, "{:?}", run.error);
     assert_eq!(run.outputs.len(), 2);
@@ -422,7 +422,7 @@ outputs:
       - { name: orders, type: int64 }
 ";
     let source = DescriptorSource::from_file(totals.to_owned(), &dir.join("totals.yaml"));
-    app.platform.deploy(&[source]).await.expect("deploys");
+    app.platform.deploy(&atrium_platform::Caller::Operator, &[source]).await.expect("deploys");
     let run = run_manually(&app, "finance.totals").await;
     assert_eq!(run.status, atrium_types::RunStatus::Succeeded, "{:?}", run.error);
     assert_eq!(rows("SELECT orders FROM finance.totals").await, json!([{"orders": 3}]));

@@ -1,6 +1,9 @@
 //! The sea-orm entities of the catalog tables; their schema is `migrations/`.
 
+pub mod api_token;
 pub mod domain;
+pub mod domain_role;
+pub mod grant;
 pub mod output_column;
 pub mod product;
 pub mod product_input;
@@ -11,3 +14,6 @@ pub mod published_version;
 pub mod quality_check;
 pub mod run;
 pub mod schedule;
+pub mod session;
+pub mod team_member;
+pub mod user;

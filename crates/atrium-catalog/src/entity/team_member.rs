@@ -1,0 +1,17 @@
+//! A user's membership of a team.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "team_members")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub team: String,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub user_name: String,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,83 @@
+//! The facts the access decision needs, loaded once per request, and the checks every entry point
+//! makes with them: the only way from a caller to a product.
+
+use atrium_catalog::GrantRecord;
+use atrium_types::{ProductId, ProductSummary};
+
+use crate::access::{Action, Caller, ProductFacts, Refusal, Resource, Subject, authorize};
+use crate::{Platform, PlatformError, Result};
+
+/// Every product summary and every grant, as the decision sees them.
+#[derive(Debug, Clone)]
+pub(crate) struct Facts {
+    pub products: Vec<ProductSummary>,
+    pub grants: Vec<GrantRecord>,
+    pub now: chrono::DateTime<chrono::Utc>,
+}
+
+impl Facts {
+    pub fn of<'a>(&'a self, product: &'a ProductSummary) -> ProductFacts<'a> {
+        ProductFacts {
+            id: &product.id,
+            owner: &product.owner,
+            visibility: product.visibility,
+            grants: &self.grants,
+        }
+    }
+
+    pub fn find(&self, id: &ProductId) -> Option<&ProductSummary> {
+        self.products.iter().find(|product| &product.id == id)
+    }
+
+    pub fn decide(&self, subject: Subject<'_>, action: Action<'_>, product: &ProductSummary) -> Result<(), Refusal> {
+        authorize(subject, action, Resource::Product(self.of(product)), self.now)
+    }
+
+    /// Whether the caller may know the product exists.
+    pub fn sees(&self, caller: &Caller, product: &ProductSummary) -> bool {
+        self.decide(caller.into(), Action::See, product).is_ok()
+    }
+
+    /// The products the caller may know of.
+    pub fn visible(&self, caller: &Caller) -> Vec<ProductSummary> {
+        self.products
+            .iter()
+            .filter(|product| self.sees(caller, product))
+            .cloned()
+            .collect()
+    }
+
+    /// The product when the caller may do `action` to it; a product the caller may not see is
+    /// answered like one that does not exist.
+    pub fn check(&self, caller: &Caller, id: &ProductId, action: Action<'_>) -> Result<&ProductSummary> {
+        let product = self.find(id).ok_or_else(|| not_found(id))?;
+        self.decide(caller.into(), action, product)?;
+        Ok(product)
+    }
+}
+
+pub(crate) fn not_found(id: &ProductId) -> PlatformError {
+    PlatformError::Refused(Refusal::Hidden { product: id.clone() })
+}
+
+impl Platform {
+    pub(crate) async fn facts(&self) -> Result<Facts> {
+        Ok(Facts {
+            products: self.catalog.list_products().await?,
+            grants: self.catalog.grants().await?,
+            now: self.clock.now(),
+        })
+    }
+
+    /// Loads the facts and checks one action on one product.
+    pub(crate) async fn guard(&self, caller: &Caller, id: &ProductId, action: Action<'_>) -> Result<ProductSummary> {
+        let facts = self.facts().await?;
+        facts.check(caller, id, action).cloned()
+    }
+
+    /// Checks an action on the platform as a whole (users, domains, others' tokens).
+    pub(crate) fn guard_platform(&self, caller: &Caller) -> Result<()> {
+        authorize(caller.into(), Action::Administer, Resource::Platform, self.clock.now())?;
+        Ok(())
+    }
+}
