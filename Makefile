@@ -46,9 +46,21 @@ run-release: build
 
 # The demo mesh: TPC-H data (generated once), then the descriptors; a deploy runs what changed.
 ATRIUM ?= target/release/atrium
+# The first time, the domains, the grants the cross-domain inputs need and the demo accounts
+# (examples/mesh/access.sh) come between the deploy and the first run; their logins are printed
+# once and kept in $(DATA_DIR)/demo-logins.txt.
 demo:
 	@[ -f examples/mesh/sales/data/lineitem.csv ] || $(ATRIUM) demo-data --mesh --out examples/mesh
-	$(ATRIUM) --data-dir $(DATA_DIR) deploy examples/mesh
+	@if [ -f $(DATA_DIR)/demo-logins.txt ]; then \
+	  $(ATRIUM) --data-dir $(DATA_DIR) deploy examples/mesh; \
+	  echo "demo logins: $(DATA_DIR)/demo-logins.txt"; \
+	else \
+	  $(ATRIUM) --data-dir $(DATA_DIR) deploy --no-run examples/mesh && \
+	  examples/mesh/access.sh $(ATRIUM) $(DATA_DIR) && \
+	  $(ATRIUM) --data-dir $(DATA_DIR) run --all && \
+	  echo && echo "demo logins (user, password, what it is; kept in $(DATA_DIR)/demo-logins.txt):" && \
+	  cat $(DATA_DIR)/demo-logins.txt && echo; \
+	fi
 
 clean-data:
 	rm -rf $(DATA_DIR)

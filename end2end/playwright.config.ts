@@ -5,6 +5,7 @@ const port = Number(process.env.ATRIUM_E2E_PORT ?? 3917);
 
 export default defineConfig({
   testDir: './tests',
+  globalSetup: './global-setup.ts',
   timeout: 30_000,
   expect: { timeout: 10_000 },
   retries: 0,
@@ -13,6 +14,8 @@ export default defineConfig({
   use: {
     baseURL: `http://127.0.0.1:${port}`,
     trace: 'retain-on-failure',
+    // Signed in as the demo admin (global-setup.ts); tests of other users make their own context.
+    storageState: '.auth/admin.json',
     launchOptions: {
       executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
       args: [

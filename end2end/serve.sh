@@ -7,6 +7,13 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${E2E_ATRIUM_BIN:-$root/target/debug/atrium}
 site=${E2E_SITE_ROOT:-$root/target/site}
 data=$(mktemp -d "${TMPDIR:-/tmp}/atrium-e2e.XXXXXX")
+# The tests run the CLI on this data dir as its operator would (atrium grant add …).
+mkdir -p "$root/end2end/.auth" && printf '%s\n' "$data" > "$root/end2end/.auth/data-dir"
 [ -f "$root/examples/mesh/sales/data/lineitem.csv" ] || "$bin" demo-data --mesh --out "$root/examples/mesh" > /dev/null
-"$bin" --data-dir "$data" deploy "$root/examples/mesh" > /dev/null
+"$bin" --data-dir "$data" deploy --no-run "$root/examples/mesh" > /dev/null
+# Every demo account signs in with the same password in the tests.
+ATRIUM_DEMO_PASSWORD=demo-password "$root/examples/mesh/access.sh" "$bin" "$data"
+"$bin" --data-dir "$data" run --all > /dev/null
+# The New-product test serves its sample on loopback, which the data fence refuses by default.
+export ATRIUM_FENCE__ALLOWED_ADDRESSES=127.0.0.1
 exec "$bin" --data-dir "$data" serve --addr "127.0.0.1:$port" --site-root "$site"

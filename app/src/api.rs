@@ -14,7 +14,11 @@ pub async fn get_home() -> Result<HomeView, ServerFnError> {
 
 #[server(prefix = "/portal", endpoint = "domains")]
 pub async fn list_domains() -> Result<Vec<DomainSummary>, ServerFnError> {
-    platform()?.domains(&caller()?).await.map_err(portal_error)
+    // The navigation of the sign-in page has no domains to show.
+    let Some(caller) = signed_in() else {
+        return Ok(Vec::new());
+    };
+    platform()?.domains(&caller).await.map_err(portal_error)
 }
 
 #[server(prefix = "/portal", endpoint = "domain")]
@@ -167,7 +171,11 @@ pub async fn create_token(name: String, days: Option<u32>) -> Result<CreatedToke
     let atrium_platform::Caller::User(user) = &caller else {
         return Err(ServerFnError::new("only a user has tokens"));
     };
-    let name = if name.trim().is_empty() { "portal".to_owned() } else { name.trim().to_owned() };
+    let name = if name.trim().is_empty() {
+        "portal".to_owned()
+    } else {
+        name.trim().to_owned()
+    };
     let expires_in = days.filter(|days| *days > 0).map(|days| chrono_days(days));
     platform()?
         .create_token(&caller, &user.name, &name, expires_in)

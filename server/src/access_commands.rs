@@ -40,7 +40,10 @@ pub async fn user(platform: &Platform, command: UserCommand) -> Result<Outcome, 
                 .iter()
                 .map(|team| TeamName::parse(team).map_err(|e| bad(team, format!("is not a team name: it {e}"))))
                 .collect::<Result<Vec<_>, _>>()?;
-            let roles = roles.iter().map(|text| parse_role(text)).collect::<Result<Vec<_>, _>>()?;
+            let roles = roles
+                .iter()
+                .map(|text| parse_role(text))
+                .collect::<Result<Vec<_>, _>>()?;
             let settings = UserSettings {
                 password,
                 display_name,
@@ -62,8 +65,16 @@ pub async fn user(platform: &Platform, command: UserCommand) -> Result<Outcome, 
                     user.name,
                     user.source,
                     if user.admin { "admin" } else { "" },
-                    if teams.is_empty() { "-".to_owned() } else { teams.join(",") },
-                    if roles.is_empty() { "-".to_owned() } else { roles.join(",") },
+                    if teams.is_empty() {
+                        "-".to_owned()
+                    } else {
+                        teams.join(",")
+                    },
+                    if roles.is_empty() {
+                        "-".to_owned()
+                    } else {
+                        roles.join(",")
+                    },
                 );
             }
             Ok(Outcome::Success)
@@ -177,7 +188,8 @@ fn parse_target(text: &str) -> Result<(ProductId, Option<String>), CommandError>
     let (Some(domain), Some(name)) = (parts.next(), parts.next()) else {
         return Err(bad(text, "is not PRODUCT or PRODUCT.OUTPUT, e.g. sales.orders"));
     };
-    let id = ProductId::parse(&format!("{domain}.{name}")).map_err(|e| bad(text, format!("is not a product id: it {e}")))?;
+    let id =
+        ProductId::parse(&format!("{domain}.{name}")).map_err(|e| bad(text, format!("is not a product id: it {e}")))?;
     Ok((id, parts.next().map(str::to_owned)))
 }
 

@@ -362,8 +362,11 @@ mod tests {
         .expect("loads");
         assert_eq!(config.fence.allowed_addresses.len(), 2);
         assert_eq!(config.fence.object_prefixes, vec!["s3://landing/".to_owned()]);
-        let error = load(&[("ATRIUM_FENCE__ALLOWED_ADDRESSES", "localhost")], &Overrides::default())
-            .expect_err("not an address");
+        let error = load(
+            &[("ATRIUM_FENCE__ALLOWED_ADDRESSES", "localhost")],
+            &Overrides::default(),
+        )
+        .expect_err("not an address");
         assert!(error.to_string().contains("`localhost`"), "{error}");
     }
 

@@ -40,7 +40,10 @@ pub fn generate_for_mesh(mesh: &Path, scale_factor: f64) -> Result<Vec<(PathBuf,
     let written = generate(&staging, scale_factor)?;
     let mut placed = Vec::with_capacity(written.len());
     for (path, rows) in written {
-        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let domain = DOMAIN_OF_TABLE
             .iter()
             .find(|(table, _)| *table == stem)

@@ -55,7 +55,12 @@ impl Catalog {
 
     /// The session's user when it is neither past its absolute expiry nor idle longer than
     /// `idle`; an ended session is deleted. Its last-seen time moves on at most once a minute.
-    pub async fn live_session(&self, id_hash: &str, now: DateTime<Utc>, idle: Duration) -> Result<Option<SessionRecord>> {
+    pub async fn live_session(
+        &self,
+        id_hash: &str,
+        now: DateTime<Utc>,
+        idle: Duration,
+    ) -> Result<Option<SessionRecord>> {
         let Some(row) = session::Entity::find_by_id(id_hash.to_owned()).one(&self.db).await? else {
             return Ok(None);
         };

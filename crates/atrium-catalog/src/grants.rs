@@ -73,7 +73,11 @@ impl Catalog {
     }
 
     pub async fn grant(&self, id: i64) -> Result<Option<GrantRecord>> {
-        grant::Entity::find_by_id(id).one(&self.db).await?.map(record).transpose()
+        grant::Entity::find_by_id(id)
+            .one(&self.db)
+            .await?
+            .map(record)
+            .transpose()
     }
 
     /// Deletes the grant; it stops working at once.

@@ -166,7 +166,10 @@ impl Catalog {
             .all(&self.db)
             .await?
         {
-            teams.entry(member.user_name.clone()).or_default().push(parse_team(&member.team)?);
+            teams
+                .entry(member.user_name.clone())
+                .or_default()
+                .push(parse_team(&member.team)?);
         }
         let mut roles: BTreeMap<String, Vec<DomainRoleView>> = BTreeMap::new();
         for held in domain_role::Entity::find()
@@ -212,7 +215,11 @@ impl Catalog {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let txn = self.db.begin().await?;
-        if domain::Entity::find_by_id(domain.to_string()).one(&txn).await?.is_none() {
+        if domain::Entity::find_by_id(domain.to_string())
+            .one(&txn)
+            .await?
+            .is_none()
+        {
             domain::ActiveModel {
                 name: Set(domain.to_string()),
                 storage_prefix: Set(storage_prefix.to_owned()),

@@ -66,11 +66,7 @@ impl Fence {
                 continue;
             };
             let base = base.canonicalize().unwrap_or_else(|_| base.to_owned());
-            let inside = resolved.starts_with(&base)
-                || self
-                    .file_roots
-                    .iter()
-                    .any(|root| resolved.starts_with(root));
+            let inside = resolved.starts_with(&base) || self.file_roots.iter().any(|root| resolved.starts_with(root));
             if !inside {
                 return Err(format!(
                     "`{path}` resolves to {}, outside the descriptor's folder and the roots the operator lists",
@@ -82,25 +78,18 @@ impl Fence {
             }
             return Ok(resolved);
         }
-        Err(format!("no file `{path}` under {}", match base_dir {
-            Some(base) => base.display().to_string(),
-            None => "the configured roots".to_owned(),
-        }))
+        Err(format!(
+            "no file `{path}` under {}",
+            match base_dir {
+                Some(base) => base.display().to_string(),
+                None => "the configured roots".to_owned(),
+            }
+        ))
     }
 
     /// Whether an `object` input may read `uri`, given the platform's own store root.
     pub fn object(&self, uri: &str, own_store: &Url) -> Result<Url, String> {
-        let url = Url::parse(uri).map_err(|error| format!("`{uri}` is not a URI: {error}"))?;
-        if url.scheme() == "file" {
-            return Err("`file://` objects are not read; use a `file` input under the descriptor's folder".to_owned());
-        }
-        let own = own_store.as_str().trim_end_matches('/');
-        if url.as_str() == own || url.as_str().starts_with(&format!("{own}/")) {
-            return Err(
-                "the platform's own store is not an input; read another product through a `product` input and its grant"
-                    .to_owned(),
-            );
-        }
+        let url = self.object_outside_platform(uri, own_store)?;
         if !self
             .object_prefixes
             .iter()
@@ -114,6 +103,23 @@ impl Fence {
                     self.object_prefixes.join(", ")
                 }
             ));
+        }
+        Ok(url)
+    }
+
+    /// The part of [`Fence::object`] no configuration changes: never a local file, never the
+    /// platform's own store (another product's data is read through a `product` input).
+    pub fn object_outside_platform(&self, uri: &str, own_store: &Url) -> Result<Url, String> {
+        let url = Url::parse(uri).map_err(|error| format!("`{uri}` is not a URI: {error}"))?;
+        if url.scheme() == "file" {
+            return Err("`file://` objects are not read; use a `file` input under the descriptor's folder".to_owned());
+        }
+        let own = own_store.as_str().trim_end_matches('/');
+        if url.as_str() == own || url.as_str().starts_with(&format!("{own}/")) {
+            return Err(
+                "the platform's own store is not an input; read another product through a `product` input and its grant"
+                    .to_owned(),
+            );
         }
         Ok(url)
     }
@@ -297,8 +303,16 @@ mod tests {
             allowed_addresses: vec![ip("127.0.0.1")],
             ..Fence::default()
         };
-        assert!(allowing.check_url(&Url::parse("http://127.0.0.1:9/x").expect("a URL")).is_ok());
-        assert!(allowing.check_url(&Url::parse("http://10.0.0.1/x").expect("a URL")).is_err());
+        assert!(
+            allowing
+                .check_url(&Url::parse("http://127.0.0.1:9/x").expect("a URL"))
+                .is_ok()
+        );
+        assert!(
+            allowing
+                .check_url(&Url::parse("http://10.0.0.1/x").expect("a URL"))
+                .is_err()
+        );
     }
 
     #[test]
@@ -316,7 +330,10 @@ mod tests {
         #[cfg(unix)]
         {
             std::os::unix::fs::symlink(&outside, folder.join("data/link.csv")).expect("a symlink");
-            assert!(fence.file(Some(&folder), "data/link.csv").is_err(), "a symlink out is followed and refused");
+            assert!(
+                fence.file(Some(&folder), "data/link.csv").is_err(),
+                "a symlink out is followed and refused"
+            );
         }
         assert!(fence.file(None, "data/orders.csv").is_err(), "no folder, no roots");
         let rooted = Fence {
@@ -335,7 +352,11 @@ mod tests {
             ..Fence::default()
         };
         assert!(fence.object("s3://lake/landing/x.csv", &own).is_ok());
-        assert!(fence.object("s3://lake/atrium/hr/employees/part-0.parquet", &own).is_err());
+        assert!(
+            fence
+                .object("s3://lake/atrium/hr/employees/part-0.parquet", &own)
+                .is_err()
+        );
         assert!(fence.object("s3://other/x.csv", &own).is_err());
         assert!(fence.object("file:///tmp/x.csv", &own).is_err());
     }

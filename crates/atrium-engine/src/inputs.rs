@@ -58,10 +58,13 @@ pub async fn register_input(
     let name = input.name.as_str();
     match &input.source {
         InputSource::File { format, path } => {
-            let path = places.fence.file(base_dir, path).map_err(|message| EngineError::Fenced {
-                input: name.to_owned(),
-                message,
-            })?;
+            let path = places
+                .fence
+                .file(base_dir, path)
+                .map_err(|message| EngineError::Fenced {
+                    input: name.to_owned(),
+                    message,
+                })?;
             register_file(ctx, name, *format, &path, rules).await
         }
         InputSource::Product { product, output } => {

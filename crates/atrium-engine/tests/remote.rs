@@ -120,7 +120,11 @@ async fn tables_and_object_inputs_live_on_an_s3_compatible_store() {
         key(),
         256 * 1024 * 1024,
     )
-    .with_object_stores(options);
+    .with_object_stores(options)
+    .with_fence(atrium_engine::Fence {
+        object_prefixes: vec!["s3://lake/raw/".to_owned()],
+        ..atrium_engine::Fence::default()
+    });
     let yaml = CUSTOMERS.replace("SOURCE", "{ kind: object, uri: \"s3://lake/raw/customers.csv\" }");
     let descriptor = parse_descriptor(&yaml, None).expect("valid");
     let upstream = UpstreamVersions::new();
@@ -203,12 +207,17 @@ async fn serve_http(status: &'static str, body: &'static str) -> String {
 #[tokio::test]
 async fn url_inputs_are_fetched_over_http() {
     let dir = tempfile::tempdir().expect("temp");
+    // The test server is on loopback, which the fence refuses unless the operator allows it.
     let engine = Engine::new(
         StoreRoot::local(&dir.path().join("store")).expect("store"),
         dir.path().join("streams"),
         key(),
         256 * 1024 * 1024,
-    );
+    )
+    .with_fence(atrium_engine::Fence {
+        allowed_addresses: vec![std::net::IpAddr::from([127, 0, 0, 1])],
+        ..atrium_engine::Fence::default()
+    });
     let base = serve_http("200 OK", CSV).await;
     let yaml = CUSTOMERS.replace(
         "SOURCE",

@@ -99,7 +99,10 @@ impl Caller {
 pub enum Subject<'a> {
     Caller(&'a Caller),
     /// A run of `product`, reading as its `owner` (a team or a user).
-    ProductRun { product: &'a ProductId, owner: &'a str },
+    ProductRun {
+        product: &'a ProductId,
+        owner: &'a str,
+    },
 }
 
 impl<'a> From<&'a Caller> for Subject<'a> {
@@ -156,10 +159,9 @@ pub enum Refusal {
     #[error("product `{product}` does not exist")]
     Hidden { product: ProductId },
     #[error(
-        "reading `{product}{}` needs a grant: ask its owner `{owner}` (or an owner of domain `{}`) to grant it, e.g. `atrium grant add {product}{} --to {grantee}`",
-        output_suffix(.output),
-        .product.domain(),
-        output_suffix(.output)
+        "reading `{product}`{} needs a grant: ask its owner `{owner}` (or an owner of domain `{}`) to grant it, e.g. `atrium grant add {product} --to {grantee}`",
+        output_words(.output),
+        .product.domain()
     )]
     NeedsGrant {
         product: ProductId,
@@ -174,12 +176,17 @@ pub enum Refusal {
     AdminOnly,
 }
 
-fn output_suffix(output: &Option<String>) -> String {
-    output.as_ref().map(|o| format!(".{o}")).unwrap_or_default()
+fn output_words(output: &Option<String>) -> String {
+    output.as_ref().map(|o| format!(" (output `{o}`)")).unwrap_or_default()
 }
 
 /// The decision: `Ok` when `subject` may do `action` to `resource` at `now`.
-pub fn authorize(subject: Subject<'_>, action: Action<'_>, resource: Resource<'_>, now: DateTime<Utc>) -> Result<(), Refusal> {
+pub fn authorize(
+    subject: Subject<'_>,
+    action: Action<'_>,
+    resource: Resource<'_>,
+    now: DateTime<Utc>,
+) -> Result<(), Refusal> {
     match subject {
         Subject::Caller(Caller::Operator | Caller::System) => Ok(()),
         Subject::Caller(Caller::User(user)) if user.admin => Ok(()),
@@ -192,7 +199,11 @@ fn user_decision(user: &User, action: Action<'_>, resource: Resource<'_>, now: D
     let facts = match resource {
         Resource::Platform => return Err(Refusal::AdminOnly),
         Resource::Domain(domain) => {
-            let wanted = if action == Action::Deploy { Role::Writer } else { Role::Owner };
+            let wanted = if action == Action::Deploy {
+                Role::Writer
+            } else {
+                Role::Owner
+            };
             return match user.roles.get(domain) {
                 Some(role) if role.includes(wanted) => Ok(()),
                 _ => Err(Refusal::NeedsRole {

@@ -57,7 +57,14 @@ fn outcome(result: Result<(), Refusal>) -> Outcome {
     }
 }
 
-fn check(caller: &Caller, action: Action<'_>, visibility: Visibility, grants: &[GrantRecord], now: u32, expected: Outcome) {
+fn check(
+    caller: &Caller,
+    action: Action<'_>,
+    visibility: Visibility,
+    grants: &[GrantRecord],
+    now: u32,
+    expected: Outcome,
+) {
     let product = id("sales.orders");
     let facts = ProductFacts {
         id: &product,
@@ -66,7 +73,10 @@ fn check(caller: &Caller, action: Action<'_>, visibility: Visibility, grants: &[
         grants,
     };
     let got = outcome(authorize(caller.into(), action, Resource::Product(facts), at(now)));
-    assert_eq!(got, expected, "{caller:?} {action:?} on a {visibility} product with {grants:?} at {now}h");
+    assert_eq!(
+        got, expected,
+        "{caller:?} {action:?} on a {visibility} product with {grants:?} at {now}h"
+    );
 }
 
 const READ: Action<'static> = Action::ReadData { output: Some("orders") };
@@ -140,7 +150,16 @@ fn grants_apply_to_their_principal_and_output_until_their_instant() {
     check(&olga, READ, Internal, &on_another_product, 1, NeedsGrant);
     let on_one_output = [grant("sales.orders", Some("monthly"), "user:olga", None)];
     check(&olga, READ, Internal, &on_one_output, 1, NeedsGrant);
-    check(&olga, Action::ReadData { output: Some("monthly") }, Internal, &on_one_output, 1, Allowed);
+    check(
+        &olga,
+        Action::ReadData {
+            output: Some("monthly"),
+        },
+        Internal,
+        &on_one_output,
+        1,
+        Allowed,
+    );
     check(&olga, Action::See, Restricted, &on_one_output, 1, Allowed);
     check(&olga, Action::Run, Internal, &to_olga_until_5, 1, NeedsRole);
 }
@@ -180,7 +199,10 @@ fn a_run_reads_as_its_owner() {
         product: &same_domain,
         owner: "team-sales",
     };
-    assert_eq!(outcome(authorize(subject, READ, Resource::Product(facts), at(1))), Outcome::Allowed);
+    assert_eq!(
+        outcome(authorize(subject, READ, Resource::Product(facts), at(1))),
+        Outcome::Allowed
+    );
 }
 
 #[test]
@@ -188,12 +210,24 @@ fn domains_and_the_platform() {
     let sales = DomainName::parse("sales").expect("a domain");
     let writer = user("will", &[], &[("sales", Role::Writer)]);
     let reader = user("rita", &[], &[("sales", Role::Reader)]);
-    let deploy = |caller: &Caller| outcome(authorize(caller.into(), Action::Deploy, Resource::Domain(&sales), at(1)));
+    let deploy = |caller: &Caller| {
+        outcome(authorize(
+            caller.into(),
+            Action::Deploy,
+            Resource::Domain(&sales),
+            at(1),
+        ))
+    };
     assert_eq!(deploy(&writer), Outcome::Allowed);
     assert_eq!(deploy(&reader), Outcome::NeedsRole);
     assert_eq!(deploy(&Caller::Operator), Outcome::Allowed);
     assert_eq!(
-        outcome(authorize((&writer).into(), Action::Administer, Resource::Platform, at(1))),
+        outcome(authorize(
+            (&writer).into(),
+            Action::Administer,
+            Resource::Platform,
+            at(1)
+        )),
         Outcome::AdminOnly
     );
 }

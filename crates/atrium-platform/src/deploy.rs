@@ -121,12 +121,17 @@ impl Platform {
             return Ok(facts.decide(caller.into(), Action::Deploy, existing)?);
         }
         let domain = &descriptor.metadata.domain;
-        Ok(authorize(caller.into(), Action::Deploy, Resource::Domain(domain), facts.now)?)
+        Ok(authorize(
+            caller.into(),
+            Action::Deploy,
+            Resource::Domain(domain),
+            facts.now,
+        )?)
     }
 
     /// The inputs of a batch that reach outside the data fence, located in their files: `file`
     /// inputs of a descriptor without a folder when the operator lists no roots, `object` inputs
-    /// outside the allowed object stores or inside the platform's own store.
+    /// inside the platform's own store.
     fn fenced_inputs(&self, sources: &[DescriptorSource], descriptors: &[Descriptor]) -> Vec<Diagnostic> {
         let fence = self.engine.fence();
         let mut problems = Vec::new();
@@ -140,7 +145,11 @@ impl Platform {
                                 .to_owned(),
                         ),
                     ),
-                    InputSource::Object { uri, .. } => ("uri", fence.object(uri, self.engine.root().url()).err()),
+                    // Which stores the operator allows may change after a deploy: runs check that.
+                    InputSource::Object { uri, .. } => (
+                        "uri",
+                        fence.object_outside_platform(uri, self.engine.root().url()).err(),
+                    ),
                     _ => ("", None),
                 };
                 if let Some(message) = refusal {

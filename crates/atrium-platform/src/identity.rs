@@ -132,10 +132,7 @@ impl Platform {
     /// The caller of a bearer token (`atr_<id>_<secret>`): the token's user; `None` when the
     /// token is unknown, wrong or expired.
     pub async fn token_caller(&self, bearer: &str) -> Result<Option<Caller>> {
-        let Some((id, secret)) = bearer
-            .strip_prefix(TOKEN_PREFIX)
-            .and_then(|rest| rest.split_once('_'))
-        else {
+        let Some((id, secret)) = bearer.strip_prefix(TOKEN_PREFIX).and_then(|rest| rest.split_once('_')) else {
             return Ok(None);
         };
         let token_id = format!("{TOKEN_PREFIX}{id}");
@@ -143,10 +140,7 @@ impl Platform {
             return Ok(None);
         };
         let now = self.clock.now();
-        let same: bool = sha256_hex(secret)
-            .as_bytes()
-            .ct_eq(token.secret_hash.as_bytes())
-            .into();
+        let same: bool = sha256_hex(secret).as_bytes().ct_eq(token.secret_hash.as_bytes()).into();
         if !same || token.expires_at.is_some_and(|expiry| expiry <= now) {
             return Ok(None);
         }
@@ -245,7 +239,13 @@ impl Platform {
         self.engine.root().provision_domain(domain)?;
         let prefix = atrium_engine::location::domain_key(domain);
         self.catalog
-            .add_domain_role(domain, &prefix, &Principal::Team(owner.clone()), Role::Owner, self.clock.now())
+            .add_domain_role(
+                domain,
+                &prefix,
+                &Principal::Team(owner.clone()),
+                Role::Owner,
+                self.clock.now(),
+            )
             .await?;
         Ok(())
     }
@@ -317,7 +317,15 @@ mod tests {
     fn passwords_verify_against_their_hash_only() {
         let hash = hash_password(PasswordCost::Cheap, "correct horse").expect("hashes");
         assert!(hash.starts_with("$argon2id$"), "{hash}");
-        assert!(hasher(PasswordCost::Cheap).verify_password(b"correct horse", hash.as_str()).is_ok());
-        assert!(hasher(PasswordCost::Cheap).verify_password(b"wrong", hash.as_str()).is_err());
+        assert!(
+            hasher(PasswordCost::Cheap)
+                .verify_password(b"correct horse", hash.as_str())
+                .is_ok()
+        );
+        assert!(
+            hasher(PasswordCost::Cheap)
+                .verify_password(b"wrong", hash.as_str())
+                .is_err()
+        );
     }
 }

@@ -32,9 +32,9 @@ pub use runs::{RunAllEntry, RunTrigger};
 
 use std::path::{Path, PathBuf};
 
-pub use atrium_engine::{Fence, ObjectStoreOptions};
 use atrium_catalog::Catalog;
 use atrium_engine::{Engine, PiiKey, QueryLimits, StoreRoot};
+pub use atrium_engine::{Fence, ObjectStoreOptions};
 use atrium_types::{DomainSummary, DomainView, HomeView, InputView, ProductDetail, ProductSummary};
 
 use crate::access::Action;

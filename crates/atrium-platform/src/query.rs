@@ -86,13 +86,7 @@ impl Platform {
                     version,
                 } = table;
                 let refusal = facts
-                    .decide(
-                        caller.into(),
-                        Action::ReadData {
-                            output: Some(&output),
-                        },
-                        product,
-                    )
+                    .decide(caller.into(), Action::ReadData { output: Some(&output) }, product)
                     .err()
                     .map(|refusal| refusal.to_string());
                 for name in table_names {

@@ -178,7 +178,11 @@ impl Platform {
 
     /// Runs the products a deploy created or changed, upstream products first. Products without
     /// inputs have nothing to run (their data is written by other tools) and are left alone.
-    pub async fn run_deployed(&self, caller: &Caller, outcomes: &[atrium_types::DeployOutcome]) -> Result<Vec<RunView>> {
+    pub async fn run_deployed(
+        &self,
+        caller: &Caller,
+        outcomes: &[atrium_types::DeployOutcome],
+    ) -> Result<Vec<RunView>> {
         let mut changed = Vec::new();
         for outcome in outcomes
             .iter()

@@ -50,7 +50,10 @@ async fn deploy_creates_then_reports_unchanged_then_updates() {
     );
 
     let again = platform
-        .deploy(&Caller::Operator, &[source(&format!("# a comment\n{ORDERS}"), "orders.yaml")])
+        .deploy(
+            &Caller::Operator,
+            &[source(&format!("# a comment\n{ORDERS}"), "orders.yaml")],
+        )
         .await
         .expect("deploys");
     assert_eq!(
@@ -69,7 +72,10 @@ async fn deploy_creates_then_reports_unchanged_then_updates() {
     );
     assert_eq!(updated[0].changes, ["title: Orders → Web shop orders"]);
 
-    let detail = platform.product(&Caller::Operator, "sales.orders").await.expect("reads");
+    let detail = platform
+        .product(&Caller::Operator, "sales.orders")
+        .await
+        .expect("reads");
     assert_eq!(detail.summary.title, "Web shop orders");
     assert_eq!(detail.revisions.iter().map(|r| r.revision).collect::<Vec<_>>(), [2, 1]);
     assert_eq!(detail.outputs[0].columns[1].pii.map(|p| p.as_str()), Some("hash"));
@@ -89,15 +95,24 @@ async fn dependencies_are_recorded_as_edges() {
         .replace("inputs:\n  - { name: customers, product: crm.customers }\n", "")
         .replace("name: orders\n", "name: customers\n");
     platform
-        .deploy(&Caller::Operator, &[source(ORDERS, "orders.yaml"), source(&customers, "customers.yaml")])
+        .deploy(
+            &Caller::Operator,
+            &[source(ORDERS, "orders.yaml"), source(&customers, "customers.yaml")],
+        )
         .await
         .expect("deploys");
-    let upstream = platform.product(&Caller::Operator, "crm.customers").await.expect("reads");
+    let upstream = platform
+        .product(&Caller::Operator, "crm.customers")
+        .await
+        .expect("reads");
     assert_eq!(
         upstream.consumers.iter().map(ToString::to_string).collect::<Vec<_>>(),
         ["sales.orders"]
     );
-    let downstream = platform.product(&Caller::Operator, "sales.orders").await.expect("reads");
+    let downstream = platform
+        .product(&Caller::Operator, "sales.orders")
+        .await
+        .expect("reads");
     assert!(matches!(
         &downstream.inputs[0],
         atrium_types::InputView::Product { registered: true, .. }
@@ -112,7 +127,10 @@ async fn an_invalid_file_in_a_batch_deploys_nothing() {
         .replace("sales.orders", "crm.people")
         .replace("type: int64", "type: integer");
     let error = platform
-        .deploy(&Caller::Operator, &[source(ORDERS, "orders.yaml"), source(&broken, "people.yaml")])
+        .deploy(
+            &Caller::Operator,
+            &[source(ORDERS, "orders.yaml"), source(&broken, "people.yaml")],
+        )
         .await
         .expect_err("refused");
     let PlatformError::Invalid(problems) = &error else {
@@ -122,7 +140,11 @@ async fn an_invalid_file_in_a_batch_deploys_nothing() {
     assert_eq!(problems[0].file.as_deref(), Some("people.yaml"));
     assert_eq!(problems[0].line, 15);
     assert!(
-        platform.list_products(&Caller::Operator).await.expect("lists").is_empty(),
+        platform
+            .list_products(&Caller::Operator)
+            .await
+            .expect("lists")
+            .is_empty(),
         "nothing half-written"
     );
 }
@@ -145,7 +167,10 @@ async fn one_product_twice_in_a_batch_is_refused() {
 async fn unknown_products_are_not_found() {
     let dir = tempfile::tempdir().expect("temp dir");
     let platform = platform(&dir).await;
-    let error = platform.product(&Caller::Operator, "sales.nope").await.expect_err("missing");
+    let error = platform
+        .product(&Caller::Operator, "sales.nope")
+        .await
+        .expect_err("missing");
     assert_eq!(error.code(), atrium_types::ErrorCode::NotFound);
     let error = platform.product(&Caller::Operator, "Sales").await.expect_err("bad id");
     assert_eq!(error.code(), atrium_types::ErrorCode::BadRequest);
@@ -157,7 +182,11 @@ async fn concurrent_deploys_of_one_product_queue_up() {
     let platform = platform(&dir).await;
     let deploys = (0..16).map(|_| {
         let platform = platform.clone();
-        tokio::spawn(async move { platform.deploy(&Caller::Operator, &[source(ORDERS, "orders.yaml")]).await })
+        tokio::spawn(async move {
+            platform
+                .deploy(&Caller::Operator, &[source(ORDERS, "orders.yaml")])
+                .await
+        })
     });
     let mut created = 0;
     for deploy in deploys {
@@ -168,6 +197,9 @@ async fn concurrent_deploys_of_one_product_queue_up() {
         created, 1,
         "exactly one deploy created the product, the others found it unchanged"
     );
-    let detail = platform.product(&Caller::Operator, "sales.orders").await.expect("reads");
+    let detail = platform
+        .product(&Caller::Operator, "sales.orders")
+        .await
+        .expect("reads");
     assert_eq!(detail.revisions.len(), 1);
 }

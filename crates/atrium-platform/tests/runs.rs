@@ -50,7 +50,10 @@ outputs:
 async fn deploy_customers(platform: &Platform, dir: &std::path::Path, rows: &str) {
     let descriptor = write_files(dir, rows);
     platform
-        .deploy(&Caller::Operator, &[DescriptorSource::from_file(CUSTOMERS, &descriptor)])
+        .deploy(
+            &Caller::Operator,
+            &[DescriptorSource::from_file(CUSTOMERS, &descriptor)],
+        )
         .await
         .expect("deploys");
 }
@@ -71,7 +74,10 @@ async fn a_run_publishes_a_version_and_a_failing_check_keeps_it() {
     let first = run_manually(&platform, "crm.customers").await;
     assert_eq!(first.status, atrium_types::RunStatus::Succeeded, "{:?}", first.error);
     assert_eq!((first.rows_read, first.rows_written), (1, 1));
-    let detail = platform.product(&Caller::Operator, "crm.customers").await.expect("reads");
+    let detail = platform
+        .product(&Caller::Operator, "crm.customers")
+        .await
+        .expect("reads");
     assert_eq!(detail.outputs[0].published_version, Some(0));
 
     write_files(dir.path(), "1,ann@example.com,-1.00\n");
@@ -81,7 +87,10 @@ async fn a_run_publishes_a_version_and_a_failing_check_keeps_it() {
         second.error.as_deref(),
         Some("quality checks failed: no_negative_balance; the previous version stays published")
     );
-    let detail = platform.product(&Caller::Operator, "crm.customers").await.expect("reads");
+    let detail = platform
+        .product(&Caller::Operator, "crm.customers")
+        .await
+        .expect("reads");
     assert_eq!(
         detail.outputs[0].published_version,
         Some(0),
@@ -118,7 +127,10 @@ async fn a_run_killed_mid_write_leaves_the_previous_version_readable_and_fails_o
     // A process starting now (another replica, say) leaves the run alone while it may be alive:
     // its last sign of life is fresh, and the product stays busy.
     let replica = open_platform(&dir).await;
-    let runs = replica.runs(&Caller::Operator, "crm.customers", 10).await.expect("runs");
+    let runs = replica
+        .runs(&Caller::Operator, "crm.customers", 10)
+        .await
+        .expect("runs");
     assert_eq!(runs[0].status, atrium_types::RunStatus::Running);
     let busy = replica
         .run(&Caller::Operator, "crm.customers", atrium_platform::RunTrigger::Manual)
@@ -132,7 +144,10 @@ async fn a_run_killed_mid_write_leaves_the_previous_version_readable_and_fails_o
     let mut settings = PlatformSettings::embedded(dir.path().to_owned());
     settings.run_heartbeat = std::time::Duration::from_millis(10);
     let platform = Platform::open(&settings).await.expect("opens");
-    let runs = platform.runs(&Caller::Operator, "crm.customers", 10).await.expect("runs");
+    let runs = platform
+        .runs(&Caller::Operator, "crm.customers", 10)
+        .await
+        .expect("runs");
     assert_eq!(runs[0].status, atrium_types::RunStatus::Failed);
     assert!(
         runs[0].error.as_deref().is_some_and(|e| e.starts_with("interrupted")),
@@ -179,12 +194,19 @@ async fn a_product_runs_once_at_a_time() {
     let descriptor = write_files(dir.path(), "1,ann@example.com,10.50\n");
     std::fs::write(&descriptor, &scheduled).expect("yaml");
     platform
-        .deploy(&Caller::Operator, &[DescriptorSource::from_file(scheduled, &descriptor)])
+        .deploy(
+            &Caller::Operator,
+            &[DescriptorSource::from_file(scheduled, &descriptor)],
+        )
         .await
         .expect("deploys");
     let due = platform.next_scheduled_run().await.expect("reads").expect("scheduled");
     assert!(
-        platform.run_due_schedules(&Caller::Operator, due).await.expect("claims").is_empty(),
+        platform
+            .run_due_schedules(&Caller::Operator, due)
+            .await
+            .expect("claims")
+            .is_empty(),
         "a due slot waits while the product runs"
     );
 
@@ -223,7 +245,10 @@ async fn a_due_schedule_runs_once_whoever_claims_it() {
     let descriptor = write_files(dir.path(), "1,ann@example.com,10.50\n");
     std::fs::write(&descriptor, &scheduled).expect("yaml");
     platform
-        .deploy(&Caller::Operator, &[DescriptorSource::from_file(scheduled.clone(), &descriptor)])
+        .deploy(
+            &Caller::Operator,
+            &[DescriptorSource::from_file(scheduled.clone(), &descriptor)],
+        )
         .await
         .expect("deploys");
 
@@ -238,7 +263,10 @@ async fn a_due_schedule_runs_once_whoever_claims_it() {
 
     // A second server over the same database claims at the same moment: one of them runs it.
     let other = open_platform(&dir).await;
-    let (mine, theirs) = tokio::join!(platform.run_due_schedules(&Caller::Operator, due), other.run_due_schedules(&Caller::Operator, due));
+    let (mine, theirs) = tokio::join!(
+        platform.run_due_schedules(&Caller::Operator, due),
+        other.run_due_schedules(&Caller::Operator, due)
+    );
     let runs: Vec<_> = mine.expect("runs").into_iter().chain(theirs.expect("runs")).collect();
     assert_eq!(runs.len(), 1, "one due slot, one run");
     assert_eq!(runs[0].trigger, "schedule");
@@ -249,7 +277,11 @@ async fn a_due_schedule_runs_once_whoever_claims_it() {
         runs[0].error
     );
     assert!(
-        platform.run_due_schedules(&Caller::Operator, due).await.expect("runs").is_empty(),
+        platform
+            .run_due_schedules(&Caller::Operator, due)
+            .await
+            .expect("runs")
+            .is_empty(),
         "not doubled"
     );
 
@@ -285,12 +317,17 @@ outputs:
         .await
         .expect("deploys");
     assert!(
-        platform.run_fresh_streams(&Caller::Operator).await.expect("looks").is_empty(),
+        platform
+            .run_fresh_streams(&Caller::Operator)
+            .await
+            .expect("looks")
+            .is_empty(),
         "no rows yet, no run"
     );
 
     platform
-        .append_rows(&Caller::Operator, 
+        .append_rows(
+            &Caller::Operator,
             "sales.clicks",
             "clicks",
             "{\"click_id\": 1}\n{\"click_id\": 2}\n".to_owned(),
@@ -309,10 +346,21 @@ outputs:
         "at most the one redundant run of rows written in the same second"
     );
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    assert!(platform.run_fresh_streams(&Caller::Operator).await.expect("looks").is_empty());
+    assert!(
+        platform
+            .run_fresh_streams(&Caller::Operator)
+            .await
+            .expect("looks")
+            .is_empty()
+    );
 
     platform
-        .append_rows(&Caller::Operator, "sales.clicks", "clicks", "{\"click_id\": 3}\n".to_owned())
+        .append_rows(
+            &Caller::Operator,
+            "sales.clicks",
+            "clicks",
+            "{\"click_id\": 3}\n".to_owned(),
+        )
         .await
         .expect("appends");
     let runs = platform.run_fresh_streams(&Caller::Operator).await.expect("runs");
@@ -340,7 +388,10 @@ async fn a_run_that_shows_signs_of_life_is_never_taken_for_abandoned() {
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     assert_eq!(platform.fail_abandoned_runs(&Caller::Operator).await.expect("looks"), 1);
     assert_eq!(platform.fail_abandoned_runs(&Caller::Operator).await.expect("looks"), 0);
-    let runs = platform.runs(&Caller::Operator, "crm.customers", 1).await.expect("runs");
+    let runs = platform
+        .runs(&Caller::Operator, "crm.customers", 1)
+        .await
+        .expect("runs");
     assert_eq!(runs[0].status, atrium_types::RunStatus::Failed);
     // The product can run again.
     let again = run_manually(&platform, "crm.customers").await;

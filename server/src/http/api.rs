@@ -213,7 +213,10 @@ async fn add_grant(
     Signed(caller): Signed,
     Json(request): Json<GrantRequest>,
 ) -> Result<(StatusCode, Json<GrantView>), HttpError> {
-    Ok((StatusCode::CREATED, Json(state.platform.add_grant(&caller, &request).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(state.platform.add_grant(&caller, &request).await?),
+    ))
 }
 
 async fn revoke_grant(

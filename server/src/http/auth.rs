@@ -20,9 +20,12 @@ use super::{AppState, HttpError};
 pub const SESSION_COOKIE: &str = "atrium_session";
 
 /// Paths anyone may reach: liveness, sign-in, the built site's files, the API's description.
+/// The header's and the sign-in page's server functions answer anonymous callers too.
 fn is_public(path: &str) -> bool {
-    matches!(path, "/healthz" | "/login" | "/favicon.svg" | "/api/v1/openapi.yaml")
-        || path.starts_with("/auth/")
+    matches!(
+        path,
+        "/healthz" | "/login" | "/favicon.svg" | "/api/v1/openapi.yaml" | "/portal/me" | "/portal/sign-in-hint"
+    ) || path.starts_with("/auth/")
         || path.starts_with("/pkg/")
 }
 
@@ -63,10 +66,11 @@ pub async fn authenticate(State(state): State<AppState>, mut request: Request, n
             next.run(request).await
         }
         None if is_public(&path) => next.run(request).await,
-        None if path.starts_with("/api/") || path.starts_with("/portal/") => {
-            HttpError::new(ErrorCode::Unauthenticated, "sign in first: send a bearer token or a session cookie")
-                .into_response()
-        }
+        None if path.starts_with("/api/") || path.starts_with("/portal/") => HttpError::new(
+            ErrorCode::Unauthenticated,
+            "sign in first: send a bearer token or a session cookie",
+        )
+        .into_response(),
         None => {
             let wanted = request
                 .uri()
@@ -225,8 +229,14 @@ mod tests {
         assert!(same_origin(&headers(&[("sec-fetch-site", "same-origin")])));
         assert!(!same_origin(&headers(&[("sec-fetch-site", "cross-site")])));
         assert!(!same_origin(&headers(&[("sec-fetch-site", "same-site")])));
-        assert!(same_origin(&headers(&[("origin", "http://127.0.0.1:3000"), ("host", "127.0.0.1:3000")])));
-        assert!(!same_origin(&headers(&[("origin", "http://evil.example"), ("host", "127.0.0.1:3000")])));
+        assert!(same_origin(&headers(&[
+            ("origin", "http://127.0.0.1:3000"),
+            ("host", "127.0.0.1:3000")
+        ])));
+        assert!(!same_origin(&headers(&[
+            ("origin", "http://evil.example"),
+            ("host", "127.0.0.1:3000")
+        ])));
         assert!(!same_origin(&headers(&[("host", "127.0.0.1:3000")])), "neither header");
     }
 
@@ -240,7 +250,10 @@ mod tests {
 
     #[test]
     fn cookies_and_bearers_are_read() {
-        let map = headers(&[("cookie", "a=1; atrium_session=abc; b=2"), ("authorization", "Bearer atr_x_y")]);
+        let map = headers(&[
+            ("cookie", "a=1; atrium_session=abc; b=2"),
+            ("authorization", "Bearer atr_x_y"),
+        ]);
         assert_eq!(session_of(&map).as_deref(), Some("abc"));
         assert_eq!(bearer_of(&map), Some("atr_x_y"));
         let cookie = session_cookie("s", 60, true);

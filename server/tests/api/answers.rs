@@ -13,7 +13,9 @@ async fn raw_query(app: &TestApp, sql: &str, accept: &str) -> (String, Vec<u8>, 
     let body = json!({ "sql": sql }).to_string();
     let request = format!(
         "POST /api/v1/query HTTP/1.1\r\nhost: {host}\r\naccept: {accept}\r\nte: trailers\r\n\
-         content-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+         authorization: Bearer {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\
+         connection: close\r\n\r\n{body}",
+        app.admin_token,
         body.len()
     );
     let mut stream = tokio::net::TcpStream::connect(host).await.expect("connects");

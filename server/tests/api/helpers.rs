@@ -11,6 +11,8 @@ pub struct TestApp {
     pub address: String,
     /// A client signed in as `admin`, a platform admin (a bearer token on every request).
     pub client: reqwest::Client,
+    /// The admin's token, for requests made by hand.
+    pub admin_token: String,
     pub data_dir: std::path::PathBuf,
     pub platform: Platform,
     /// Removes the data dir when the test ends, if the test app created it.
@@ -62,11 +64,14 @@ pub async fn spawn_app_at(data_dir: &Path, adjust: impl FnOnce(&mut PlatformSett
     let mut app = TestApp {
         address: format!("http://{addr}"),
         client: reqwest::Client::new(),
+        admin_token: String::new(),
         data_dir: data_dir.to_owned(),
         platform,
         _temporary: None,
     };
-    app.client = app.user("admin", &[], &[], true).await;
+    let (client, token) = app.user_with_token("admin", &[], &[], true).await;
+    app.client = client;
+    app.admin_token = token;
     app
 }
 
@@ -77,6 +82,17 @@ impl TestApp {
     /// Creates (or updates) a user with a password `secret-<name>`, and returns a client that
     /// sends a fresh token of theirs on every request.
     pub async fn user(&self, name: &str, teams: &[&str], roles: Roles<'_>, admin: bool) -> reqwest::Client {
+        self.user_with_token(name, teams, roles, admin).await.0
+    }
+
+    /// [`TestApp::user`], and the token's secret.
+    pub async fn user_with_token(
+        &self,
+        name: &str,
+        teams: &[&str],
+        roles: Roles<'_>,
+        admin: bool,
+    ) -> (reqwest::Client, String) {
         let user = UserName::parse(name).expect("a user name");
         let settings = UserSettings {
             password: Some(format!("secret-{name}")),
@@ -99,7 +115,7 @@ impl TestApp {
             .create_token(&Caller::Operator, &user, "test", None)
             .await
             .expect("a token");
-        bearer_client(&token.secret)
+        (bearer_client(&token.secret), token.secret)
     }
 
     /// A client that signs in as nobody.

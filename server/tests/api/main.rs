@@ -1,8 +1,11 @@
 //! API tests: the real server on a random port, a fresh temp data dir and a real SQLite file,
 //! talked to over HTTP.
 
+mod access;
 mod answers;
+mod fence;
 mod helpers;
+mod matrix;
 mod pages;
 mod products;
 mod query;

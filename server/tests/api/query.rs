@@ -36,7 +36,10 @@ outputs:
 
 /// Runs `id` now, as a data owner would from the CLI or the page, and returns the recorded run.
 async fn run_manually(app: &TestApp, id: &str) -> atrium_types::RunView {
-    app.platform.run(&atrium_platform::Caller::Operator, id, RunTrigger::Manual).await.expect("runs")
+    app.platform
+        .run(&atrium_platform::Caller::Operator, id, RunTrigger::Manual)
+        .await
+        .expect("runs")
 }
 
 /// Deploys and runs the two products from files in the app's data dir.
@@ -57,7 +60,10 @@ async fn two_domains(app: &TestApp, customers_visibility: &str) {
         std::fs::write(dir.join(file), &text).expect("yaml");
         DescriptorSource::from_file(text, &dir.join(file))
     });
-    app.platform.deploy(&atrium_platform::Caller::Operator, &sources).await.expect("deploys");
+    app.platform
+        .deploy(&atrium_platform::Caller::Operator, &sources)
+        .await
+        .expect("deploys");
     for id in ["crm.customers", "sales.orders"] {
         let run = run_manually(app, id).await;
         assert_eq!(run.status, atrium_types::RunStatus::Succeeded, "{id}: {:?}", run.error);
@@ -91,11 +97,17 @@ async fn a_cross_domain_join_returns_the_right_rows() {
 }
 
 #[tokio::test]
-async fn restricted_products_cannot_be_queried() {
+async fn restricted_products_cannot_be_queried_by_outsiders() {
     let app = spawn_app().await;
     two_domains(&app, "restricted").await;
-    let response = app.query("SELECT * FROM crm.customers").await;
-    assert_eq!(response.status(), 400);
+    let outsider = app.user("olga", &[], &[], false).await;
+    let response = outsider
+        .post(format!("{}/api/v1/query", app.address))
+        .json(&serde_json::json!({ "sql": "SELECT * FROM crm.customers" }))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(response.status(), 400, "as if it did not exist");
     let body: Value = response.json().await.expect("json");
     assert!(
         body["error"]["message"]
@@ -107,7 +119,7 @@ async fn restricted_products_cannot_be_queried() {
 }
 
 #[tokio::test]
-async fn a_restricted_product_feeds_the_products_of_its_domain_only() {
+async fn another_domains_product_is_read_with_a_grant_to_the_readers_owner() {
     let app = spawn_app().await;
     two_domains(&app, "internal").await;
     let reader = |id: &str| {
@@ -128,20 +140,19 @@ outputs:
         )
     };
     let sources = ["crm.countries", "sales.countries"].map(|id| DescriptorSource::new(reader(id), None));
-    app.platform
+    let outcomes = app
+        .platform
         .deploy(&atrium_platform::Caller::Operator, &sources)
         .await
-        .expect("deploys: crm.customers is internal");
-    for id in ["crm.countries", "sales.countries"] {
-        let run = run_manually(&app, id).await;
-        assert_eq!(run.status, atrium_types::RunStatus::Succeeded, "{id}: {:?}", run.error);
-    }
-
-    // crm.customers becomes restricted: its own domain still reads it, sales no longer does.
-    let dir = app.data_dir.join("descriptors");
-    let restricted = CUSTOMERS.replace("VISIBILITY", "restricted");
-    let source = DescriptorSource::from_file(restricted, &dir.join("customers.yaml"));
-    app.platform.deploy(&atrium_platform::Caller::Operator, &[source]).await.expect("redeploys");
+        .expect("deploys: a missing grant does not stop a deploy");
+    assert!(outcomes[0].missing_grants.is_empty(), "its own domain: {outcomes:?}");
+    assert_eq!(
+        outcomes[1].missing_grants,
+        [
+            "input `people`: reading `crm.customers` needs a grant: ask its owner `team-crm` (or an owner of domain \
+          `crm`) to grant it, e.g. `atrium grant add crm.customers --to team:team`; its runs wait until then"
+        ]
+    );
     let same_domain = run_manually(&app, "crm.countries").await;
     assert_eq!(
         same_domain.status,
@@ -149,35 +160,59 @@ outputs:
         "{:?}",
         same_domain.error
     );
-    let other_domain = run_manually(&app, "sales.countries").await;
-    assert_eq!(other_domain.status, atrium_types::RunStatus::Failed);
-    let error = other_domain.error.unwrap_or_default();
+    let waiting = run_manually(&app, "sales.countries").await;
+    assert_eq!(waiting.status, atrium_types::RunStatus::WaitingForAccess);
     assert!(
-        error.contains("may not read `crm.customers`")
-            && error.contains("restricted to the products of domain `crm`, and `sales.countries` is in `sales`"),
-        "{error}"
-    );
-    assert!(
-        other_domain.log.iter().any(|line| line.contains("may not read")),
+        waiting
+            .log
+            .iter()
+            .any(|line| line.contains("waiting for access") && line.contains("crm.customers")),
         "{:?}",
-        other_domain.log
+        waiting.log
     );
 
-    // A deploy that reads it from another domain is refused, located in the file.
-    let mut changed = reader("sales.countries");
-    changed = changed.replace("title: Countries", "title: Countries we sell to");
-    let refused = app
+    let grant = app
         .platform
-        .deploy(&atrium_platform::Caller::Operator, &[DescriptorSource::new(changed, Some("countries.yaml".to_owned()))])
+        .add_grant(
+            &atrium_platform::Caller::Operator,
+            &atrium_types::GrantRequest {
+                product: atrium_types::ProductId::parse("crm.customers").expect("an id"),
+                output: None,
+                principal: atrium_types::Principal::parse("team:team").expect("a principal"),
+                expires_at: None,
+            },
+        )
         .await
-        .expect_err("refused");
-    let problems: Vec<String> = refused.diagnostics().iter().map(ToString::to_string).collect();
+        .expect("a grant");
+    let granted = run_manually(&app, "sales.countries").await;
     assert_eq!(
-        problems,
-        [
-            "countries.yaml:5:30: inputs[0].product: may not read `crm.customers`: `crm.customers` is restricted to \
-          the products of domain `crm`, and `sales.countries` is in `sales` (policy: access)"
-        ]
+        granted.status,
+        atrium_types::RunStatus::Succeeded,
+        "{:?}",
+        granted.error
+    );
+
+    // crm.customers becomes restricted: its own domain still reads it, and so does the grant.
+    let dir = app.data_dir.join("descriptors");
+    let restricted = CUSTOMERS.replace("VISIBILITY", "restricted");
+    let source = DescriptorSource::from_file(restricted, &dir.join("customers.yaml"));
+    app.platform
+        .deploy(&atrium_platform::Caller::Operator, &[source])
+        .await
+        .expect("redeploys");
+    for id in ["crm.countries", "sales.countries"] {
+        let run = run_manually(&app, id).await;
+        assert_eq!(run.status, atrium_types::RunStatus::Succeeded, "{id}: {:?}", run.error);
+    }
+    app.platform
+        .revoke_grant(&atrium_platform::Caller::Operator, grant.id)
+        .await
+        .expect("revoked");
+    let revoked = run_manually(&app, "sales.countries").await;
+    assert_eq!(
+        revoked.status,
+        atrium_types::RunStatus::WaitingForAccess,
+        "the grant stopped at once"
     );
 }
 
@@ -349,7 +384,10 @@ async fn a_product_with_two_outputs_publishes_both_at_once_under_their_names() {
     std::fs::write(&csv, "order_id,customer,amount\n1,ann,5.00\n2,ann,7.50\n3,bob,1.25\n").expect("csv");
     std::fs::write(dir.join("book.yaml"), ORDER_BOOK).expect("yaml");
     let source = DescriptorSource::from_file(ORDER_BOOK.to_owned(), &dir.join("book.yaml"));
-    app.platform.deploy(&atrium_platform::Caller::Operator, &[source]).await.expect("deploys");
+    app.platform
+        .deploy(&atrium_platform::Caller::Operator, &[source])
+        .await
+        .expect("deploys");
     let run = run_manually(&app, "sales.book").await;
     assert_eq!(run.status, atrium_types::RunStatus::Succeeded, "{:?}", run.error);
     assert_eq!(run.outputs.len(), 2);
@@ -422,7 +460,23 @@ outputs:
       - { name: orders, type: int64 }
 ";
     let source = DescriptorSource::from_file(totals.to_owned(), &dir.join("totals.yaml"));
-    app.platform.deploy(&atrium_platform::Caller::Operator, &[source]).await.expect("deploys");
+    app.platform
+        .deploy(&atrium_platform::Caller::Operator, &[source])
+        .await
+        .expect("deploys");
+    // A grant on that one output is enough for the finance team's product.
+    app.platform
+        .add_grant(
+            &atrium_platform::Caller::Operator,
+            &atrium_types::GrantRequest {
+                product: atrium_types::ProductId::parse("sales.book").expect("an id"),
+                output: Some("by_customer".to_owned()),
+                principal: atrium_types::Principal::parse("team:team-finance").expect("a principal"),
+                expires_at: None,
+            },
+        )
+        .await
+        .expect("a grant");
     let run = run_manually(&app, "finance.totals").await;
     assert_eq!(run.status, atrium_types::RunStatus::Succeeded, "{:?}", run.error);
     assert_eq!(rows("SELECT orders FROM finance.totals").await, json!([{"orders": 3}]));

@@ -72,6 +72,7 @@ async fn products_run_and_answer_queries_from_an_s3_store() {
     let app = spawn_app_with(|settings| {
         settings.store_url = Some("s3://lake/atrium".to_owned());
         settings.object_stores = options;
+        settings.fence.object_prefixes = vec!["s3://lake/raw/".to_owned()];
     })
     .await;
     assert_eq!(app.deploy(NATIONS).await.status(), 201);

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Who may do what in the demo mesh: the domains and their owner teams, the grants the
+# cross-domain inputs need, and the demo accounts (an admin, a member of each team, an outsider
+# with no team). Run once, by `make run` (and the browser tests), after the first deploy:
+#   examples/mesh/access.sh ATRIUM DATA_DIR
+# The passwords are random and written to DATA_DIR/demo-logins.txt (readable by its owner only);
+# ATRIUM_DEMO_PASSWORD sets one password for every account instead (tests).
+set -euo pipefail
+atrium=$1
+data=$2
+run() { "$atrium" --data-dir "$data" "$@" > /dev/null; }
+
+for domain in crm sales supply finance marketing; do
+  run domain add "$domain" --owner "team-$domain"
+done
+
+# The inputs that read another domain's internal product, and the team whose runs read them.
+run grant add sales.orders --to team:team-finance
+run grant add crm.customers --to team:team-finance
+run grant add supply.part_suppliers --to team:team-finance
+run grant add sales.orders --to team:team-marketing
+run grant add crm.customers --to team:team-marketing
+run grant add sales.line_items --to team:team-supply
+
+logins="$data/demo-logins.txt"
+umask 077
+: > "$logins.tmp"
+account() {
+  local name=$1; shift
+  local password=${ATRIUM_DEMO_PASSWORD:-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')}
+  printf '%s\n' "$password" | run user add "$name" --password-stdin "$@"
+  printf '%-8s %-22s %s\n' "$name" "$password" "$*" >> "$logins.tmp"
+}
+account admin --admin --display-name "Ada Admin"
+account sam --team team-sales --display-name "Sam Sales"
+account cora --team team-crm --display-name "Cora CRM"
+account sunny --team team-supply --display-name "Sunny Supply"
+account fiona --team team-finance --display-name "Fiona Finance"
+account mark --team team-marketing --display-name "Mark Marketing"
+account olga --display-name "Olga Outsider"
+mv "$logins.tmp" "$logins"
