@@ -12,8 +12,9 @@ mkdir -p "$root/end2end/.auth" && printf '%s\n' "$data" > "$root/end2end/.auth/d
 [ -f "$root/examples/mesh/sales/data/lineitem.csv" ] || "$bin" demo-data --mesh --out "$root/examples/mesh" > /dev/null
 "$bin" --data-dir "$data" deploy --no-run "$root/examples/mesh" > /dev/null
 # Every demo account signs in with the same password in the tests.
-ATRIUM_DEMO_PASSWORD=demo-password "$root/examples/mesh/access.sh" "$bin" "$data"
-"$bin" --data-dir "$data" run --all > /dev/null
+DEMO_ACCOUNTS_PASSWORD=demo-password "$root/examples/mesh/access.sh" "$bin" "$data"
+# Two demo products do not run yet (no stream rows, no S3 store): `run --all` exits 1 for them.
+"$bin" --data-dir "$data" run --all > /dev/null 2>&1 || true
 # The New-product test serves its sample on loopback, which the data fence refuses by default.
 export ATRIUM_FENCE__ALLOWED_ADDRESSES=127.0.0.1
 exec "$bin" --data-dir "$data" serve --addr "127.0.0.1:$port" --site-root "$site"

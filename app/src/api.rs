@@ -176,7 +176,7 @@ pub async fn create_token(name: String, days: Option<u32>) -> Result<CreatedToke
     } else {
         name.trim().to_owned()
     };
-    let expires_in = days.filter(|days| *days > 0).map(|days| chrono_days(days));
+    let expires_in = days.filter(|days| *days > 0).map(chrono_days);
     platform()?
         .create_token(&caller, &user.name, &name, expires_in)
         .await

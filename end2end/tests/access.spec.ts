@@ -61,7 +61,7 @@ metadata:
   title: ${JSON.stringify(`Clicks </title><script>window.__pwned=1</script>`)}
   owner: ${JSON.stringify(hostile(2))}
   description: ${JSON.stringify(hostile(3))}
-  tags: [${JSON.stringify(hostile(4))}]
+  tags: [${JSON.stringify('<img src=x onerror="window.__pwned=4">')}]
 inputs:
   - { name: events, source: { kind: stream } }
 transform:
@@ -78,7 +78,7 @@ outputs:
     data: descriptor,
     headers: { Origin: baseURL!, 'content-type': 'application/yaml' },
   });
-  expect([200, 201]).toContain(deployed.status());
+  expect(deployed.status(), await deployed.text()).toBe(201);
   const dialogs: string[] = [];
   page.on('dialog', (dialog) => {
     dialogs.push(dialog.message());

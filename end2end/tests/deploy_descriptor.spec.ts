@@ -15,11 +15,11 @@ outputs:
       - { name: subject, type: string, classification: internal }
 `;
 
-test('a bad descriptor sent to the API comes back with every located error', async ({ request }) => {
+test('a bad descriptor sent to the API comes back with every located error', async ({ request, baseURL }) => {
   const bad = descriptor('Tickets')
     .replace('type: int64', 'type: integer')
     .replace('classification: internal', 'classification: secret');
-  const response = await request.post('/api/v1/products?file=tickets.yaml', { data: bad });
+  const response = await request.post('/api/v1/products?file=tickets.yaml', { data: bad, headers: { Origin: baseURL! } });
   expect(response.status()).toBe(422);
   const body = await response.json();
   expect(body.error.code).toBe('invalid');
@@ -30,10 +30,10 @@ test('a bad descriptor sent to the API comes back with every located error', asy
   expect(body.error.details[0].message).toContain('unknown type `integer`');
 });
 
-test('a descriptor deployed through the API appears in the portal', async ({ request, page }) => {
-  const created = await request.post('/api/v1/products', { data: descriptor('Support tickets') });
+test('a descriptor deployed through the API appears in the portal', async ({ request, page, baseURL }) => {
+  const created = await request.post('/api/v1/products', { data: descriptor('Support tickets'), headers: { Origin: baseURL! } });
   expect([200, 201]).toContain(created.status());
-  const again = await request.post('/api/v1/products', { data: descriptor('Support tickets') });
+  const again = await request.post('/api/v1/products', { data: descriptor('Support tickets'), headers: { Origin: baseURL! } });
   expect(again.status()).toBe(200);
   expect((await again.json()).change).toBe('unchanged');
 

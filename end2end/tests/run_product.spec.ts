@@ -31,7 +31,7 @@ test('a product whose input cannot be read shows the failed run and why', async 
   await expect(page.locator('#sample')).toContainText('No published data yet');
 });
 
-test('rows of the wrong type are set aside and counted on the run, with their reason', async ({ page, request }) => {
+test('rows of the wrong type are set aside and counted on the run, with their reason', async ({ page, request, baseURL }) => {
   const descriptor = `apiVersion: atrium/v1
 kind: DataProduct
 metadata: { id: ops.calls, title: Support calls, owner: team-ops, description: One row per call. }
@@ -46,9 +46,9 @@ outputs:
       - { name: call_id, type: int64, required: true }
       - { name: minutes, type: float64 }
 `;
-  expect((await request.post('/api/v1/products', { data: descriptor })).status()).toBe(201);
+  expect((await request.post('/api/v1/products', { data: descriptor, headers: { Origin: baseURL! } })).status()).toBe(201);
   const rows = '{"call_id": 1, "minutes": 3.5}\n{"call_id": 2, "minutes": "long"}\n{"call_id": 3, "minutes": 1}\n';
-  expect((await request.post('/api/v1/products/ops.calls/inputs/calls/rows', { data: rows })).status()).toBe(202);
+  expect((await request.post('/api/v1/products/ops.calls/inputs/calls/rows', { data: rows, headers: { Origin: baseURL! } })).status()).toBe(202);
 
   // The deploy started a run in the background; a product runs once at a time, so wait for it.
   await expect

@@ -4,7 +4,7 @@
 # with no team). Run once, by `make run` (and the browser tests), after the first deploy:
 #   examples/mesh/access.sh ATRIUM DATA_DIR
 # The passwords are random and written to DATA_DIR/demo-logins.txt (readable by its owner only);
-# ATRIUM_DEMO_PASSWORD sets one password for every account instead (tests).
+# DEMO_ACCOUNTS_PASSWORD sets one password for every account instead (tests).
 set -euo pipefail
 atrium=$1
 data=$2
@@ -27,7 +27,7 @@ umask 077
 : > "$logins.tmp"
 account() {
   local name=$1; shift
-  local password=${ATRIUM_DEMO_PASSWORD:-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')}
+  local password=${DEMO_ACCOUNTS_PASSWORD:-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')}
   printf '%s\n' "$password" | run user add "$name" --password-stdin "$@"
   printf '%-8s %-22s %s\n' "$name" "$password" "$*" >> "$logins.tmp"
 }

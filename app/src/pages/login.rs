@@ -21,7 +21,7 @@ pub fn LoginPage() -> impl IntoView {
         </section>
         <section class="panel sign-in">
             <form method="post" action="/auth/login" class="sign-in-form">
-                <input type="hidden" name="next" prop:value=next />
+                <input type="hidden" name="next" value=next />
                 <label class="field">
                     <span>"User name"</span>
                     <input type="text" name="name" autocomplete="username" required autofocus />

@@ -259,7 +259,7 @@ async fn every_rest_route_answers_each_caller_as_the_rules_say() {
     let mut failures = Vec::new();
     for row in &table {
         assert!(
-            registered.iter().any(|route| *route == row.route) || row.route == "/healthz",
+            registered.contains(&row.route),
             "the matrix has a row for `{}`, which the router does not register",
             row.route
         );
