@@ -20,7 +20,7 @@ WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ { getline; gsub(
 NATIVE_PACKAGES := -p atrium-types -p atrium-descriptor -p atrium-catalog -p atrium-engine -p atrium-platform -p atrium-migrations -p server
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help run run-release build site demo serve test fmt-check clippy wasm-fence unit e2e site-debug deps \
+.PHONY: help run run-release build site demo serve test fmt-check clippy wasm-fence unit test-postgres e2e site-debug deps \
         deps-wasm deps-e2e screenshots clean-data bench
 
 help:
@@ -85,7 +85,7 @@ site-debug: deps-wasm
 
 # --- test --------------------------------------------------------------------------------
 
-test: fmt-check clippy wasm-fence unit e2e
+test: fmt-check clippy wasm-fence unit test-postgres e2e
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
@@ -105,6 +105,15 @@ wasm-fence: deps-wasm
 
 unit:
 	$(CARGO) test $(NATIVE_PACKAGES)
+
+# The API tests again, on a real PostgreSQL: a private cluster on a free port, started and
+# stopped here (Debian's postgresql is installed when missing); one database per test.
+test-postgres:
+	@port=$$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'); \
+	dir=$$(mktemp -d /tmp/atrium-postgres.XXXXXX) && chmod 755 $$dir; \
+	trap 'scripts/postgres.sh stop '$$dir EXIT; \
+	scripts/postgres.sh start $$dir/cluster $$port; \
+	TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:$$port/postgres $(CARGO) test -p server --test api $(TESTS)
 
 # The server binary is built as `unit` builds it (`cargo test` puts it in debug/ for the CLI tests),
 # so the two share one set of compiled dependencies.

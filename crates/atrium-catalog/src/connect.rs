@@ -26,7 +26,7 @@ impl Catalog {
             // enough. Foreign keys and a busy timeout are on by default in every pooled connection.
             db.execute_unprepared("PRAGMA journal_mode=WAL").await?;
         }
-        Migrator::up(&db, None).await?;
+        migrate(&db).await?;
         Ok(Self { db })
     }
 
@@ -34,6 +34,31 @@ impl Catalog {
     pub fn sqlite_url(path: &std::path::Path) -> String {
         format!("sqlite://{}?mode=rwc", path.display())
     }
+}
+
+/// The key of the advisory lock that serializes migrations across replicas ("atrium" in ASCII).
+const MIGRATION_LOCK: i64 = 0x0061_7472_6975_6d;
+
+/// Brings the schema up to date. On PostgreSQL, replicas starting together on one database take
+/// turns: the migrations run in one transaction holding an advisory lock, so the second waits for
+/// the first and then finds nothing left to do (without it, both created the same tables and one
+/// died on a duplicate key). SQLite serializes writers by itself.
+async fn migrate(db: &sea_orm::DatabaseConnection) -> Result<()> {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
+    if db.get_database_backend() != DbBackend::Postgres {
+        Migrator::up(db, None).await?;
+        return Ok(());
+    }
+    let txn = db.begin().await?;
+    txn.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT pg_advisory_xact_lock($1)",
+        [MIGRATION_LOCK.into()],
+    ))
+    .await?;
+    Migrator::up(&txn, None).await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 /// The URL without its password, for messages.

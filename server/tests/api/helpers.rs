@@ -49,6 +49,7 @@ fn server_runtime() -> &'static tokio::runtime::Runtime {
 pub async fn spawn_app_at(data_dir: &Path, adjust: impl FnOnce(&mut PlatformSettings)) -> TestApp {
     let mut settings = PlatformSettings::embedded(data_dir.to_owned());
     settings.password_cost = PasswordCost::Cheap;
+    settings.database_url = postgres_database_for(data_dir).await;
     adjust(&mut settings);
     let (platform, addr) = server_runtime()
         .spawn(async move {
@@ -73,6 +74,42 @@ pub async fn spawn_app_at(data_dir: &Path, adjust: impl FnOnce(&mut PlatformSett
     app.client = client;
     app.admin_token = token;
     app
+}
+
+/// With `TEST_POSTGRES_URL` set (`make test-postgres`), a database of that server for this data
+/// dir, created when missing (a restarted test app finds its catalog again); otherwise `None`,
+/// the embedded SQLite file.
+pub async fn postgres_database_for(data_dir: &Path) -> Option<String> {
+    let base = std::env::var("TEST_POSTGRES_URL").ok()?;
+    let name = format!("atrium_{}", stable_hash(&data_dir.display().to_string()));
+    let admin = sea_orm::Database::connect(&base)
+        .await
+        .expect("the test PostgreSQL answers");
+    use sea_orm::ConnectionTrait;
+    let exists = admin
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            format!("SELECT 1 FROM pg_database WHERE datname = '{name}'"),
+        ))
+        .await
+        .expect("asks")
+        .is_some();
+    if !exists {
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await
+            .expect("creates the test database");
+    }
+    let _ = admin.close().await;
+    let (server, _) = base.rsplit_once('/').expect("a database URL");
+    Some(format!("{server}/{name}"))
+}
+
+fn stable_hash(text: &str) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    text.hash(&mut hasher);
+    format!("{:016x}", hasher.finish())
 }
 
 /// A user of the test: its teams and its roles (`("sales", Role::Writer)`).

@@ -9,5 +9,6 @@ mod matrix;
 mod pages;
 mod products;
 mod query;
+mod replicas;
 mod s3_store;
 mod streams;
