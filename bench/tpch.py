@@ -92,8 +92,12 @@ def descriptor(domain, table, columns, data_dir):
     return "\n".join(lines) + "\n"
 
 
+TOKEN = ""
+
+
 def http(method, url, body=None, headers=None):
-    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+    headers = dict(headers or {}, authorization=f"Bearer {TOKEN}")
+    request = urllib.request.Request(url, data=body, method=method, headers=headers)
     with urllib.request.urlopen(request, timeout=600) as response:
         return response.status, response.headers, response.read()
 
@@ -142,7 +146,9 @@ def main():
     atrium = os.path.abspath(args.atrium)
     work = os.path.abspath(args.work)
     shutil.rmtree(work, ignore_errors=True)
-    data, descriptors, state = (os.path.join(work, name) for name in ("data", "descriptors", "state"))
+    # The data lies under the descriptors' folder: a `file` input reads only under its descriptor's.
+    descriptors, state = os.path.join(work, "descriptors"), os.path.join(work, "state")
+    data = os.path.join(descriptors, "data")
     os.makedirs(descriptors)
     env = dict(os.environ, RUST_LOG="warn")
     env["ATRIUM_ENGINE__MEMORY_LIMIT_MB"] = "12288"
@@ -161,6 +167,12 @@ def main():
                 out.write(descriptor(domain, table, columns, os.path.relpath(data, descriptors)))
     subprocess.run([atrium, "--data-dir", state, "deploy", "--no-run", descriptors], check=True, env=env,
                    stdout=subprocess.DEVNULL)
+    # The API is reached as a signed-in admin, with a token (the operator's CLI makes both).
+    subprocess.run([atrium, "--data-dir", state, "user", "add", "bench", "--admin"], check=True, env=env,
+                   stdout=subprocess.DEVNULL)
+    global TOKEN
+    TOKEN = subprocess.run([atrium, "--data-dir", state, "token", "create", "--user", "bench"], check=True,
+                           env=env, capture_output=True, text=True).stdout.strip()
 
     print("ingestion: CSV -> Delta table, one run per product", flush=True)
     ingestion = []
