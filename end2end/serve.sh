@@ -17,4 +17,11 @@ DEMO_ACCOUNTS_PASSWORD=demo-password "$root/examples/mesh/access.sh" "$bin" "$da
 "$bin" --data-dir "$data" run --all > /dev/null 2>&1 || true
 # The New-product test serves its sample on loopback, which the data fence refuses by default.
 export ATRIUM_FENCE__ALLOWED_ADDRESSES=127.0.0.1
+# The OpenID Connect provider the sign-in test starts (oidc/provider.mjs).
+export ATRIUM_AUTH__OIDC__ISSUER="http://127.0.0.1:${E2E_OIDC_PORT:-3920}"
+export ATRIUM_AUTH__OIDC__CLIENT_ID=atrium
+export ATRIUM_AUTH__OIDC__CLIENT_SECRET=atrium-test-secret
+export ATRIUM_AUTH__OIDC__REDIRECT_URL="http://127.0.0.1:$port/auth/oidc/callback"
+export ATRIUM_AUTH__OIDC__SCOPES=openid,profile,email,groups
+export ATRIUM_AUTH__OIDC__LABEL="the test provider"
 exec "$bin" --data-dir "$data" serve --addr "127.0.0.1:$port" --site-root "$site"

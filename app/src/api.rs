@@ -3,7 +3,7 @@
 
 use atrium_types::{
     CreatedProduct, CreatedToken, DomainSummary, DomainView, FileProfile, HomeView, MeView, ProductDetail,
-    QueryResultView, RunView, StarterForm, StarterPreview, TableSample, TokenView,
+    QueryResultView, RunView, SignInMethods, StarterForm, StarterPreview, TableSample, TokenView,
 };
 use leptos::prelude::*;
 
@@ -151,11 +151,14 @@ pub async fn get_me() -> Result<Option<MeView>, ServerFnError> {
     Ok(signed_in().and_then(|caller| platform().ok()?.me(&caller).ok()))
 }
 
-/// What the sign-in page says of where logins come from: in a demo data dir, where the demo
-/// logins were printed.
-#[server(prefix = "/portal", endpoint = "sign-in-hint")]
-pub async fn sign_in_hint() -> Result<Option<String>, ServerFnError> {
-    Ok(platform()?.demo_logins_hint())
+/// How one signs in here: the identity provider's label when there is one, and in a demo data
+/// dir where the demo logins were printed.
+#[server(prefix = "/portal", endpoint = "sign-in")]
+pub async fn get_sign_in_methods() -> Result<SignInMethods, ServerFnError> {
+    Ok(SignInMethods {
+        provider: use_context::<crate::SignInProvider>().and_then(|provider| provider.0),
+        demo_hint: platform()?.demo_logins_hint(),
+    })
 }
 
 /// The signed-in user's API tokens.

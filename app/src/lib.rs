@@ -19,6 +19,11 @@ use leptos_router::{SsrMode, path};
 use crate::components::{NotFound, TopNav};
 use crate::pages::{DomainPage, HomePage, LoginPage, NewProductPage, ProductPage, QueryPage, TokensPage};
 
+/// The label of the installation's identity provider ("Sign in with …"), when one is configured:
+/// the server provides it to the pages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignInProvider(pub Option<String>);
+
 /// The HTML document around the application, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]

@@ -12,6 +12,7 @@ mod m20261122_000005_one_running_run;
 mod m20261122_000006_output_sql;
 mod m20261122_000007_run_heartbeat;
 mod m20261201_000008_identity;
+mod m20261201_000009_sign_in_attempts;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000006_output_sql::Migration),
             Box::new(m20261122_000007_run_heartbeat::Migration),
             Box::new(m20261201_000008_identity::Migration),
+            Box::new(m20261201_000009_sign_in_attempts::Migration),
         ]
     }
 }

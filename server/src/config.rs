@@ -28,6 +28,8 @@ pub struct Config {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AuthConfig {
+    /// Sign-in through an OpenID Connect provider, besides local accounts.
+    pub oidc: Option<OidcConfig>,
     /// A session unused this long ends, in hours.
     pub session_idle_hours: u64,
     /// A session ends this long after sign-in, however active, in hours.
@@ -39,11 +41,48 @@ pub struct AuthConfig {
 impl Default for AuthConfig {
     fn default() -> Self {
         Self {
+            oidc: None,
             session_idle_hours: 12,
             session_max_hours: 7 * 24,
             secure_cookies: false,
         }
     }
+}
+
+/// An OpenID Connect provider (authorization code with PKCE).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OidcConfig {
+    /// The issuer; its `/.well-known/openid-configuration` is read on first use.
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: Option<SecretString>,
+    /// Where the provider sends the browser back: `<this server>/auth/oidc/callback`.
+    pub redirect_url: String,
+    #[serde(default = "default_scopes", deserialize_with = "list")]
+    pub scopes: Vec<String>,
+    /// The ID-token claim that lists the user's groups.
+    #[serde(default = "default_groups_claim")]
+    pub groups_claim: String,
+    /// What the sign-in button says: "Sign in with …".
+    #[serde(default = "default_label")]
+    pub label: String,
+    /// What a group gives beyond the team of its name: `team:NAME`, `DOMAIN:ROLE` or `admin`,
+    /// e.g. `"data-platform" = ["admin"]`, `"sales-analysts" = ["team:team-sales", "sales:reader"]`.
+    #[serde(default)]
+    pub groups: BTreeMap<String, Vec<String>>,
+}
+
+fn default_scopes() -> Vec<String> {
+    ["openid", "profile", "email"].map(str::to_owned).to_vec()
+}
+
+fn default_groups_claim() -> String {
+    "groups".to_owned()
+}
+
+fn default_label() -> String {
+    "single sign-on".to_owned()
 }
 
 /// The data fence: what inputs and outbound requests may reach beyond the defaults.
@@ -264,28 +303,30 @@ fn read_file(path: &Path) -> Result<toml::Table, ConfigError> {
     })
 }
 
-/// `ATRIUM_SERVER__ADDR=…` becomes `server.addr`. Values are typed as TOML would type them
-/// (numbers, booleans), text otherwise.
+/// `ATRIUM_SERVER__ADDR=…` becomes `server.addr`, `ATRIUM_AUTH__OIDC__ISSUER=…` `auth.oidc.issuer`.
+/// Values are typed as TOML would type them (numbers, booleans), text otherwise.
 fn merge_env(table: &mut toml::Table, env: &BTreeMap<String, String>) -> Result<(), ConfigError> {
     for (name, value) in env {
         let Some(key) = name.strip_prefix(ENV_PREFIX) else {
             continue;
         };
-        let Some((section, field)) = key.split_once("__") else {
+        let path: Vec<String> = key.split("__").map(str::to_lowercase).collect();
+        let Some((field, sections)) = path.split_last().filter(|(_, sections)| !sections.is_empty()) else {
             return Err(ConfigError::Invalid(format!(
                 "environment variable `{name}` is not of the form {ENV_PREFIX}SECTION__KEY"
             )));
         };
-        let section_table = table
-            .entry(section.to_lowercase())
-            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
-        let toml::Value::Table(section_table) = section_table else {
-            return Err(ConfigError::Invalid(format!(
-                "`{}` is not a section",
-                section.to_lowercase()
-            )));
-        };
-        section_table.insert(field.to_lowercase(), env_value(value));
+        let mut current = &mut *table;
+        for section in sections {
+            let entry = current
+                .entry(section.clone())
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            let toml::Value::Table(inner) = entry else {
+                return Err(ConfigError::Invalid(format!("`{section}` is not a section")));
+            };
+            current = inner;
+        }
+        current.insert(field.clone(), env_value(value));
     }
     Ok(())
 }
@@ -368,6 +409,30 @@ mod tests {
         )
         .expect_err("not an address");
         assert!(error.to_string().contains("`localhost`"), "{error}");
+    }
+
+    #[test]
+    fn nested_sections_from_the_environment() {
+        let config = load(
+            &[
+                ("ATRIUM_AUTH__OIDC__ISSUER", "http://127.0.0.1:9400"),
+                ("ATRIUM_AUTH__OIDC__CLIENT_ID", "atrium"),
+                ("ATRIUM_AUTH__OIDC__CLIENT_SECRET", "hunter2"),
+                (
+                    "ATRIUM_AUTH__OIDC__REDIRECT_URL",
+                    "http://127.0.0.1:3000/auth/oidc/callback",
+                ),
+            ],
+            &Overrides::default(),
+        )
+        .expect("loads");
+        let oidc = config.auth.oidc.as_ref().expect("configured");
+        assert_eq!(oidc.client_id, "atrium");
+        assert_eq!(oidc.scopes, ["openid", "profile", "email"]);
+        assert!(
+            !format!("{config:?}").contains("hunter2"),
+            "the client secret is not printed"
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod commands;
 pub mod config;
 pub mod demo_data;
 pub mod http;
+pub mod oidc;
 mod report;
 pub mod scheduler;
 
@@ -37,6 +38,8 @@ pub enum RunError {
     },
     #[error(transparent)]
     DemoData(#[from] demo_data::DemoDataError),
+    #[error(transparent)]
+    Oidc(#[from] oidc::OidcError),
     #[error("the server stopped")]
     Serve(#[source] std::io::Error),
 }
@@ -139,8 +142,13 @@ async fn serve(config: &Config, platform: Platform) -> Result<Outcome, RunError>
         let every = std::time::Duration::from_secs(config.engine.stream_batch_secs);
         tokio::spawn(scheduler::run_stream_batches(platform.clone(), every));
     }
+    let oidc = match &config.auth.oidc {
+        Some(settings) => Some(std::sync::Arc::new(oidc::OidcProvider::new(settings.clone())?)),
+        None => None,
+    };
     let state = http::AppState {
         secure_cookies: config.auth.secure_cookies,
+        oidc,
         max_body_bytes: usize::try_from(config.server.max_body_mb.saturating_mul(1024 * 1024)).unwrap_or(usize::MAX),
         ..http::AppState::new(http::leptos_options(site_root, addr), platform)
     };

@@ -5,14 +5,29 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::sign_in_hint;
+use crate::api::get_sign_in_methods;
+
+/// Percent-encodes a path for a query parameter (all but unreserved characters).
+fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => (byte as char).to_string(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_else(|| "/".to_owned());
-    let failed = move || query.read().get("error").is_some();
-    let hint = Resource::new(|| (), |_| sign_in_hint());
+    let error = move || {
+        query.read().get("error").map(|error| match error.as_str() {
+            "1" => "Wrong user name or password.".to_owned(),
+            other => other.to_owned(),
+        })
+    };
+    let methods = Resource::new(|| (), |_| get_sign_in_methods());
     view! {
         <Title text="Sign in" />
         <section class="hero">
@@ -30,12 +45,23 @@ pub fn LoginPage() -> impl IntoView {
                     <span>"Password"</span>
                     <input type="password" name="password" autocomplete="current-password" required />
                 </label>
-                {move || failed().then(|| view! { <p class="error-text" role="alert">"Wrong user name or password."</p> })}
+                {move || error().map(|error| view! { <p class="error-text" role="alert">{error}</p> })}
                 <button type="submit" class="button">"Sign in"</button>
             </form>
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
-                    hint.await.ok().flatten().map(|hint| view! { <p class="muted demo-hint">{hint}</p> })
+                    let methods = methods.await.unwrap_or_default();
+                    let provider = methods.provider.map(|label| {
+                        let href = format!("/auth/oidc/start?next={}", percent_encode(&next()));
+                        view! {
+                            <p class="sign-in-provider">
+                                // A server route, not a page of the portal: the router must not take it.
+                                <a href=href rel="external" class="button secondary">{format!("Sign in with {label}")}</a>
+                            </p>
+                        }
+                    });
+                    let hint = methods.demo_hint.map(|hint| view! { <p class="muted demo-hint">{hint}</p> });
+                    view! { {provider} {hint} }
                 })}
             </Suspense>
         </section>

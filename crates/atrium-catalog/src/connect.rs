@@ -37,7 +37,7 @@ impl Catalog {
 }
 
 /// The key of the advisory lock that serializes migrations across replicas ("atrium" in ASCII).
-const MIGRATION_LOCK: i64 = 0x0061_7472_6975_6d;
+const MIGRATION_LOCK: i64 = 0x0000_6174_7269_756d;
 
 /// Brings the schema up to date. On PostgreSQL, replicas starting together on one database take
 /// turns: the migrations run in one transaction holding an advisory lock, so the second waits for
@@ -62,6 +62,10 @@ async fn migrate(db: &sea_orm::DatabaseConnection) -> Result<()> {
 }
 
 /// The URL without its password, for messages.
+pub fn redact_url(url: &str) -> String {
+    redact(url)
+}
+
 fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(scheme_end), Some(at)) if at > scheme_end => {

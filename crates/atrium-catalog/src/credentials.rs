@@ -5,7 +5,7 @@ use atrium_types::{TokenView, UserName};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 
-use crate::entity::{api_token, session};
+use crate::entity::{api_token, session, sign_in_attempt};
 use crate::time::rfc3339;
 use crate::{Catalog, CatalogError, Result};
 
@@ -33,7 +33,73 @@ impl std::fmt::Debug for TokenRecord {
     }
 }
 
+/// A sign-in through the identity provider under way.
+#[derive(Clone)]
+pub struct SignInAttempt {
+    pub pkce_verifier: String,
+    pub nonce: String,
+    pub next_path: String,
+}
+
+impl std::fmt::Debug for SignInAttempt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignInAttempt")
+            .field("next_path", &self.next_path)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Catalog {
+    pub async fn create_sign_in_attempt(
+        &self,
+        state_hash: &str,
+        attempt: SignInAttempt,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        // Attempts never finished (the user went away) are cleared as new ones come.
+        sign_in_attempt::Entity::delete_many()
+            .filter(sign_in_attempt::Column::CreatedAt.lt(now - Duration::hours(1)))
+            .exec(&self.db)
+            .await?;
+        sign_in_attempt::ActiveModel {
+            state_hash: Set(state_hash.to_owned()),
+            pkce_verifier: Set(attempt.pkce_verifier),
+            nonce: Set(attempt.nonce),
+            next_path: Set(attempt.next_path),
+            created_at: Set(now),
+        }
+        .insert(&self.db)
+        .await?;
+        Ok(())
+    }
+
+    /// The attempt of that state, once: it is deleted as it is read. `None` when unknown or
+    /// older than `max_age`.
+    pub async fn take_sign_in_attempt(
+        &self,
+        state_hash: &str,
+        now: DateTime<Utc>,
+        max_age: Duration,
+    ) -> Result<Option<SignInAttempt>> {
+        let Some(row) = sign_in_attempt::Entity::find_by_id(state_hash.to_owned())
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let deleted = sign_in_attempt::Entity::delete_by_id(state_hash.to_owned())
+            .exec(&self.db)
+            .await?;
+        if deleted.rows_affected == 0 || row.created_at + max_age <= now {
+            return Ok(None);
+        }
+        Ok(Some(SignInAttempt {
+            pkce_verifier: row.pkce_verifier,
+            nonce: row.nonce,
+            next_path: row.next_path,
+        }))
+    }
+
     pub async fn create_session(
         &self,
         id_hash: &str,

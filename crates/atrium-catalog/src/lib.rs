@@ -17,7 +17,8 @@ mod runs;
 mod schedules;
 mod time;
 
-pub use credentials::{SessionRecord, TokenRecord};
+pub use connect::redact_url;
+pub use credentials::{SessionRecord, SignInAttempt, TokenRecord};
 pub use deploy::Deployment;
 pub use error::{CatalogError, Result};
 pub use grants::{GrantRecord, NewGrant};

@@ -9,6 +9,7 @@ pub mod access;
 mod clock;
 mod deploy;
 mod error;
+mod external;
 mod grants;
 mod guard;
 mod identity;
@@ -22,6 +23,7 @@ pub mod starter;
 pub use access::{Caller, Refusal, User};
 pub use atrium_engine::quarantine::RejectedRow;
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use external::{ExternalClaims, ExternalUser, GroupTable, external_user};
 pub use identity::{NewSession, PasswordCost, SessionPolicy, TOKEN_PREFIX, UserSettings};
 /// How long a token or a session lasts.
 pub type TokenLifetime = chrono::Duration;
@@ -43,7 +45,7 @@ use crate::access::Action;
 pub const DEMO_LOGINS_FILE: &str = "demo-logins.txt";
 
 /// Where the platform keeps its state.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct PlatformSettings {
     /// The data directory: the SQLite file and the local store live here.
     pub data_dir: PathBuf,
@@ -73,6 +75,24 @@ pub struct PlatformSettings {
     pub sessions: SessionPolicy,
     /// What inputs and outbound requests may reach.
     pub fence: Fence,
+}
+
+/// The settings without their secrets: the database URL's password and the PII secret are never
+/// shown.
+impl std::fmt::Debug for PlatformSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PlatformSettings")
+            .field("data_dir", &self.data_dir)
+            .field(
+                "database_url",
+                &self.database_url.as_deref().map(atrium_catalog::redact_url),
+            )
+            .field("pii_secret", &self.pii_secret.as_ref().map(|_| "[redacted]"))
+            .field("store_url", &self.store_url)
+            .field("object_stores", &self.object_stores)
+            .field("fence", &self.fence)
+            .finish_non_exhaustive()
+    }
 }
 
 impl PlatformSettings {
@@ -214,4 +234,21 @@ pub(crate) async fn create_dir(path: &Path) -> Result<()> {
             path: path.to_owned(),
             source,
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_never_show_their_secrets() {
+        let settings = PlatformSettings {
+            database_url: Some("postgres://atrium:hunter2@db/atrium".to_owned()),
+            pii_secret: Some("a very secret pii key".to_owned()),
+            ..PlatformSettings::embedded(PathBuf::from("/srv/atrium"))
+        };
+        let shown = format!("{settings:?}");
+        assert!(!shown.contains("hunter2") && !shown.contains("very secret"), "{shown}");
+        assert!(shown.contains("postgres://atrium:***@db/atrium"), "{shown}");
+    }
 }

@@ -139,6 +139,15 @@ impl<'de> Deserialize<'de> for Principal {
     }
 }
 
+/// How one signs in on this installation, for the sign-in page.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignInMethods {
+    /// The identity provider's label, when one is configured.
+    pub provider: Option<String>,
+    /// In a demo data directory, where the demo logins are.
+    pub demo_hint: Option<String>,
+}
+
 /// A role held in a domain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DomainRoleView {

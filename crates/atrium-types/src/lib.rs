@@ -17,8 +17,8 @@ pub use catalog::*;
 pub use diagnostic::Diagnostic;
 pub use error::{ApiError, ApiErrorBody, ErrorCode};
 pub use identity::{
-    CreatedToken, DomainRoleView, GrantRequest, GrantView, HandleError, MeView, Principal, TeamName, TokenView,
-    UserName, UserView,
+    CreatedToken, DomainRoleView, GrantRequest, GrantView, HandleError, MeView, Principal, SignInMethods, TeamName,
+    TokenView, UserName, UserView,
 };
 pub use ids::{DomainName, Name, NameError, ProductId};
 pub use profile::{ColumnProfile, CreatedProduct, FileProfile, PiiFinding, StarterForm, StarterPreview};

@@ -7,7 +7,7 @@
 use atrium_platform::Caller;
 use atrium_types::ErrorCode;
 use axum::Form;
-use axum::extract::{FromRequestParts, Request, State};
+use axum::extract::{FromRequestParts, Query, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::middleware::Next;
@@ -24,7 +24,7 @@ pub const SESSION_COOKIE: &str = "atrium_session";
 fn is_public(path: &str) -> bool {
     matches!(
         path,
-        "/healthz" | "/login" | "/favicon.svg" | "/api/v1/openapi.yaml" | "/portal/me" | "/portal/sign-in-hint"
+        "/healthz" | "/login" | "/favicon.svg" | "/api/v1/openapi.yaml" | "/portal/me" | "/portal/sign-in"
     ) || path.starts_with("/auth/")
         || path.starts_with("/pkg/")
 }
@@ -125,6 +125,80 @@ pub async fn sign_in(State(state): State<AppState>, headers: HeaderMap, Form(for
             Redirect::to(&format!("/login?error=1&next={}", encode(&next))).into_response()
         }
         Err(error) => HttpError::from(error).into_response(),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct StartQuery {
+    #[serde(default)]
+    next: Option<String>,
+}
+
+/// `GET /auth/oidc/start`: off to the identity provider, to come back to `next`.
+pub async fn oidc_start(State(state): State<AppState>, Query(query): Query<StartQuery>) -> Response {
+    let Some(provider) = &state.oidc else {
+        return HttpError::new(ErrorCode::NotFound, "no identity provider is configured").into_response();
+    };
+    match provider.start(&state.platform, &safe_next(query.next.as_deref())).await {
+        Ok(url) => Redirect::to(url.as_str()).into_response(),
+        Err(error) => {
+            tracing::warn!(error = %error, "sign-in through the identity provider could not start");
+            Redirect::to(&format!("/login?error={}", encode(&error.to_string()))).into_response()
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CallbackQuery {
+    #[serde(default)]
+    code: Option<String>,
+    #[serde(default)]
+    state: Option<String>,
+    #[serde(default)]
+    error: Option<String>,
+    #[serde(default)]
+    error_description: Option<String>,
+}
+
+/// `GET /auth/oidc/callback`: the provider's answer; a new session and back to where the user
+/// wanted to go, or the sign-in page saying what went wrong.
+pub async fn oidc_callback(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<CallbackQuery>,
+) -> Response {
+    let Some(provider) = &state.oidc else {
+        return HttpError::new(ErrorCode::NotFound, "no identity provider is configured").into_response();
+    };
+    let outcome = match (&query.code, &query.state, &query.error) {
+        (_, _, Some(error)) => Err(format!(
+            "the identity provider said {error}{}",
+            query
+                .error_description
+                .as_ref()
+                .map(|d| format!(": {d}"))
+                .unwrap_or_default()
+        )),
+        (Some(code), Some(sign_in), None) => provider
+            .finish(&state.platform, code, sign_in)
+            .await
+            .map_err(|error| error.to_string()),
+        _ => Err("the identity provider's answer has no code".to_owned()),
+    };
+    match outcome {
+        Ok((session, next)) => {
+            let secure = state.secure_cookies || forwarded_https(&headers);
+            let cookie = session_cookie(&session.secret, session.absolute.num_seconds(), secure);
+            let mut response = Redirect::to(&safe_next(Some(&next))).into_response();
+            if let Ok(value) = HeaderValue::from_str(&cookie) {
+                response.headers_mut().insert(header::SET_COOKIE, value);
+            }
+            response
+        }
+        Err(message) => {
+            tracing::warn!(%message, "sign-in through the identity provider failed");
+            Redirect::to(&format!("/login?error={}", encode(&message))).into_response()
+        }
     }
 }
 

@@ -33,6 +33,8 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// The largest request body, in bytes.
     pub max_body_bytes: usize,
+    /// Sign-in through an OpenID Connect provider, when configured.
+    pub oidc: Option<std::sync::Arc<crate::oidc::OidcProvider>>,
 }
 
 impl AppState {
@@ -43,6 +45,7 @@ impl AppState {
             platform,
             secure_cookies: false,
             max_body_bytes: 64 * 1024 * 1024,
+            oidc: None,
         }
     }
 }
@@ -70,14 +73,20 @@ pub fn router(state: AppState) -> Router {
     let platform = state.platform.clone();
     let options = state.leptos_options.clone();
     let max_body = state.max_body_bytes;
+    let provider = state.oidc.as_ref().map(|oidc| oidc.label().to_owned());
     Router::new()
         .merge(api::router())
         .route("/auth/login", post(auth::sign_in))
         .route("/auth/logout", post(auth::sign_out))
+        .route("/auth/oidc/start", axum::routing::get(auth::oidc_start))
+        .route("/auth/oidc/callback", axum::routing::get(auth::oidc_callback))
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(platform.clone()),
+            move || {
+                provide_context(platform.clone());
+                provide_context(app::SignInProvider(provider.clone()));
+            },
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))

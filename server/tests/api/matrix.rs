@@ -361,7 +361,7 @@ async fn every_server_function_needs_a_caller_and_hides_restricted_products() {
         ("create-url", JSON, &create_url, 401, 422, 422),
         ("create", MULTIPART, &create, 401, 403, 403),
         ("me", FORM, "", 200, 200, 200),
-        ("sign-in-hint", FORM, "", 200, 200, 200),
+        ("sign-in", FORM, "", 200, 200, 200),
         ("tokens", FORM, "", 401, 200, 200),
         ("create-token", FORM, "name=matrix", 401, 200, 200),
         ("revoke-token", FORM, "id=atr_000000000000", 401, 404, 404),

@@ -15,5 +15,6 @@ pub mod quality_check;
 pub mod run;
 pub mod schedule;
 pub mod session;
+pub mod sign_in_attempt;
 pub mod team_member;
 pub mod user;
