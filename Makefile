@@ -58,7 +58,7 @@ demo:
 	  $(ATRIUM) --data-dir $(DATA_DIR) deploy --no-run examples/mesh && \
 	  examples/mesh/access.sh $(ATRIUM) $(DATA_DIR) && \
 	  { $(ATRIUM) --data-dir $(DATA_DIR) run --all || echo "two demo products do not run yet; their pages say why"; } && \
-	  echo && echo "demo logins (user, password, what it is; kept in $(DATA_DIR)/demo-logins.txt):" && \
+	  echo && echo "demo logins (kept in $(DATA_DIR)/demo-logins.txt):" && \
 	  cat $(DATA_DIR)/demo-logins.txt && echo; \
 	fi
 

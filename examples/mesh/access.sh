@@ -25,17 +25,18 @@ run grant add sales.line_items --to team:team-supply
 logins="$data/demo-logins.txt"
 umask 077
 : > "$logins.tmp"
+printf '%-8s %-26s %s\n' user password who >> "$logins.tmp"
 account() {
-  local name=$1; shift
+  local name=$1 who=$2; shift 2
   local password=${DEMO_ACCOUNTS_PASSWORD:-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')}
   printf '%s\n' "$password" | run user add "$name" --password-stdin "$@"
-  printf '%-8s %-22s %s\n' "$name" "$password" "$*" >> "$logins.tmp"
+  printf '%-8s %-26s %s\n' "$name" "$password" "$who" >> "$logins.tmp"
 }
-account admin --admin --display-name "Ada Admin"
-account sam --team team-sales --display-name "Sam Sales"
-account cora --team team-crm --display-name "Cora CRM"
-account sunny --team team-supply --display-name "Sunny Supply"
-account fiona --team team-finance --display-name "Fiona Finance"
-account mark --team team-marketing --display-name "Mark Marketing"
-account olga --display-name "Olga Outsider"
+account admin "platform admin" --admin --display-name "Ada Admin"
+account sam "team-sales (owns sales)" --team team-sales --display-name "Sam Sales"
+account cora "team-crm (owns crm)" --team team-crm --display-name "Cora CRM"
+account sunny "team-supply (owns supply)" --team team-supply --display-name "Sunny Supply"
+account fiona "team-finance (owns finance)" --team team-finance --display-name "Fiona Finance"
+account mark "team-marketing (owns marketing)" --team team-marketing --display-name "Mark Marketing"
+account olga "an outsider, in no team" --display-name "Olga Outsider"
 mv "$logins.tmp" "$logins"
