@@ -1,7 +1,8 @@
 import { defineConfig } from '@playwright/test';
 
-// The server under test: a fresh data dir with the demo mesh, started by serve.sh.
-const port = Number(process.env.ATRIUM_E2E_PORT ?? 3917);
+// The server under test: a fresh data dir with the demo mesh, started by serve.sh. (Not an
+// ATRIUM_ variable: the server would take it for its configuration.)
+const port = Number(process.env.E2E_PORT ?? 3917);
 
 export default defineConfig({
   testDir: './tests',

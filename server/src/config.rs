@@ -107,14 +107,16 @@ pub struct FenceConfig {
 }
 
 impl Default for FenceConfig {
+    /// The fence's own defaults: nothing beyond them allowed.
     fn default() -> Self {
+        let fence = atrium_platform::Fence::default();
         Self {
-            file_roots: Vec::new(),
-            object_prefixes: Vec::new(),
-            allowed_addresses: Vec::new(),
-            allow_private_networks: false,
-            max_fetch_mb: 256,
-            fetch_timeout_secs: 300,
+            file_roots: fence.file_roots,
+            object_prefixes: fence.object_prefixes,
+            allowed_addresses: fence.allowed_addresses,
+            allow_private_networks: fence.allow_private_networks,
+            max_fetch_mb: fence.max_fetch_bytes / (1024 * 1024),
+            fetch_timeout_secs: fence.fetch_timeout.as_secs(),
         }
     }
 }

@@ -5,6 +5,7 @@
 //! which makes the user.
 
 use atrium_platform::{ExternalClaims, GroupTable, NewSession, Platform, external_user};
+use atrium_types::error_chain;
 use openidconnect::core::{CoreClient, CoreIdTokenClaims, CoreProviderMetadata, CoreResponseType};
 use openidconnect::{
     AuthenticationFlow, AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret, CsrfToken, IssuerUrl,
@@ -72,7 +73,7 @@ impl OidcProvider {
         let issuer = IssuerUrl::new(self.config.issuer.clone()).map_err(|e| OidcError::Config(e.to_string()))?;
         let metadata = CoreProviderMetadata::discover_async(issuer, &self.http)
             .await
-            .map_err(|error| OidcError::Discovery(chain(&error)))?;
+            .map_err(|error| OidcError::Discovery(error_chain(&error)))?;
         *self.metadata.write().await = Some(metadata.clone());
         tracing::info!(issuer = %self.config.issuer, refresh, "identity provider discovered");
         Ok(metadata)
@@ -144,7 +145,7 @@ impl OidcProvider {
             .set_pkce_verifier(PkceCodeVerifier::new(attempt.pkce_verifier.clone()))
             .request_async(&self.http)
             .await
-            .map_err(|error| OidcError::Exchange(chain(&error)))?;
+            .map_err(|error| OidcError::Exchange(error_chain(&error)))?;
         let id_token = response
             .id_token()
             .ok_or_else(|| OidcError::Verification("the answer holds no ID token".to_owned()))?;
@@ -156,10 +157,10 @@ impl OidcProvider {
                 let refreshed = self.client(self.metadata(true).await?)?;
                 id_token
                     .claims(&refreshed.id_token_verifier(), &nonce)
-                    .map_err(|error| OidcError::Verification(chain(&error)))?
+                    .map_err(|error| OidcError::Verification(error_chain(&error)))?
                     .clone()
             }
-            Err(error) => return Err(OidcError::Verification(chain(&error))),
+            Err(error) => return Err(OidcError::Verification(error_chain(&error))),
         };
         let external = ExternalClaims {
             subject: claims.subject().to_string(),
@@ -199,17 +200,6 @@ fn groups_of(jwt: &str, claim: &str) -> Vec<String> {
         serde_json::Value::String(one) => vec![one.clone()],
         _ => Vec::new(),
     }
-}
-
-fn chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]

@@ -14,6 +14,12 @@ impl Catalog {
             // One writer at a time is SQLite's rule; a small pool avoids lock contention.
             options.max_connections(4);
         }
+        // Processes opening one SQLite file take turns until it is migrated (a server and a CLI,
+        // say): SQLite lives on one host, so a lock file beside it is the lock.
+        let _turn = match sqlite_path(url) {
+            Some(path) => Some(take_turn(&path).await?),
+            None => None,
+        };
         let db = Database::connect(options)
             .await
             .map_err(|source| CatalogError::Connect {
@@ -42,7 +48,8 @@ const MIGRATION_LOCK: i64 = 0x0000_6174_7269_756d;
 /// Brings the schema up to date. On PostgreSQL, replicas starting together on one database take
 /// turns: the migrations run in one transaction holding an advisory lock, so the second waits for
 /// the first and then finds nothing left to do (without it, both created the same tables and one
-/// died on a duplicate key). SQLite serializes writers by itself.
+/// died on `duplicate key value violates unique constraint`). SQLite files are migrated under the
+/// lock file of [`take_turn`].
 async fn migrate(db: &sea_orm::DatabaseConnection) -> Result<()> {
     use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
     if db.get_database_backend() != DbBackend::Postgres {
@@ -59,6 +66,32 @@ async fn migrate(db: &sea_orm::DatabaseConnection) -> Result<()> {
     Migrator::up(&txn, None).await?;
     txn.commit().await?;
     Ok(())
+}
+
+/// The file of a `sqlite://path?…` URL; `None` for other databases and in-memory SQLite.
+fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url.strip_prefix("sqlite://")?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    (!path.is_empty() && !path.contains(":memory:")).then(|| std::path::PathBuf::from(path))
+}
+
+/// Waits for this process's turn to open and migrate the SQLite file at `path`: an exclusive lock
+/// on `<path>.lock`, held until the returned file is dropped.
+async fn take_turn(path: &std::path::Path) -> Result<std::fs::File> {
+    let lock_path = path.with_extension("db.lock");
+    let for_error = lock_path.clone();
+    let locked = tokio::task::spawn_blocking(move || {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)?;
+        file.lock()?;
+        Ok::<_, std::io::Error>(file)
+    })
+    .await
+    .map_err(|error| CatalogError::Corrupt(format!("the lock of {} was not taken: {error}", for_error.display())))?;
+    locked.map_err(|error| CatalogError::Corrupt(format!("cannot lock {}: {error}", for_error.display())))
 }
 
 /// The URL without its password, for messages.

@@ -169,7 +169,11 @@ impl Fence {
             }))
             .build()
             .map_err(|error| error.to_string())?;
-        let mut response = client.get(parsed).send().await.map_err(|error| words(&error))?;
+        let mut response = client
+            .get(parsed)
+            .send()
+            .await
+            .map_err(|error| atrium_types::error_chain(&error))?;
         let status = response.status();
         if !status.is_success() {
             return Err(format!("the server answered {status}"));
@@ -179,7 +183,11 @@ impl Fence {
             return Err(format!("the answer is larger than the limit of {cap} bytes"));
         }
         let mut body = bytes::BytesMut::new();
-        while let Some(chunk) = response.chunk().await.map_err(|error| words(&error))? {
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|error| atrium_types::error_chain(&error))?
+        {
             if body.len() as u64 + chunk.len() as u64 > cap {
                 return Err(format!("the answer is larger than the limit of {cap} bytes"));
             }
@@ -187,18 +195,6 @@ impl Fence {
         }
         Ok(body.freeze())
     }
-}
-
-/// The error and its causes, for a message.
-fn words(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 /// Resolves names with the system resolver and keeps only the addresses the fence allows, so

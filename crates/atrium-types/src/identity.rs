@@ -8,6 +8,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::ids::string_name;
 use crate::{ProductId, Role};
 
 /// Why a string is not a user or team name.
@@ -39,58 +40,17 @@ fn check_handle(candidate: &str) -> Result<(), HandleError> {
     }
 }
 
-macro_rules! handle {
-    ($(#[$doc:meta])* $type:ident) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub struct $type(String);
-
-        impl $type {
-            pub fn parse(candidate: &str) -> Result<Self, HandleError> {
-                check_handle(candidate)?;
-                Ok(Self(candidate.to_owned()))
-            }
-
-            pub fn as_str(&self) -> &str {
-                &self.0
-            }
-        }
-
-        impl FromStr for $type {
-            type Err = HandleError;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                Self::parse(s)
-            }
-        }
-
-        impl fmt::Display for $type {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-
-        impl Serialize for $type {
-            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(&self.0)
-            }
-        }
-
-        impl<'de> Deserialize<'de> for $type {
-            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let raw = String::deserialize(deserializer)?;
-                Self::parse(&raw).map_err(serde::de::Error::custom)
-            }
-        }
-    };
-}
-
-handle!(
+string_name!(
     /// A user's sign-in name, e.g. `alice` or `alice@example.com`.
-    UserName
+    UserName,
+    check_handle,
+    HandleError
 );
-handle!(
+string_name!(
     /// A team (a group of users), e.g. `team-sales`; a product's `owner` names one (or a user).
-    TeamName
+    TeamName,
+    check_handle,
+    HandleError
 );
 
 /// Who a grant or a role is given to: `user:NAME` or `team:NAME`.
@@ -194,10 +154,20 @@ pub struct TokenView {
 }
 
 /// A token just created: its view and the secret, shown this once.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreatedToken {
     pub token: TokenView,
     pub secret: String,
+}
+
+/// Without the secret: a `Debug` print must not leak it into a log.
+impl fmt::Debug for CreatedToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CreatedToken")
+            .field("token", &self.token)
+            .field("secret", &"[redacted]")
+            .finish()
+    }
 }
 
 /// A grant: `principal` may read `product` (or only its `output`) until `expires_at`.

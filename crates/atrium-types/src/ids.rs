@@ -42,16 +42,21 @@ fn check_name(candidate: &str) -> Result<(), NameError> {
     }
 }
 
+/// A string newtype parsed once by `$check` (failing with `$error`), shown and serialized as
+/// its text: the names here and the user and team names of `identity`.
 macro_rules! string_name {
     ($(#[$doc:meta])* $type:ident) => {
+        string_name!($(#[$doc])* $type, check_name, NameError);
+    };
+    ($(#[$doc:meta])* $type:ident, $check:path, $error:ty) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub struct $type(String);
 
         impl $type {
-            /// Parses a name, checking the naming rule.
-            pub fn parse(candidate: &str) -> Result<Self, NameError> {
-                check_name(candidate)?;
+            /// Parses a name, checking its rule.
+            pub fn parse(candidate: &str) -> Result<Self, $error> {
+                $check(candidate)?;
                 Ok(Self(candidate.to_owned()))
             }
 
@@ -61,7 +66,7 @@ macro_rules! string_name {
         }
 
         impl FromStr for $type {
-            type Err = NameError;
+            type Err = $error;
             fn from_str(s: &str) -> Result<Self, Self::Err> {
                 Self::parse(s)
             }
@@ -87,6 +92,8 @@ macro_rules! string_name {
         }
     };
 }
+
+pub(crate) use string_name;
 
 string_name!(
     /// A domain: the unit of ownership, e.g. `sales`.

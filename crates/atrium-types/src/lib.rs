@@ -22,5 +22,5 @@ pub use identity::{
 };
 pub use ids::{DomainName, Name, NameError, ProductId};
 pub use profile::{ColumnProfile, CreatedProduct, FileProfile, PiiFinding, StarterForm, StarterPreview};
-pub use text::{human_bytes, plural, snake_name, sql_error_excerpt};
+pub use text::{error_chain, human_bytes, plural, snake_name, sql_error_excerpt};
 pub use vocabulary::{Classification, PiiHandling, ProductStatus, Role, Visibility};

@@ -1,5 +1,18 @@
 //! Small text helpers shared by the CLI, the API messages and the portal.
 
+/// An error and its causes, `outer: inner: innermost`: for a log line or a message that must say
+/// why.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
 /// `1 product`, `2 products`, `0 products`.
 pub fn plural(count: usize, noun: &str) -> String {
     if count == 1 {

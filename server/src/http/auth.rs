@@ -98,7 +98,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Signed {
     }
 }
 
-#[derive(Debug, Deserialize)]
+/// The sign-in form; no `Debug`, so that its password can never reach a log.
+#[derive(Deserialize)]
 pub struct SignInForm {
     name: String,
     password: String,

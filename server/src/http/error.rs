@@ -3,7 +3,7 @@
 //! cause chain, and answered with an opaque message.
 
 use atrium_platform::PlatformError;
-use atrium_types::{ApiError, ApiErrorBody, ErrorCode};
+use atrium_types::{ApiError, ApiErrorBody, ErrorCode, error_chain};
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -35,16 +35,4 @@ impl IntoResponse for HttpError {
         let status = StatusCode::from_u16(self.0.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         (status, Json(ApiErrorBody { error: self.0 })).into_response()
     }
-}
-
-/// `outer: inner: innermost`, for the log.
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }

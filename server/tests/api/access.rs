@@ -484,18 +484,7 @@ outputs:
         waiting["error"].as_str().unwrap_or_default().contains("sales.deals"),
         "{waiting}"
     );
-    app.platform
-        .add_grant(
-            &Caller::Operator,
-            &atrium_types::GrantRequest {
-                product: atrium_types::ProductId::parse("sales.deals").expect("an id"),
-                output: None,
-                principal: atrium_types::Principal::parse("team:team-finance").expect("a principal"),
-                expires_at: None,
-            },
-        )
-        .await
-        .expect("a grant");
+    app.grant("sales.deals", None, "team:team-finance").await;
     let ran = app.run_now("finance.deal_report").await;
     assert_eq!(ran["status"], "succeeded", "{ran}");
 }

@@ -155,6 +155,20 @@ impl TestApp {
         (bearer_client(&token.secret), token.secret)
     }
 
+    /// Gives `to` (`user:…`, `team:…`) a grant on `product` (or one output), as the operator.
+    pub async fn grant(&self, product: &str, output: Option<&str>, to: &str) -> atrium_types::GrantView {
+        let request = atrium_types::GrantRequest {
+            product: atrium_types::ProductId::parse(product).expect("a product id"),
+            output: output.map(str::to_owned),
+            principal: atrium_types::Principal::parse(to).expect("a principal"),
+            expires_at: None,
+        };
+        self.platform
+            .add_grant(&Caller::Operator, &request)
+            .await
+            .expect("a grant")
+    }
+
     /// A client that signs in as nobody.
     pub fn anonymous(&self) -> reqwest::Client {
         reqwest::Client::builder()

@@ -280,19 +280,7 @@ async fn every_rest_route_answers_each_caller_as_the_rules_say() {
 /// Fills a path's placeholders with a fresh grant or token to revoke.
 async fn concrete_path(app: &TestApp, path: &str) -> String {
     if path.contains("{grant}") {
-        let grant = app
-            .platform
-            .add_grant(
-                &Caller::Operator,
-                &atrium_types::GrantRequest {
-                    product: atrium_types::ProductId::parse("sales.ledger").expect("an id"),
-                    output: None,
-                    principal: atrium_types::Principal::parse("team:auditors").expect("a principal"),
-                    expires_at: None,
-                },
-            )
-            .await
-            .expect("a grant");
+        let grant = app.grant("sales.ledger", None, "team:auditors").await;
         return path.replace("{grant}", &grant.id.to_string());
     }
     if path.contains("{token}") {

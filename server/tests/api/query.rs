@@ -171,19 +171,7 @@ outputs:
         waiting.log
     );
 
-    let grant = app
-        .platform
-        .add_grant(
-            &atrium_platform::Caller::Operator,
-            &atrium_types::GrantRequest {
-                product: atrium_types::ProductId::parse("crm.customers").expect("an id"),
-                output: None,
-                principal: atrium_types::Principal::parse("team:team").expect("a principal"),
-                expires_at: None,
-            },
-        )
-        .await
-        .expect("a grant");
+    let grant = app.grant("crm.customers", None, "team:team").await;
     let granted = run_manually(&app, "sales.countries").await;
     assert_eq!(
         granted.status,
@@ -465,18 +453,7 @@ outputs:
         .await
         .expect("deploys");
     // A grant on that one output is enough for the finance team's product.
-    app.platform
-        .add_grant(
-            &atrium_platform::Caller::Operator,
-            &atrium_types::GrantRequest {
-                product: atrium_types::ProductId::parse("sales.book").expect("an id"),
-                output: Some("by_customer".to_owned()),
-                principal: atrium_types::Principal::parse("team:team-finance").expect("a principal"),
-                expires_at: None,
-            },
-        )
-        .await
-        .expect("a grant");
+    app.grant("sales.book", Some("by_customer"), "team:team-finance").await;
     let run = run_manually(&app, "finance.totals").await;
     assert_eq!(run.status, atrium_types::RunStatus::Succeeded, "{:?}", run.error);
     assert_eq!(rows("SELECT orders FROM finance.totals").await, json!([{"orders": 3}]));
