@@ -17,6 +17,9 @@ DEMO_ACCOUNTS_PASSWORD=demo-password "$root/examples/mesh/access.sh" "$bin" "$da
 "$bin" --data-dir "$data" run --all > /dev/null 2>&1 || true
 # The New-product test serves its sample on loopback, which the data fence refuses by default.
 export ATRIUM_FENCE__ALLOWED_ADDRESSES=127.0.0.1
+# The tests move the server's clock by writing seconds into this file (grant expiries).
+rm -f "$root/end2end/.auth/clock-offset"
+export ATRIUM_TESTING__CLOCK_OFFSET_FILE="$root/end2end/.auth/clock-offset"
 # The OpenID Connect provider the sign-in test starts (oidc/provider.mjs).
 export ATRIUM_AUTH__OIDC__ISSUER="http://127.0.0.1:${E2E_OIDC_PORT:-3920}"
 export ATRIUM_AUTH__OIDC__CLIENT_ID=atrium

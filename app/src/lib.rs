@@ -26,8 +26,6 @@ pub struct SignInProvider(pub Option<String>);
 
 /// The HTML document around the application, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    set_content_security_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -43,26 +41,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App />
             </body>
         </html>
-    }
-}
-
-/// Only the portal's own scripts run: the bundle from this origin and the inline hydration
-/// script carrying this response's nonce (the second line of defence, after escaping).
-#[cfg(feature = "ssr")]
-fn set_content_security_policy() {
-    let Some(response) = use_context::<leptos_axum::ResponseOptions>() else {
-        return;
-    };
-    let nonce = leptos::nonce::use_nonce()
-        .map(|nonce| nonce.to_string())
-        .unwrap_or_default();
-    let policy = format!(
-        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
-         img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; \
-         frame-ancestors 'none'"
-    );
-    if let Ok(value) = http::HeaderValue::from_str(&policy) {
-        response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
     }
 }
 

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { type Browser, type BrowserContext } from '@playwright/test';
 import { signIn } from '../global-setup';
@@ -16,4 +16,9 @@ export async function signedInAs(browser: Browser, baseURL: string, user: string
   const file = path.resolve(__dirname, `../.auth/${user}.json`);
   await signIn(baseURL, user, file);
   return browser.newContext({ storageState: file });
+}
+
+/** Moves the server's clock `seconds` ahead of the real time (0: back to it). */
+export function moveServerClock(seconds: number) {
+  writeFileSync(path.resolve(__dirname, '../.auth/clock-offset'), `${seconds}\n`);
 }

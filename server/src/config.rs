@@ -22,6 +22,15 @@ pub struct Config {
     pub engine: EngineConfig,
     pub auth: AuthConfig,
     pub fence: FenceConfig,
+    pub testing: TestingConfig,
+}
+
+/// Hooks for the browser tests; never set in production.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TestingConfig {
+    /// A file holding seconds to move the server's clock by (grant expiries, sessions, tokens).
+    pub clock_offset_file: Option<PathBuf>,
 }
 
 /// Sign-in and sessions.

@@ -93,6 +93,10 @@ pub async fn run(cli: Cli, env: &BTreeMap<String, String>) -> Result<Outcome, Ru
             absolute: chrono::Duration::hours(i64::try_from(config.auth.session_max_hours).unwrap_or(168)),
         },
         fence: fence_of(&config.fence),
+        clock: match &config.testing.clock_offset_file {
+            Some(path) => std::sync::Arc::new(atrium_platform::OffsetFileClock::new(path.clone())),
+            None => std::sync::Arc::new(atrium_platform::SystemClock),
+        },
         ..PlatformSettings::embedded(config.storage.data_dir.clone())
     })
     .await?;

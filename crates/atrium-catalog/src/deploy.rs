@@ -4,10 +4,7 @@
 use atrium_descriptor::{Descriptor, InputSource, describe_changes};
 use atrium_types::{DeployChange, DeployOutcome};
 use chrono::Utc;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set, SqliteTransactionMode,
-    TransactionOptions, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
 
 use crate::entity::{
     domain, output_column, product, product_input, product_output, product_revision, product_tag, quality_check,
@@ -37,11 +34,7 @@ impl Catalog {
     /// deploys queue instead of failing; on PostgreSQL a race on the same new product ends in a
     /// unique violation, reported as a conflict to retry.
     pub async fn apply(&self, deployments: &[Deployment]) -> Result<Vec<DeployOutcome>> {
-        let options = TransactionOptions {
-            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-            ..TransactionOptions::default()
-        };
-        let transaction = self.db.begin_with_options(options).await?;
+        let transaction = self.begin_write().await?;
         let mut outcomes = Vec::with_capacity(deployments.len());
         for deployment in deployments {
             let outcome = apply_one(&transaction, deployment)

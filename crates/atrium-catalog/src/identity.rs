@@ -5,9 +5,7 @@ use std::collections::BTreeMap;
 
 use atrium_types::{DomainName, DomainRoleView, Principal, Role, TeamName, UserName, UserView};
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 
 use crate::entity::{domain, domain_role, team_member, user};
 use crate::{Catalog, CatalogError, Result};
@@ -57,7 +55,7 @@ pub struct UserChange {
 impl Catalog {
     /// Creates the user, or changes an existing one; returns whether it was created.
     pub async fn upsert_user(&self, name: &UserName, change: UserChange, now: DateTime<Utc>) -> Result<bool> {
-        let txn = self.db.begin().await?;
+        let txn = self.begin_write().await?;
         let existing = user::Entity::find_by_id(name.to_string()).one(&txn).await?;
         let created = existing.is_none();
         let mut row: user::ActiveModel = match existing {
@@ -214,7 +212,7 @@ impl Catalog {
         role: Role,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let txn = self.db.begin().await?;
+        let txn = self.begin_write().await?;
         if domain::Entity::find_by_id(domain.to_string())
             .one(&txn)
             .await?

@@ -34,3 +34,17 @@ use sea_orm::DatabaseConnection;
 pub struct Catalog {
     db: DatabaseConnection,
 }
+
+impl Catalog {
+    /// A transaction that writes. On SQLite it takes the write lock at `BEGIN` (`IMMEDIATE`), so
+    /// that it waits for another writer (a server and a CLI on one file) instead of failing
+    /// when it would upgrade a read that another writer made stale.
+    pub(crate) async fn begin_write(&self) -> Result<sea_orm::DatabaseTransaction> {
+        use sea_orm::TransactionTrait;
+        let options = sea_orm::TransactionOptions {
+            sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+            ..sea_orm::TransactionOptions::default()
+        };
+        Ok(self.db.begin_with_options(options).await?)
+    }
+}

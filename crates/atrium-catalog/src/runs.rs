@@ -7,9 +7,7 @@ use atrium_descriptor::Descriptor;
 use atrium_types::{CheckView, ProductId, RunOutputView, RunStatus, RunView};
 use chrono::Utc;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
 use crate::entity::{product, product_output, product_revision, published_version, run};
 use crate::time::rfc3339;
@@ -130,7 +128,7 @@ impl Catalog {
 
     /// Records the end of a run and, in the same transaction, publishes the versions it wrote.
     pub async fn finish_run(&self, run_id: i32, record: RunRecord) -> Result<RunView> {
-        let transaction = self.db.begin().await?;
+        let transaction = self.begin_write().await?;
         let existing = run::Entity::find_by_id(run_id)
             .one(&transaction)
             .await?

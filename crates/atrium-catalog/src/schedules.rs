@@ -8,7 +8,6 @@ use atrium_types::ProductId;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
 };
 
 use crate::entity::{product, schedule};
@@ -85,7 +84,7 @@ impl Catalog {
         .ok_or_else(|| {
             CatalogError::Corrupt(format!("schedule `{}` of `{}` never fires", slot.cron, slot.product_id))
         })?;
-        let transaction = self.db.begin().await?;
+        let transaction = self.begin_write().await?;
         let moved = schedule::Entity::update_many()
             .col_expr(schedule::Column::NextRunAt, sea_orm::sea_query::Expr::value(next))
             .filter(schedule::Column::ProductId.eq(slot.product_id.clone()))

@@ -22,7 +22,7 @@ pub mod starter;
 
 pub use access::{Caller, Refusal, User};
 pub use atrium_engine::quarantine::RejectedRow;
-pub use clock::{Clock, ManualClock, SystemClock};
+pub use clock::{Clock, ManualClock, OffsetFileClock, SystemClock};
 pub use external::{ExternalClaims, ExternalUser, GroupTable, external_user};
 pub use identity::{NewSession, PasswordCost, SessionPolicy, TOKEN_PREFIX, UserSettings};
 /// How long a token or a session lasts.

@@ -185,7 +185,7 @@ async fn deploy_product(
         let deployed = outcome.clone();
         tokio::spawn(async move {
             if let Err(error) = platform.run_deployed(&caller, &[deployed]).await {
-                tracing::error!(error = %error, "run after deploy failed");
+                tracing::error!(error = %atrium_types::error_chain(&error), "run after deploy failed");
             }
         });
     }

@@ -1,7 +1,8 @@
 //! What every answer carries and every request is held to: the security headers (a
-//! Content-Security-Policy for answers that set none — pages set their own, with the nonce of
-//! their hydration script —, no MIME sniffing, no referrer to other sites, no framing) and the
-//! body size limit, answered 413 in the API's error shape.
+//! Content-Security-Policy — for a page, only its own scripts: the bundle of this origin and the
+//! inline hydration script carrying this response's nonce, which the page is rendered with —, no
+//! MIME sniffing, no referrer to other sites, no framing) and the body size limit, answered 413 in
+//! the API's error shape.
 
 use atrium_types::ErrorCode;
 use axum::extract::{Request, State};
@@ -14,18 +15,36 @@ use super::HttpError;
 /// The policy of answers that are not pages (JSON, files): nothing runs, nothing frames them.
 const DEFAULT_POLICY: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
-pub async fn security_headers(request: Request, next: Next) -> Response {
+/// The nonce of this response's inline scripts; the pages render with it (see `super::router`).
+#[derive(Debug, Clone)]
+pub struct CspNonce(pub String);
+
+/// The policy of a page: its own scripts only, the inline ones by `nonce`.
+fn page_policy(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
+         img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; \
+         frame-ancestors 'none'"
+    )
+}
+
+pub async fn security_headers(mut request: Request, next: Next) -> Response {
+    let nonce = leptos::nonce::Nonce::new().to_string();
+    request.extensions_mut().insert(CspNonce(nonce.clone()));
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
-        headers.insert(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(DEFAULT_POLICY),
-        );
-    }
+    let is_page = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("text/html"));
+    let policy = match is_page {
+        true => HeaderValue::from_str(&page_policy(&nonce)).unwrap_or(HeaderValue::from_static(DEFAULT_POLICY)),
+        false => HeaderValue::from_static(DEFAULT_POLICY),
+    };
+    headers.insert(header::CONTENT_SECURITY_POLICY, policy);
     response
 }
 

@@ -74,7 +74,16 @@ pub fn router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     let max_body = state.max_body_bytes;
     let provider = state.oidc.as_ref().map(|oidc| oidc.label().to_owned());
+    // The built site's files are served here, not by Leptos' file handler: that one answers a
+    // file with the status of whatever page another request was rendering at the same moment
+    // (its context leaks across requests), so a bundle could come back 400 beside an error page.
+    let site_root = std::path::PathBuf::from(state.leptos_options.site_root.as_ref());
     Router::new()
+        .nest_service("/pkg", tower_http::services::ServeDir::new(site_root.join("pkg")))
+        .route_service(
+            "/favicon.svg",
+            tower_http::services::ServeFile::new(site_root.join("favicon.svg")),
+        )
         .merge(api::router())
         .route("/auth/login", post(auth::sign_in))
         .route("/auth/logout", post(auth::sign_out))
@@ -86,6 +95,12 @@ pub fn router(state: AppState) -> Router {
             move || {
                 provide_context(platform.clone());
                 provide_context(app::SignInProvider(provider.clone()));
+                // The inline scripts carry the nonce the response's policy names.
+                let nonce = leptos::prelude::use_context::<axum::http::request::Parts>()
+                    .and_then(|parts| parts.extensions.get::<headers::CspNonce>().cloned());
+                if let Some(headers::CspNonce(nonce)) = nonce {
+                    provide_context(leptos::nonce::Nonce::from_value(nonce));
+                }
             },
             move || shell(options.clone()),
         )

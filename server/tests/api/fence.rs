@@ -216,6 +216,15 @@ outputs:
     assert_eq!(page.headers()["x-content-type-options"], "nosniff");
     assert_eq!(page.headers()["referrer-policy"], "same-origin");
     let html = page.text().await.expect("html");
+    let nonce = policy
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .expect("a nonce");
+    assert!(
+        html.contains(&format!("nonce=\"{nonce}\"")),
+        "the hydration script carries the policy's nonce"
+    );
     assert!(
         html.contains("<title>Clicks &lt;/title&gt;&lt;script&gt;alert(1)&lt;/script&gt; · Atrium</title>"),
         "{html}"
