@@ -93,6 +93,18 @@ async fn serve_once(status: &'static str, headers: &'static str, body: &'static 
     format!("http://{address}")
 }
 
+/// The New-product page's URL preview of `url`: its status and text.
+async fn preview(app: &TestApp, url: &str) -> (u16, String) {
+    let response = app
+        .client
+        .post(format!("{}/portal/profile-url", app.address))
+        .form(&[("url", url)])
+        .send()
+        .await
+        .expect("an answer");
+    (response.status().as_u16(), response.text().await.unwrap_or_default())
+}
+
 #[tokio::test]
 async fn url_inputs_and_previews_do_not_reach_private_addresses() {
     let app = spawn_app().await;
@@ -105,15 +117,9 @@ async fn url_inputs_and_previews_do_not_reach_private_addresses() {
     let error = run["error"].as_str().unwrap_or_default();
     assert!(error.contains("loopback, link-local or private address"), "{error}");
 
-    let preview = app
-        .client
-        .post(format!("{}/portal/profile-url", app.address))
-        .form(&[("url", format!("{base}/x.csv"))])
-        .send()
-        .await
-        .expect("an answer");
-    assert_eq!(preview.status(), 422);
-    assert!(preview.text().await.unwrap_or_default().contains("private address"));
+    let refused = preview(&app, &format!("{base}/x.csv")).await;
+    assert_eq!(refused.0, 422);
+    assert!(refused.1.contains("private address"), "{}", refused.1);
 
     // A public name that redirects to loopback is refused at the redirect.
     let allowed = spawn_app_with(|settings| {
@@ -122,23 +128,14 @@ async fn url_inputs_and_previews_do_not_reach_private_addresses() {
     .await;
     let target = serve_once("200 OK", "", "line\nfine\n").await;
     let redirect = serve_once("302 Found", "location: http://[::1]:9/x.csv\r\n", "").await;
-    let fetched = allowed
-        .client
-        .post(format!("{}/portal/profile-url", allowed.address))
-        .form(&[("url", format!("{target}/x.csv"))])
-        .send()
-        .await
-        .expect("an answer");
-    assert_eq!(fetched.status(), 200, "allowed explicitly");
-    let redirected = allowed
-        .client
-        .post(format!("{}/portal/profile-url", allowed.address))
-        .form(&[("url", format!("{redirect}/x.csv"))])
-        .send()
-        .await
-        .expect("an answer");
-    let text = redirected.text().await.unwrap_or_default();
-    assert!(text.contains("a redirect to http://[::1]:9/x.csv"), "{text}");
+    let fetched = preview(&allowed, &format!("{target}/x.csv")).await;
+    assert_eq!(fetched.0, 200, "allowed explicitly: {}", fetched.1);
+    let redirected = preview(&allowed, &format!("{redirect}/x.csv")).await;
+    assert!(
+        redirected.1.contains("a redirect to http://[::1]:9/x.csv"),
+        "{}",
+        redirected.1
+    );
 }
 
 #[tokio::test]
@@ -149,15 +146,8 @@ async fn a_fetch_larger_than_the_cap_is_refused() {
     })
     .await;
     let base = serve_once("200 OK", "", "line\nmuch more than eight bytes\n").await;
-    let preview = app
-        .client
-        .post(format!("{}/portal/profile-url", app.address))
-        .form(&[("url", format!("{base}/x.csv"))])
-        .send()
-        .await
-        .expect("an answer");
-    let text = preview.text().await.unwrap_or_default();
-    assert!(text.contains("larger than the limit of 8 bytes"), "{text}");
+    let capped = preview(&app, &format!("{base}/x.csv")).await;
+    assert!(capped.1.contains("larger than the limit of 8 bytes"), "{}", capped.1);
 }
 
 #[tokio::test]
