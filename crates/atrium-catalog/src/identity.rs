@@ -230,15 +230,6 @@ impl Catalog {
         txn.commit().await?;
         Ok(())
     }
-
-    /// Whether anyone holds a role in the domain.
-    pub async fn domain_has_roles(&self, domain: &DomainName) -> Result<bool> {
-        Ok(domain_role::Entity::find()
-            .filter(domain_role::Column::Domain.eq(domain.as_str()))
-            .one(&self.db)
-            .await?
-            .is_some())
-    }
 }
 
 async fn set_role(db: &impl ConnectionTrait, principal: &str, domain: &DomainName, role: Role) -> Result<()> {

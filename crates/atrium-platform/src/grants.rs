@@ -2,7 +2,7 @@
 //! an expiry instant. The grant takes effect, and stops, through the access decision.
 
 use atrium_catalog::NewGrant;
-use atrium_types::{GrantRequest, GrantView, Principal, ProductId};
+use atrium_types::{GrantRequest, GrantView, Principal};
 use chrono::{DateTime, Utc};
 
 use crate::access::{Action, Caller};
@@ -72,11 +72,6 @@ impl Platform {
         self.catalog.revoke_grant(id).await?;
         tracing::info!(grant = id, product = %grant.product, "grant revoked");
         Ok(grant.view())
-    }
-
-    /// Whether `product` exists for the caller (for messages that must not tell otherwise).
-    pub async fn product_exists_for(&self, caller: &Caller, product: &ProductId) -> Result<bool> {
-        Ok(self.guard(caller, product, Action::See).await.is_ok())
     }
 }
 
