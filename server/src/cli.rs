@@ -114,6 +114,10 @@ pub enum Command {
         #[command(subcommand)]
         command: DomainCommand,
     },
+    /// Run one query sent on standard input and write its answer on standard output: the
+    /// process `serve` starts for each query (see the engine's `worker` module)
+    #[command(hide = true)]
+    QueryWorker,
     /// List the deployed products
     Products {
         /// Print JSON instead of a table

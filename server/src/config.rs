@@ -164,8 +164,12 @@ where
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct EngineConfig {
-    /// The memory one run or query may use, in MiB.
+    /// The memory one run or query may use, in MiB. A query runs in a worker process whose data
+    /// memory the operating system holds to this plus a headroom of 256 MiB.
     pub memory_limit_mb: usize,
+    /// How many queries run at once, each in its own worker process (more wait, within their
+    /// time limit); 0 runs queries inside the server's process, without the memory bound.
+    pub query_workers: usize,
     /// The secret of keyed PII hashes; unset: generated once into `<data-dir>/pii.key`.
     pub pii_secret: Option<SecretString>,
     /// The most rows a query returns.
@@ -183,6 +187,7 @@ impl Default for EngineConfig {
     fn default() -> Self {
         Self {
             memory_limit_mb: 1024,
+            query_workers: 4,
             pii_secret: None,
             query_max_rows: 10_000,
             query_timeout_secs: 30,

@@ -42,10 +42,19 @@ pub enum RunError {
     Oidc(#[from] oidc::OidcError),
     #[error("the server stopped")]
     Serve(#[source] std::io::Error),
+    #[error("the query worker stopped")]
+    QueryWorker(#[source] std::io::Error),
 }
 
 /// Runs one CLI invocation; the environment is passed in (see `config`).
 pub async fn run(cli: Cli, env: &BTreeMap<String, String>) -> Result<Outcome, RunError> {
+    if let Command::QueryWorker = &cli.command {
+        let (stdin, stdout) = standard_streams().map_err(RunError::QueryWorker)?;
+        atrium_platform::serve_query_worker(stdin, stdout)
+            .await
+            .map_err(RunError::QueryWorker)?;
+        return Ok(Outcome::Success);
+    }
     let (addr, site_root) = match &cli.command {
         Command::Serve { addr, site_root } => (*addr, site_root.clone()),
         _ => (None, None),
@@ -93,6 +102,7 @@ pub async fn run(cli: Cli, env: &BTreeMap<String, String>) -> Result<Outcome, Ru
             absolute: chrono::Duration::hours(i64::try_from(config.auth.session_max_hours).unwrap_or(168)),
         },
         fence: fence_of(&config.fence),
+        query_workers: query_workers_of(&config.engine)?,
         clock: match &config.testing.clock_offset_file {
             Some(path) => std::sync::Arc::new(atrium_platform::OffsetFileClock::new(path.clone())),
             None => std::sync::Arc::new(atrium_platform::SystemClock),
@@ -111,8 +121,33 @@ pub async fn run(cli: Cli, env: &BTreeMap<String, String>) -> Result<Outcome, Ru
         Command::Grant { command } => Ok(access_commands::grant(&platform, command).await?),
         Command::Domain { command } => Ok(access_commands::domain(&platform, command).await?),
         // Handled above: they need no platform.
-        Command::Validate { .. } | Command::DemoData { .. } | Command::Init { .. } => Ok(Outcome::Success),
+        Command::Validate { .. } | Command::DemoData { .. } | Command::Init { .. } | Command::QueryWorker => {
+            Ok(Outcome::Success)
+        }
     }
+}
+
+/// Standard input and output as asynchronous files (tokio's own `stdin()` needs a feature the
+/// rest of the build does not).
+fn standard_streams() -> std::io::Result<(tokio::fs::File, tokio::fs::File)> {
+    use std::os::fd::AsFd;
+    let stdin = std::fs::File::from(std::io::stdin().as_fd().try_clone_to_owned()?);
+    let stdout = std::fs::File::from(std::io::stdout().as_fd().try_clone_to_owned()?);
+    Ok((tokio::fs::File::from_std(stdin), tokio::fs::File::from_std(stdout)))
+}
+
+/// Query workers running this same binary (`atrium query-worker`), unless `[engine] query_workers`
+/// is 0 (queries then run in the server's process, unbounded by the operating system).
+fn query_workers_of(config: &config::EngineConfig) -> Result<Option<atrium_platform::QueryWorkers>, RunError> {
+    if config.query_workers == 0 {
+        return Ok(None);
+    }
+    let program = std::env::current_exe().map_err(RunError::QueryWorker)?;
+    Ok(Some(atrium_platform::QueryWorkers::new(
+        program,
+        vec!["query-worker".to_owned()],
+        config.query_workers,
+    )))
 }
 
 /// The data fence of the configuration; roots are made absolute and canonical.

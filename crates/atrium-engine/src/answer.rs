@@ -49,7 +49,8 @@ pub type AnswerStream = Pin<Box<dyn Stream<Item = Result<AnswerChunk>> + Send>>;
 
 impl Engine {
     /// Plans and starts a read-only query, and streams its rows in `format`. Errors found while
-    /// planning (bad SQL, an unknown table, a write statement) come back before any byte.
+    /// planning (bad SQL, an unknown table, a write statement) come back before any byte. With
+    /// query workers ([`crate::worker`]) the query runs in one of them; otherwise here.
     pub async fn query_stream(
         &self,
         sql: &str,
@@ -57,26 +58,39 @@ impl Engine {
         limits: QueryLimits,
         format: StreamFormat,
     ) -> Result<AnswerStream> {
-        let deadline = Instant::now() + limits.timeout;
-        let ctx = bounded_session(limits.memory_bytes)?;
-        let start = async {
-            let frame = plan(&ctx, sql, tables).await?;
-            frame.execute_stream().await.map_err(EngineError::datafusion)
-        };
-        let batches = tokio::time::timeout_at(deadline, start)
-            .await
-            .map_err(|_| EngineError::Timeout(limits.timeout.as_secs()))??;
-        let (encoder, head) = Encoder::start(format, batches.schema())?;
-        let answer = Answer {
-            batches,
-            encoder: Some(encoder),
-            pending: VecDeque::from([AnswerChunk::Bytes(head)]),
-            rows: 0,
-            limits,
-            deadline,
-        };
-        Ok(Box::pin(futures_util::stream::unfold(answer, Answer::next_chunk)))
+        match &self.query_workers {
+            Some(workers) => workers.query_stream(sql, tables, limits, format).await,
+            None => stream_in_process(sql, tables, limits, format).await,
+        }
     }
+}
+
+/// Plans and starts a query in this process.
+pub(crate) async fn stream_in_process(
+    sql: &str,
+    tables: &[ReadableTable],
+    limits: QueryLimits,
+    format: StreamFormat,
+) -> Result<AnswerStream> {
+    let deadline = Instant::now() + limits.timeout;
+    let ctx = bounded_session(limits.memory_bytes)?;
+    let start = async {
+        let frame = plan(&ctx, sql, tables).await?;
+        frame.execute_stream().await.map_err(EngineError::datafusion)
+    };
+    let batches = tokio::time::timeout_at(deadline, start)
+        .await
+        .map_err(|_| EngineError::Timeout(limits.timeout.as_secs()))??;
+    let (encoder, head) = Encoder::start(format, batches.schema())?;
+    let answer = Answer {
+        batches,
+        encoder: Some(encoder),
+        pending: VecDeque::from([AnswerChunk::Bytes(head)]),
+        rows: 0,
+        limits,
+        deadline,
+    };
+    Ok(Box::pin(futures_util::stream::unfold(answer, Answer::next_chunk)))
 }
 
 /// The state of a streamed answer.

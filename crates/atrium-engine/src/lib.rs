@@ -23,6 +23,7 @@ pub mod query;
 pub mod streams;
 pub mod tables;
 pub mod time_travel;
+pub mod worker;
 
 pub use answer::{AnswerChunk, AnswerStream, StreamFormat};
 pub use error::{EngineError, Result};
@@ -34,6 +35,7 @@ pub use pii::PiiKey;
 pub use pipeline::{OutputReport, RunReport, RunRequest};
 pub use quality::CheckResult;
 pub use query::{QueryColumn, QueryLimits, QueryResult, ReadableTable};
+pub use worker::QueryWorkers;
 
 use std::sync::Arc;
 
@@ -50,6 +52,8 @@ pub struct Engine {
     memory_limit_bytes: usize,
     object_stores: ObjectStoreOptions,
     fence: Fence,
+    /// Where queries run: `None` in this process, else in worker processes ([`worker`]).
+    query_workers: Option<QueryWorkers>,
 }
 
 impl Engine {
@@ -62,7 +66,18 @@ impl Engine {
             memory_limit_bytes,
             object_stores: ObjectStoreOptions::default(),
             fence: Fence::default(),
+            query_workers: None,
         }
+    }
+
+    /// Runs queries in worker processes, each under an operating-system memory limit.
+    pub fn with_query_workers(mut self, workers: QueryWorkers) -> Self {
+        self.query_workers = Some(workers);
+        self
+    }
+
+    pub fn query_workers(&self) -> Option<&QueryWorkers> {
+        self.query_workers.as_ref()
     }
 
     /// Reads inputs and fetches URLs within `fence`.

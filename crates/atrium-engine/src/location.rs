@@ -122,6 +122,14 @@ impl TableLocation {
         &self.url
     }
 
+    /// A location from its URL and its store's options (as [`Self::delta_options`] gives them).
+    pub fn from_parts(url: Url, delta_options: &std::collections::HashMap<String, String>) -> Self {
+        Self {
+            url,
+            store: ObjectStoreOptions::from_delta_options(delta_options),
+        }
+    }
+
     /// How deltalake reaches the table's store.
     pub fn delta_options(&self) -> std::collections::HashMap<String, String> {
         self.store.delta_options()

@@ -100,7 +100,7 @@ impl ObjectStoreOptions {
             .collect()
     }
 
-    fn from_delta_options(raw: &HashMap<String, String>) -> Self {
+    pub(crate) fn from_delta_options(raw: &HashMap<String, String>) -> Self {
         let s3 = raw
             .iter()
             .filter_map(|(key, value)| key.parse::<AmazonS3ConfigKey>().ok().map(|key| (key, value.clone())))

@@ -93,12 +93,11 @@ pub async fn append(
 
 /// The rows one run set aside, in input and line order, at most `limit`.
 pub async fn rows_of_run(location: &TableLocation, run_id: i64, limit: usize) -> Result<Vec<RejectedRow>> {
-    let table = match crate::tables::open(location, None).await {
-        Ok(table) => table,
-        // No run of this product has set a row aside yet.
-        Err(deltalake::DeltaTableError::NotATable(_)) => return Ok(Vec::new()),
-        Err(error) => return Err(EngineError::delta(error)),
-    };
+    // No run of this product has set a row aside yet.
+    if !crate::tables::exists(location).await? {
+        return Ok(Vec::new());
+    }
+    let table = crate::tables::open(location, None).await.map_err(EngineError::delta)?;
     let ctx = SessionContext::new();
     table
         .update_datafusion_session(&ctx.state())

@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use deltalake::arrow::array::RecordBatch;
 use deltalake::arrow::datatypes::SchemaRef;
-use deltalake::arrow::json::ArrayWriter;
 use deltalake::datafusion::catalog::{CatalogProvider, MemoryCatalogProvider, MemorySchemaProvider};
 use deltalake::datafusion::common::TableReference;
 use deltalake::datafusion::config::Dialect;
@@ -64,52 +63,31 @@ pub struct QueryResult {
     pub truncated: bool,
 }
 
-/// The rows of a query, before they are written in a format.
-struct Rows {
-    schema: SchemaRef,
-    batches: Vec<RecordBatch>,
-    truncated: bool,
-}
-
 impl Engine {
-    /// Runs a read-only query. `tables` are the tables the caller may read.
+    /// Runs a read-only query and collects its answer. `tables` are the tables the caller may
+    /// read. The answer is the streamed JSON one, read whole (so it runs where
+    /// [`Engine::query_stream`] runs); one larger than the memory limit is refused.
     pub async fn query(&self, sql: &str, tables: &[ReadableTable], limits: QueryLimits) -> Result<QueryResult> {
-        let rows = self.query_rows(sql, tables, limits).await?;
-        let columns = rows
-            .schema
-            .fields()
-            .iter()
-            .map(|field| QueryColumn {
-                name: field.name().clone(),
-                data_type: crate::contract::type_name(field.data_type()),
-            })
-            .collect();
-        Ok(QueryResult {
-            columns,
-            rows: to_json_rows(&rows.batches)?,
-            truncated: rows.truncated,
-        })
-    }
-
-    async fn query_rows(&self, sql: &str, tables: &[ReadableTable], limits: QueryLimits) -> Result<Rows> {
-        let ctx = bounded_session(limits.memory_bytes)?;
-        let work = async {
-            let frame = plan(&ctx, sql, tables).await?;
-            let schema = classic_types(&Arc::new(frame.schema().as_arrow().clone()));
-            let (batches, truncated) = collect_limited(frame, limits.max_rows).await?;
-            let batches = batches
-                .iter()
-                .map(|batch| to_classic(batch, &schema))
-                .collect::<Result<Vec<_>>>()?;
-            Ok::<_, EngineError>(Rows {
-                schema,
-                batches,
-                truncated,
-            })
-        };
-        tokio::time::timeout(limits.timeout, work)
-            .await
-            .map_err(|_| EngineError::Timeout(limits.timeout.as_secs()))?
+        let mut answer = self
+            .query_stream(sql, tables, limits, crate::answer::StreamFormat::Json)
+            .await?;
+        let mut text = Vec::new();
+        while let Some(chunk) = answer.next().await {
+            match chunk? {
+                crate::answer::AnswerChunk::Bytes(bytes) => {
+                    if text.len() + bytes.len() > limits.memory_bytes {
+                        return Err(EngineError::ResourcesExhausted(format!(
+                            "the answer is larger than the memory limit of {} MiB",
+                            limits.memory_bytes / (1024 * 1024)
+                        )));
+                    }
+                    text.extend_from_slice(&bytes);
+                }
+                crate::answer::AnswerChunk::End { .. } => break,
+            }
+        }
+        serde_json::from_slice(&text)
+            .map_err(|error| EngineError::Internal(format!("the query's answer as JSON: {error}")))
     }
 }
 
@@ -324,39 +302,4 @@ pub(crate) fn to_classic(batch: &RecordBatch, schema: &SchemaRef) -> Result<Reco
         })
         .collect::<Result<Vec<_>>>()?;
     RecordBatch::try_new(Arc::clone(schema), columns).map_err(EngineError::arrow)
-}
-
-/// Collects at most `max_rows` rows; says whether there were more.
-async fn collect_limited(
-    frame: deltalake::datafusion::dataframe::DataFrame,
-    max_rows: usize,
-) -> Result<(Vec<RecordBatch>, bool)> {
-    let mut stream = frame.execute_stream().await.map_err(EngineError::datafusion)?;
-    let mut batches = Vec::new();
-    let mut rows = 0;
-    while let Some(batch) = stream.next().await {
-        let batch = batch.map_err(EngineError::datafusion)?;
-        if rows + batch.num_rows() > max_rows {
-            batches.push(batch.slice(0, max_rows - rows));
-            return Ok((batches, true));
-        }
-        rows += batch.num_rows();
-        batches.push(batch);
-    }
-    Ok((batches, false))
-}
-
-/// Rows as JSON objects. Decimals become strings (`"14.50"`): a JSON number would pass through
-/// binary floating point in most clients and lose digits.
-fn to_json_rows(batches: &[RecordBatch]) -> Result<Vec<serde_json::Map<String, serde_json::Value>>> {
-    let batches = batches.iter().map(decimals_as_text).collect::<Result<Vec<_>>>()?;
-    let mut writer = ArrayWriter::new(Vec::new());
-    let refs: Vec<&RecordBatch> = batches.iter().collect();
-    writer.write_batches(&refs).map_err(EngineError::arrow)?;
-    writer.finish().map_err(EngineError::arrow)?;
-    let bytes = writer.into_inner();
-    if bytes.is_empty() {
-        return Ok(Vec::new());
-    }
-    serde_json::from_slice(&bytes).map_err(|error| EngineError::Internal(format!("query rows as JSON: {error}")))
 }

@@ -159,6 +159,20 @@ async fn parquet_files_provider(
     Ok(Arc::new(provider))
 }
 
+/// Whether a Delta table exists at `location` (its log has an entry).
+pub async fn exists(location: &TableLocation) -> Result<bool> {
+    use futures_util::StreamExt;
+    let options = crate::object_stores::ObjectStoreOptions::from_delta_options(&location.delta_options());
+    let (store, path) = options.store_for(location.url())?;
+    let log = path.join("_delta_log");
+    match store.list(Some(&log)).next().await {
+        None => Ok(false),
+        Some(Ok(_)) => Ok(true),
+        Some(Err(object_store::Error::NotFound { .. })) => Ok(false),
+        Some(Err(error)) => Err(EngineError::Storage(format!("listing {}: {error}", location.url()))),
+    }
+}
+
 /// Opens a table (its latest version, or `version`) with the options of its store.
 pub async fn open(location: &TableLocation, version: Option<u64>) -> Result<DeltaTable, deltalake::DeltaTableError> {
     let mut builder =

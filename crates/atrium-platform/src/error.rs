@@ -42,6 +42,8 @@ pub enum PlatformError {
     NoSuchToken(String),
     #[error("grant {0} does not exist")]
     NoSuchGrant(i64),
+    #[error("`{product}` has no run {run}")]
+    NoSuchRun { product: atrium_types::ProductId, run: i64 },
     #[error("this needs a signed-in user")]
     NotAUser,
     #[error("{0}")]
@@ -60,7 +62,8 @@ impl PlatformError {
             PlatformError::NoSuchInput { .. }
             | PlatformError::NoSuchUser(_)
             | PlatformError::NoSuchToken(_)
-            | PlatformError::NoSuchGrant(_) => ErrorCode::NotFound,
+            | PlatformError::NoSuchGrant(_)
+            | PlatformError::NoSuchRun { .. } => ErrorCode::NotFound,
             PlatformError::Unreadable { .. } => ErrorCode::Invalid,
             PlatformError::Storage { .. } | PlatformError::Internal(_) => ErrorCode::Internal,
             PlatformError::Refused(Refusal::Hidden { .. }) => ErrorCode::NotFound,

@@ -35,8 +35,9 @@ pub use runs::{RunAllEntry, RunTrigger};
 use std::path::{Path, PathBuf};
 
 use atrium_catalog::Catalog;
+pub use atrium_engine::worker::serve as serve_query_worker;
 use atrium_engine::{Engine, PiiKey, QueryLimits, StoreRoot};
-pub use atrium_engine::{Fence, ObjectStoreOptions};
+pub use atrium_engine::{Fence, ObjectStoreOptions, QueryWorkers};
 use atrium_types::{DomainSummary, DomainView, HomeView, InputView, ProductDetail, ProductSummary};
 
 use crate::access::Action;
@@ -75,6 +76,8 @@ pub struct PlatformSettings {
     pub sessions: SessionPolicy,
     /// What inputs and outbound requests may reach.
     pub fence: Fence,
+    /// Where queries run: in worker processes under a memory limit, or (`None`) in this one.
+    pub query_workers: Option<QueryWorkers>,
 }
 
 /// The settings without their secrets: the database URL's password and the PII secret are never
@@ -112,6 +115,7 @@ impl PlatformSettings {
             password_cost: PasswordCost::Standard,
             sessions: SessionPolicy::default(),
             fence: Fence::default(),
+            query_workers: None,
         }
     }
 }
@@ -151,6 +155,10 @@ impl Platform {
         )
         .with_object_stores(settings.object_stores.clone())
         .with_fence(settings.fence.clone());
+        let engine = match &settings.query_workers {
+            Some(workers) => engine.with_query_workers(workers.clone()),
+            None => engine,
+        };
         let query_limits = QueryLimits {
             max_rows: settings.query_max_rows,
             timeout: settings.query_timeout,

@@ -334,6 +334,16 @@ impl Platform {
     ) -> Result<Vec<crate::RejectedRow>> {
         let id = parse_id(id)?;
         self.guard(caller, &id, Action::ReadData { output: None }).await?;
+        let run = match i32::try_from(run_id) {
+            Ok(run_id) => self.catalog.run(run_id).await.ok(),
+            Err(_) => None,
+        };
+        if run.is_none_or(|run| run.product_id != id) {
+            return Err(PlatformError::NoSuchRun {
+                product: id,
+                run: run_id,
+            });
+        }
         let location = self.engine.root().quarantine_table(&id)?;
         Ok(atrium_engine::quarantine::rows_of_run(&location, run_id, limit).await?)
     }

@@ -17,12 +17,19 @@ pub enum ErrorCode {
     Unauthenticated,
     Forbidden,
     NotFound,
+    /// The route exists, not with this method.
+    MethodNotAllowed,
     Conflict,
     /// The request was well-formed but its content breaks a rule (e.g. a descriptor policy).
     Invalid,
     /// The request body is larger than the server takes.
     PayloadTooLarge,
+    /// The request body is not in a media type the route takes.
+    UnsupportedMediaType,
     TooManyRequests,
+    /// The request went over a limit of the server that it would go over again (a query's
+    /// memory or time): the request must change, waiting does not help.
+    LimitExceeded,
     Unavailable,
     Internal,
 }
@@ -35,10 +42,13 @@ impl ErrorCode {
             ErrorCode::Unauthenticated => 401,
             ErrorCode::Forbidden => 403,
             ErrorCode::NotFound => 404,
+            ErrorCode::MethodNotAllowed => 405,
             ErrorCode::Conflict => 409,
             ErrorCode::Invalid => 422,
             ErrorCode::PayloadTooLarge => 413,
+            ErrorCode::UnsupportedMediaType => 415,
             ErrorCode::TooManyRequests => 429,
+            ErrorCode::LimitExceeded => 422,
             ErrorCode::Unavailable => 503,
             ErrorCode::Internal => 500,
         }

@@ -23,8 +23,17 @@ pub enum NameError {
     BadStart(char),
     #[error("may hold only lower-case letters, digits and `_`, found `{0}`")]
     BadChar(char),
-    #[error("must have the form `<domain>.<name>`")]
+    #[error("must have the form `<domain>.<name>`, e.g. `sales.orders`")]
     NotQualified,
+    /// One part of a product id is not a name: says which.
+    #[error(
+        "has the {part} `{text}`, which {problem}; a product id has the form `<domain>.<name>`, e.g. `sales.orders`"
+    )]
+    InPart {
+        part: &'static str,
+        text: String,
+        problem: Box<NameError>,
+    },
 }
 
 fn check_name(candidate: &str) -> Result<(), NameError> {
@@ -114,9 +123,17 @@ pub struct ProductId {
 impl ProductId {
     pub fn parse(candidate: &str) -> Result<Self, NameError> {
         let (domain, name) = candidate.split_once('.').ok_or(NameError::NotQualified)?;
+        let in_part = |part: &'static str, text: &str| {
+            let text = text.to_owned();
+            move |problem| NameError::InPart {
+                part,
+                text,
+                problem: Box::new(problem),
+            }
+        };
         Ok(Self {
-            domain: DomainName::parse(domain)?,
-            name: Name::parse(name)?,
+            domain: DomainName::parse(domain).map_err(in_part("domain", domain))?,
+            name: Name::parse(name).map_err(in_part("name", name))?,
         })
     }
 
@@ -197,11 +214,23 @@ mod tests {
         check_id("sales.orders", Ok(("sales", "orders")));
         check_id("crm.customers_v2", Ok(("crm", "customers_v2")));
         check_id("salesorders", Err(NameError::NotQualified));
-        check_id("Sales.orders", Err(NameError::BadStart('S')));
-        check_id("sales.2orders", Err(NameError::BadStart('2')));
-        check_id("sales.or-ders", Err(NameError::BadChar('-')));
-        check_id("sales.a.b", Err(NameError::BadChar('.')));
-        check_id(".orders", Err(NameError::Empty));
+        let in_part = |part, text: &str, problem| {
+            Err(NameError::InPart {
+                part,
+                text: text.to_owned(),
+                problem: Box::new(problem),
+            })
+        };
+        check_id("Sales.orders", in_part("domain", "Sales", NameError::BadStart('S')));
+        check_id("sales.2orders", in_part("name", "2orders", NameError::BadStart('2')));
+        check_id("sales.or-ders", in_part("name", "or-ders", NameError::BadChar('-')));
+        check_id("sales.a.b", in_part("name", "a.b", NameError::BadChar('.')));
+        check_id(".orders", in_part("domain", "", NameError::Empty));
+        let traversal = ProductId::parse("../../etc").expect_err("not an id").to_string();
+        assert_eq!(
+            traversal,
+            "has the domain ``, which must not be empty; a product id has the form `<domain>.<name>`, e.g. `sales.orders`"
+        );
     }
 
     #[test]

@@ -114,7 +114,7 @@ mod tests {
         let error = respond(chunks(vec![data(10), failure]), "text/csv", 7)
             .await
             .expect_err("an error");
-        assert_eq!(error.into_response().status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(error.into_response().status(), StatusCode::UNPROCESSABLE_ENTITY);
     }
 
     #[tokio::test]

@@ -6,7 +6,7 @@ use atrium_types::{
     ProductDetail, ProductSummary, RunView, TokenView,
 };
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use axum::routing::get;
@@ -14,6 +14,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 
 use super::auth::Signed;
+use super::extract::{ApiBytes, ApiJson, ApiPath, ApiQuery};
 use super::{AppState, HttpError, answer};
 
 pub fn router() -> Router<AppState> {
@@ -32,8 +33,12 @@ pub fn router() -> Router<AppState> {
         .route("/tokens", get(list_tokens).post(create_token))
         .route("/tokens/{id}", axum::routing::delete(revoke_token))
         .route("/openapi.yaml", get(openapi))
+        .method_not_allowed_fallback(super::extract::method_not_allowed)
         .fallback(unknown_endpoint);
-    Router::new().route("/healthz", get(healthz)).nest("/api/v1", v1)
+    Router::new()
+        .route("/healthz", get(healthz))
+        .method_not_allowed_fallback(super::extract::method_not_allowed)
+        .nest("/api/v1", v1)
 }
 
 /// The OpenAPI document of this API, kept next to the handlers it describes.
@@ -57,7 +62,7 @@ async fn list_products(
 async fn get_product(
     State(state): State<AppState>,
     Signed(caller): Signed,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<ProductDetail>, HttpError> {
     Ok(Json(state.platform.product(&caller, &id).await?))
 }
@@ -66,7 +71,7 @@ async fn get_product(
 async fn start_run(
     State(state): State<AppState>,
     Signed(caller): Signed,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<(StatusCode, Json<RunView>), HttpError> {
     let run = state.platform.run(&caller, &id, RunTrigger::Manual).await?;
     Ok((StatusCode::CREATED, Json(run)))
@@ -75,7 +80,7 @@ async fn start_run(
 async fn list_runs(
     State(state): State<AppState>,
     Signed(caller): Signed,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Vec<RunView>>, HttpError> {
     Ok(Json(state.platform.runs(&caller, &id, 50).await?))
 }
@@ -84,7 +89,7 @@ async fn list_runs(
 async fn list_rejected_rows(
     State(state): State<AppState>,
     Signed(caller): Signed,
-    Path((id, run)): Path<(String, i64)>,
+    ApiPath((id, run)): ApiPath<(String, i64)>,
 ) -> Result<Json<Vec<atrium_platform::RejectedRow>>, HttpError> {
     Ok(Json(state.platform.rejected_rows(&caller, &id, run, 1_000).await?))
 }
@@ -94,11 +99,10 @@ async fn list_rejected_rows(
 async fn append_rows(
     State(state): State<AppState>,
     Signed(caller): Signed,
-    Path((id, input)): Path<(String, String)>,
-    body: Bytes,
+    ApiPath((id, input)): ApiPath<(String, String)>,
+    ApiBytes(body): ApiBytes,
 ) -> Result<(StatusCode, Json<serde_json::Value>), HttpError> {
-    let text = String::from_utf8(body.to_vec())
-        .map_err(|_| HttpError::new(ErrorCode::BadRequest, "rows must be UTF-8 JSON"))?;
+    let text = utf8_body(body, "the rows (a JSON array or JSON lines)")?;
     let accepted = state.platform.append_rows(&caller, &id, &input, text).await?;
     Ok((StatusCode::ACCEPTED, Json(serde_json::json!({ "accepted": accepted }))))
 }
@@ -118,7 +122,7 @@ async fn run_query(
     State(state): State<AppState>,
     Signed(caller): Signed,
     headers: HeaderMap,
-    Json(request): Json<QueryRequest>,
+    ApiJson(request): ApiJson<QueryRequest>,
 ) -> Result<Response, HttpError> {
     let accept = headers
         .get(header::ACCEPT)
@@ -145,7 +149,7 @@ async fn list_domains(
 async fn get_domain(
     State(state): State<AppState>,
     Signed(caller): Signed,
-    Path(name): Path<String>,
+    ApiPath(name): ApiPath<String>,
 ) -> Result<Json<DomainView>, HttpError> {
     Ok(Json(state.platform.domain(&caller, &name).await?))
 }
@@ -161,11 +165,10 @@ struct DeployQuery {
 async fn deploy_product(
     State(state): State<AppState>,
     Signed(caller): Signed,
-    Query(query): Query<DeployQuery>,
-    body: Bytes,
+    ApiQuery(query): ApiQuery<DeployQuery>,
+    ApiBytes(body): ApiBytes,
 ) -> Result<(StatusCode, Json<DeployOutcome>), HttpError> {
-    let text = String::from_utf8(body.to_vec())
-        .map_err(|_| HttpError::new(ErrorCode::BadRequest, "the descriptor must be UTF-8 text"))?;
+    let text = utf8_body(body, "the YAML descriptor")?;
     if text.trim().is_empty() {
         return Err(HttpError::new(
             ErrorCode::BadRequest,
@@ -211,7 +214,7 @@ async fn list_grants(State(state): State<AppState>, Signed(caller): Signed) -> R
 async fn add_grant(
     State(state): State<AppState>,
     Signed(caller): Signed,
-    Json(request): Json<GrantRequest>,
+    ApiJson(request): ApiJson<GrantRequest>,
 ) -> Result<(StatusCode, Json<GrantView>), HttpError> {
     Ok((
         StatusCode::CREATED,
@@ -222,7 +225,7 @@ async fn add_grant(
 async fn revoke_grant(
     State(state): State<AppState>,
     Signed(caller): Signed,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<GrantView>, HttpError> {
     Ok(Json(state.platform.revoke_grant(&caller, id).await?))
 }
@@ -244,7 +247,7 @@ struct TokenRequest {
 async fn create_token(
     State(state): State<AppState>,
     Signed(caller): Signed,
-    Json(request): Json<TokenRequest>,
+    ApiJson(request): ApiJson<TokenRequest>,
 ) -> Result<(StatusCode, Json<CreatedToken>), HttpError> {
     let atrium_platform::Caller::User(user) = &caller else {
         return Err(HttpError::new(ErrorCode::Forbidden, "only a user has tokens"));
@@ -269,9 +272,20 @@ async fn create_token(
 async fn revoke_token(
     State(state): State<AppState>,
     Signed(caller): Signed,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<TokenView>, HttpError> {
     Ok(Json(state.platform.revoke_token(&caller, &id).await?))
+}
+
+/// The body as text; one that is not UTF-8 is refused saying where it stops being text.
+fn utf8_body(body: Bytes, what: &str) -> Result<String, HttpError> {
+    String::from_utf8(body.to_vec()).map_err(|error| {
+        let at = error.utf8_error().valid_up_to();
+        HttpError::new(
+            ErrorCode::BadRequest,
+            format!("the request body is not UTF-8 text (byte {at} is not); send {what}"),
+        )
+    })
 }
 
 async fn unknown_endpoint() -> HttpError {

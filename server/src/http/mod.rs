@@ -6,6 +6,7 @@ mod answer;
 mod api;
 mod auth;
 mod error;
+mod extract;
 mod headers;
 
 use std::net::SocketAddr;
@@ -109,6 +110,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(max_body, headers::limit_body))
         .layer(DefaultBodyLimit::max(max_body))
         .layer(axum::middleware::from_fn(headers::security_headers))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(extract::panicked))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)

@@ -50,6 +50,12 @@ pub async fn spawn_app_at(data_dir: &Path, adjust: impl FnOnce(&mut PlatformSett
     let mut settings = PlatformSettings::embedded(data_dir.to_owned());
     settings.password_cost = PasswordCost::Cheap;
     settings.database_url = postgres_database_for(data_dir).await;
+    // Queries run as `serve` runs them: in worker processes of the real binary.
+    settings.query_workers = Some(atrium_platform::QueryWorkers::new(
+        std::path::PathBuf::from(env!("CARGO_BIN_EXE_atrium")),
+        vec!["query-worker".to_owned()],
+        4,
+    ));
     adjust(&mut settings);
     let (platform, addr) = server_runtime()
         .spawn(async move {

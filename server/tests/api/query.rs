@@ -248,9 +248,9 @@ async fn a_query_over_the_memory_limit_fails_cleanly() {
     let response = app
         .query("SELECT v, count(*) FROM generate_series(1, 3000000) t(v) GROUP BY v ORDER BY v DESC LIMIT 3")
         .await;
-    assert_eq!(response.status(), 429);
+    assert_eq!(response.status(), 422);
     let body: Value = response.json().await.expect("json");
-    assert_eq!(body["error"]["code"], "too_many_requests");
+    assert_eq!(body["error"]["code"], "limit_exceeded");
     assert_eq!(app.get("/healthz").await.status(), 200, "the server stays healthy");
     let small: Value = app.query("SELECT 1 AS one").await.json().await.expect("json");
     assert_eq!(small["rows"], json!([{"one": 1}]));

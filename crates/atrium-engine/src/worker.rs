@@ -1,0 +1,593 @@
+//! Queries in worker processes.
+//!
+//! DataFusion's memory pool sees what operators hold (sorts, joins, aggregates), not what a scalar
+//! function builds for its result (`generate_series(1, 1000000000)`, `repeat('x', 2000000000)`)
+//! nor a large value repeated for every row of a batch; such an allocation can take the process
+//! down. So a query runs in a child process (the `atrium query-worker` command) under an operating
+//! system limit on its data memory (`RLIMIT_DATA`): whatever the query allocates counts, and a query
+//! over the limit, a panic or a crash of the engine ends that one process. The server answers the
+//! query with what happened and keeps serving; its own memory never holds the query's data.
+//!
+//! The parent writes one [`WorkerRequest`] (JSON) to the worker's stdin, closes it, and reads
+//! frames from its stdout: a tag byte, a 4-byte big-endian length, the payload. `B` carries the
+//! answer's next bytes, `E` its end (JSON `{rows, truncated}`), `X` an error (JSON). A worker that
+//! stops without `E` or `X` is judged by how it ended: "memory allocation … failed" on its stderr
+//! is the memory limit, "overflowed its stack" a query nested too deeply, anything else a crash.
+//! The parent holds the deadline: a worker past it is killed, and so is one whose answer nobody
+//! reads any more (the stream is dropped when the client goes away).
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::process::{Child, ChildStdout, Command};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+
+use crate::answer::{AnswerChunk, AnswerStream, StreamFormat};
+use crate::location::TableLocation;
+use crate::query::{QueryLimits, ReadableTable};
+use crate::{EngineError, Result};
+
+/// Frame tags.
+const BYTES: u8 = b'B';
+const END: u8 = b'E';
+const ERROR: u8 = b'X';
+
+/// The largest frame a parent accepts (an encoded batch is far smaller).
+const MAX_FRAME_BYTES: usize = 1 << 30;
+
+/// How much of a worker's stderr is kept to judge how it ended.
+const STDERR_KEPT_BYTES: usize = 64 * 1024;
+
+/// How long after the deadline a worker may take to say it timed out before it is killed.
+const DEADLINE_GRACE: Duration = Duration::from_secs(2);
+
+/// How queries run in worker processes: the program and arguments that start a worker, and how
+/// many may run at once (a query waits for a free slot within its time limit).
+#[derive(Debug, Clone)]
+pub struct QueryWorkers {
+    program: PathBuf,
+    args: Vec<String>,
+    slots: Arc<Semaphore>,
+    concurrency: usize,
+    headroom_bytes: usize,
+}
+
+impl QueryWorkers {
+    /// Memory a worker may use beyond its query's limit: its runtime, the tables' logs, the
+    /// encoder's buffers.
+    pub const DEFAULT_HEADROOM_BYTES: usize = 256 * 1024 * 1024;
+
+    /// Workers started as `program args…`, at most `concurrency` at once (at least one).
+    pub fn new(program: PathBuf, args: Vec<String>, concurrency: usize) -> Self {
+        let concurrency = concurrency.max(1);
+        Self {
+            program,
+            args,
+            slots: Arc::new(Semaphore::new(concurrency)),
+            concurrency,
+            headroom_bytes: Self::DEFAULT_HEADROOM_BYTES,
+        }
+    }
+
+    /// How many queries may run at once.
+    pub fn concurrency(&self) -> usize {
+        self.concurrency
+    }
+
+    /// The data memory a worker may use for a query bounded by `limits`.
+    pub fn data_limit_bytes(&self, limits: &QueryLimits) -> u64 {
+        u64::try_from(limits.memory_bytes.saturating_add(self.headroom_bytes)).unwrap_or(u64::MAX)
+    }
+
+    /// Starts `sql` in a worker. Errors found while planning come back before any byte, as from
+    /// [`crate::Engine::query_stream`] in the server's own process.
+    pub(crate) async fn query_stream(
+        &self,
+        sql: &str,
+        tables: &[ReadableTable],
+        limits: QueryLimits,
+        format: StreamFormat,
+    ) -> Result<AnswerStream> {
+        let deadline = Instant::now() + limits.timeout;
+        let permit = tokio::time::timeout_at(deadline, Arc::clone(&self.slots).acquire_owned())
+            .await
+            .map_err(|_| {
+                EngineError::Busy(format!(
+                    "the {} query slots stayed busy for the query's whole time limit of {} s; try again",
+                    self.concurrency,
+                    limits.timeout.as_secs()
+                ))
+            })?
+            .map_err(|_| EngineError::Internal("the query slots are closed".to_owned()))?;
+        let request = WorkerRequest {
+            sql: sql.to_owned(),
+            tables: tables.iter().map(WireTable::from).collect(),
+            max_rows: limits.max_rows,
+            timeout_ms: u64::try_from(limits.timeout.as_millis()).unwrap_or(u64::MAX),
+            memory_bytes: limits.memory_bytes,
+            data_limit_bytes: self.data_limit_bytes(&limits),
+            format: format.into(),
+        };
+        let payload = serde_json::to_vec(&request)
+            .map_err(|error| EngineError::Internal(format!("the worker request as JSON: {error}")))?;
+        let mut child = Command::new(&self.program)
+            .args(&self.args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|error| {
+                EngineError::Internal(format!(
+                    "cannot start a query worker `{}`: {error}",
+                    self.program.display()
+                ))
+            })?;
+        let (Some(mut stdin), Some(stdout), Some(stderr)) =
+            (child.stdin.take(), child.stdout.take(), child.stderr.take())
+        else {
+            return Err(EngineError::Internal("a query worker without its pipes".to_owned()));
+        };
+        let stderr = tokio::spawn(keep_stderr(stderr));
+        let mut answer = WorkerAnswer {
+            child,
+            stdout: BufReader::new(stdout),
+            stderr: Some(stderr),
+            deadline,
+            limits,
+            _permit: permit,
+            done: false,
+        };
+        // A worker that dies before reading its request is judged like any other end.
+        if stdin.write_all(&payload).await.is_ok() {
+            drop(stdin);
+        }
+        let first = answer.next_item().await;
+        match first {
+            Some(Err(error)) => Err(error),
+            None => Err(EngineError::Internal("the query worker sent nothing".to_owned())),
+            Some(Ok(chunk)) => {
+                let rest = futures_util::stream::unfold(answer, |mut answer| async move {
+                    let item = answer.next_item().await?;
+                    Some((item, answer))
+                });
+                Ok(Box::pin(futures_util::stream::once(async { Ok(chunk) }).chain(rest)))
+            }
+        }
+    }
+}
+
+/// A running worker's answer, read a frame at a time.
+struct WorkerAnswer {
+    child: Child,
+    stdout: BufReader<ChildStdout>,
+    stderr: Option<JoinHandle<String>>,
+    deadline: Instant,
+    limits: QueryLimits,
+    /// Held until the answer is dropped: the worker's slot.
+    _permit: OwnedSemaphorePermit,
+    done: bool,
+}
+
+impl WorkerAnswer {
+    async fn next_item(&mut self) -> Option<Result<AnswerChunk>> {
+        if self.done {
+            return None;
+        }
+        let frame = tokio::time::timeout_at(self.deadline + DEADLINE_GRACE, read_frame(&mut self.stdout)).await;
+        let item = match frame {
+            Err(_) => {
+                self.done = true;
+                let _ = self.child.start_kill();
+                Err(EngineError::Timeout(self.limits.timeout.as_secs()))
+            }
+            Ok(Ok(Some((BYTES, payload)))) => return Some(Ok(AnswerChunk::Bytes(payload.into()))),
+            Ok(Ok(Some((END, payload)))) => {
+                self.done = true;
+                serde_json::from_slice::<WireEnd>(&payload)
+                    .map(|end| AnswerChunk::End {
+                        rows: end.rows,
+                        truncated: end.truncated,
+                    })
+                    .map_err(|error| EngineError::Internal(format!("the query worker's end: {error}")))
+            }
+            Ok(Ok(Some((ERROR, payload)))) => {
+                self.done = true;
+                Err(serde_json::from_slice::<WireError>(&payload)
+                    .map(EngineError::from)
+                    .unwrap_or_else(|error| EngineError::Internal(format!("the query worker's error: {error}"))))
+            }
+            Ok(Ok(Some((tag, _)))) => {
+                self.done = true;
+                let _ = self.child.start_kill();
+                Err(EngineError::Internal(format!(
+                    "the query worker sent an unknown frame `{tag}`"
+                )))
+            }
+            Ok(Ok(None) | Err(_)) => {
+                self.done = true;
+                Err(self.judge_end().await)
+            }
+        };
+        Some(item)
+    }
+
+    /// Why a worker stopped without an answer.
+    async fn judge_end(&mut self) -> EngineError {
+        let status = tokio::time::timeout(Duration::from_secs(5), self.child.wait()).await;
+        let stderr = match self.stderr.take() {
+            Some(task) => task.await.unwrap_or_default(),
+            None => String::new(),
+        };
+        let status = match status {
+            Ok(Ok(status)) => status.to_string(),
+            _ => {
+                let _ = self.child.start_kill();
+                "did not exit".to_owned()
+            }
+        };
+        let judged = judged_crash(&status, &stderr, self.limits.memory_bytes);
+        let last = stderr.lines().last().unwrap_or_default();
+        tracing::warn!(%status, stderr = %last, error = %judged, "a query worker ended without an answer");
+        judged
+    }
+}
+
+/// The error for a worker that ended (`status`) without an answer, from what it printed.
+fn judged_crash(status: &str, stderr: &str, memory_bytes: usize) -> EngineError {
+    let mib = memory_bytes / (1024 * 1024);
+    if stderr.contains("memory allocation of") || stderr.contains("out of memory") || status.contains("SIGKILL") {
+        EngineError::ResourcesExhausted(format!("it was stopped at {mib} MiB ([engine] memory_limit_mb)"))
+    } else if stderr.contains("overflowed its stack") {
+        EngineError::Sql("the query is nested too deeply for the engine; simplify it".to_owned())
+    } else {
+        let last: Vec<&str> = stderr.lines().rev().take(5).collect();
+        let last: Vec<&str> = last.into_iter().rev().collect();
+        EngineError::Internal(format!(
+            "the query worker ended ({status}) without an answer: {}",
+            last.join(" | ")
+        ))
+    }
+}
+
+async fn keep_stderr(mut stderr: impl AsyncRead + Unpin) -> String {
+    let mut kept = Vec::new();
+    let mut buffer = [0_u8; 4096];
+    loop {
+        match stderr.read(&mut buffer).await {
+            Ok(0) | Err(_) => break,
+            Ok(read) => {
+                // The end matters most (the panic or the failed allocation): keep the last bytes.
+                kept.extend_from_slice(&buffer[..read]);
+                if kept.len() > STDERR_KEPT_BYTES {
+                    let cut = kept.len() - STDERR_KEPT_BYTES;
+                    kept.drain(..cut);
+                }
+            }
+        }
+    }
+    String::from_utf8_lossy(&kept).into_owned()
+}
+
+/// What a worker is asked to run.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct WorkerRequest {
+    sql: String,
+    tables: Vec<WireTable>,
+    max_rows: usize,
+    timeout_ms: u64,
+    memory_bytes: usize,
+    /// The worker's `RLIMIT_DATA`.
+    data_limit_bytes: u64,
+    format: WireFormat,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct WireTable {
+    catalog: Option<String>,
+    schema: String,
+    table: String,
+    url: String,
+    /// How deltalake reaches the table's store (S3 settings, secrets included: the pipe is
+    /// private to the two processes).
+    store: std::collections::HashMap<String, String>,
+    version: u64,
+    refusal: Option<String>,
+}
+
+impl From<&ReadableTable> for WireTable {
+    fn from(table: &ReadableTable) -> Self {
+        Self {
+            catalog: table.catalog.clone(),
+            schema: table.schema.clone(),
+            table: table.table.clone(),
+            url: table.location.url().to_string(),
+            store: table.location.delta_options(),
+            version: table.version,
+            refusal: table.refusal.clone(),
+        }
+    }
+}
+
+impl TryFrom<WireTable> for ReadableTable {
+    type Error = EngineError;
+
+    fn try_from(wire: WireTable) -> Result<Self> {
+        let url = url::Url::parse(&wire.url)
+            .map_err(|error| EngineError::Internal(format!("table url `{}`: {error}", wire.url)))?;
+        Ok(Self {
+            catalog: wire.catalog,
+            schema: wire.schema,
+            table: wire.table,
+            location: TableLocation::from_parts(url, &wire.store),
+            version: wire.version,
+            refusal: wire.refusal,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum WireFormat {
+    Json,
+    Csv,
+    ArrowIpc,
+}
+
+impl From<StreamFormat> for WireFormat {
+    fn from(format: StreamFormat) -> Self {
+        match format {
+            StreamFormat::Json => WireFormat::Json,
+            StreamFormat::Csv => WireFormat::Csv,
+            StreamFormat::ArrowIpc => WireFormat::ArrowIpc,
+        }
+    }
+}
+
+impl From<WireFormat> for StreamFormat {
+    fn from(format: WireFormat) -> Self {
+        match format {
+            WireFormat::Json => StreamFormat::Json,
+            WireFormat::Csv => StreamFormat::Csv,
+            WireFormat::ArrowIpc => StreamFormat::ArrowIpc,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct WireEnd {
+    rows: u64,
+    truncated: bool,
+}
+
+/// An engine error across the pipe: the kinds a query can end with.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "message", rename_all = "snake_case")]
+enum WireError {
+    Sql(String),
+    Forbidden(String),
+    Unsupported(String),
+    ResourcesExhausted(String),
+    Timeout(u64),
+    Storage(String),
+    Internal(String),
+}
+
+impl From<&EngineError> for WireError {
+    fn from(error: &EngineError) -> Self {
+        match error {
+            EngineError::Sql(message) => WireError::Sql(message.clone()),
+            EngineError::Forbidden(message) => WireError::Forbidden(message.clone()),
+            EngineError::Unsupported(message) => WireError::Unsupported(message.clone()),
+            EngineError::ResourcesExhausted(message) => WireError::ResourcesExhausted(message.clone()),
+            EngineError::Timeout(seconds) => WireError::Timeout(*seconds),
+            EngineError::Storage(message) => WireError::Storage(message.clone()),
+            other => WireError::Internal(atrium_types::error_chain(other)),
+        }
+    }
+}
+
+impl From<WireError> for EngineError {
+    fn from(error: WireError) -> Self {
+        match error {
+            WireError::Sql(message) => EngineError::Sql(message),
+            WireError::Forbidden(message) => EngineError::Forbidden(message),
+            WireError::Unsupported(message) => EngineError::Unsupported(message),
+            WireError::ResourcesExhausted(message) => EngineError::ResourcesExhausted(message),
+            WireError::Timeout(seconds) => EngineError::Timeout(seconds),
+            WireError::Storage(message) => EngineError::Storage(message),
+            WireError::Internal(message) => EngineError::Internal(format!("in the query worker: {message}")),
+        }
+    }
+}
+
+async fn write_frame(out: &mut (impl AsyncWrite + Unpin), tag: u8, payload: &[u8]) -> std::io::Result<()> {
+    let length = u32::try_from(payload.len())
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "a frame over 4 GiB"))?;
+    out.write_u8(tag).await?;
+    out.write_u32(length).await?;
+    out.write_all(payload).await
+}
+
+/// The next frame, or `None` at a clean end between frames.
+async fn read_frame(input: &mut (impl AsyncRead + Unpin)) -> std::io::Result<Option<(u8, Vec<u8>)>> {
+    let tag = match input.read_u8().await {
+        Ok(tag) => tag,
+        Err(error) if error.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
+        Err(error) => return Err(error),
+    };
+    let length = usize::try_from(input.read_u32().await?).unwrap_or(usize::MAX);
+    if length > MAX_FRAME_BYTES {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("a frame of {length} bytes"),
+        ));
+    }
+    let mut payload = vec![0; length];
+    input.read_exact(&mut payload).await?;
+    Ok(Some((tag, payload)))
+}
+
+/// The worker's side: reads the request from `input`, limits this process's data memory, runs the
+/// query and writes its frames to `output`. A panic of the engine is answered as an error frame.
+pub async fn serve(mut input: impl AsyncRead + Unpin, mut output: impl AsyncWrite + Unpin) -> std::io::Result<()> {
+    let mut text = Vec::new();
+    input.read_to_end(&mut text).await?;
+    let request: WorkerRequest = serde_json::from_slice(&text)
+        .map_err(|error| std::io::Error::new(std::io::ErrorKind::InvalidData, format!("the request: {error}")))?;
+    limit_data_memory(request.data_limit_bytes)?;
+    let run = std::panic::AssertUnwindSafe(answer(request, &mut output));
+    let outcome = futures_util::FutureExt::catch_unwind(run).await;
+    let failure = match outcome {
+        Ok(Ok(())) => None,
+        Ok(Err(Failure::Output(error))) => return Err(error),
+        Ok(Err(Failure::Engine(error))) => Some(WireError::from(&error)),
+        Err(panic) => Some(WireError::Internal(format!(
+            "the query engine failed on this query: {}",
+            panic_message(panic.as_ref())
+        ))),
+    };
+    if let Some(failure) = failure {
+        let payload = serde_json::to_vec(&failure).unwrap_or_default();
+        write_frame(&mut output, ERROR, &payload).await?;
+    }
+    output.flush().await
+}
+
+enum Failure {
+    /// The parent stopped reading: nothing more to say.
+    Output(std::io::Error),
+    Engine(EngineError),
+}
+
+async fn answer(request: WorkerRequest, output: &mut (impl AsyncWrite + Unpin)) -> std::result::Result<(), Failure> {
+    let tables = request
+        .tables
+        .into_iter()
+        .map(ReadableTable::try_from)
+        .collect::<Result<Vec<_>>>()
+        .map_err(Failure::Engine)?;
+    if tables.iter().any(|table| table.location.url().scheme() != "file") {
+        crate::object_stores::register_with_delta();
+    }
+    let limits = QueryLimits {
+        max_rows: request.max_rows,
+        timeout: Duration::from_millis(request.timeout_ms),
+        memory_bytes: request.memory_bytes,
+    };
+    let mut chunks = crate::answer::stream_in_process(&request.sql, &tables, limits, request.format.into())
+        .await
+        .map_err(Failure::Engine)?;
+    while let Some(chunk) = chunks.next().await {
+        match chunk.map_err(Failure::Engine)? {
+            AnswerChunk::Bytes(bytes) => write_frame(output, BYTES, &bytes).await.map_err(Failure::Output)?,
+            AnswerChunk::End { rows, truncated } => {
+                let payload = serde_json::to_vec(&WireEnd { rows, truncated }).unwrap_or_default();
+                write_frame(output, END, &payload).await.map_err(Failure::Output)?;
+                return Ok(());
+            }
+        }
+    }
+    Err(Failure::Engine(EngineError::Internal(
+        "the answer stopped before its end".to_owned(),
+    )))
+}
+
+/// Lowers this process's `RLIMIT_DATA` (soft and hard) to `bytes`: an allocation beyond it fails
+/// (and the process aborts). No core dump: writing one of a large process takes seconds.
+fn limit_data_memory(bytes: u64) -> std::io::Result<()> {
+    use rustix::process::{Resource, Rlimit, setrlimit};
+    let limit = |bytes| Rlimit {
+        current: Some(bytes),
+        maximum: Some(bytes),
+    };
+    setrlimit(Resource::Core, limit(0)).map_err(std::io::Error::from)?;
+    setrlimit(Resource::Data, limit(bytes)).map_err(std::io::Error::from)
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    if let Some(text) = panic.downcast_ref::<&str>() {
+        (*text).to_owned()
+    } else if let Some(text) = panic.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "a panic".to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn frames_read_back_as_written_and_a_clean_end_is_none() {
+        let mut buffer = Vec::new();
+        write_frame(&mut buffer, BYTES, b"abc").await.expect("written");
+        write_frame(&mut buffer, END, b"{}").await.expect("written");
+        let mut input = buffer.as_slice();
+        assert_eq!(
+            read_frame(&mut input).await.expect("a frame"),
+            Some((BYTES, b"abc".to_vec()))
+        );
+        assert_eq!(
+            read_frame(&mut input).await.expect("a frame"),
+            Some((END, b"{}".to_vec()))
+        );
+        assert_eq!(read_frame(&mut input).await.expect("the end"), None);
+    }
+
+    #[tokio::test]
+    async fn a_frame_cut_in_its_middle_is_an_error() {
+        let mut buffer = Vec::new();
+        write_frame(&mut buffer, BYTES, b"abcdef").await.expect("written");
+        buffer.truncate(7);
+        assert!(read_frame(&mut buffer.as_slice()).await.is_err());
+    }
+
+    #[test]
+    fn a_worker_that_ran_out_of_memory_is_told_apart_from_a_crash() {
+        let memory = judged_crash(
+            "signal: 6 (SIGABRT) (core dumped)",
+            "memory allocation of 8000000000 bytes failed\n",
+            256 << 20,
+        );
+        assert!(
+            matches!(memory, EngineError::ResourcesExhausted(ref m) if m.contains("256 MiB")),
+            "{memory}"
+        );
+        assert_eq!(memory.code(), atrium_types::ErrorCode::LimitExceeded);
+        let deep = judged_crash(
+            "signal: 11 (SIGSEGV)",
+            "thread 'tokio-runtime-worker' has overflowed its stack\n",
+            1 << 30,
+        );
+        assert!(matches!(deep, EngineError::Sql(_)), "{deep}");
+        let crash = judged_crash("exit status: 3", "one\ntwo\n", 1 << 30);
+        assert!(
+            matches!(crash, EngineError::Internal(ref m) if m.contains("one | two")),
+            "{crash}"
+        );
+    }
+
+    #[test]
+    fn errors_cross_the_pipe_with_their_kind() {
+        for error in [
+            EngineError::Sql("bad".to_owned()),
+            EngineError::Forbidden("no".to_owned()),
+            EngineError::ResourcesExhausted("big".to_owned()),
+            EngineError::Timeout(5),
+        ] {
+            let wire = serde_json::to_vec(&WireError::from(&error)).expect("json");
+            let back = EngineError::from(serde_json::from_slice::<WireError>(&wire).expect("back"));
+            assert_eq!(back.code(), error.code());
+            assert_eq!(back.to_string(), error.to_string());
+        }
+    }
+}
