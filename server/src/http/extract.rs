@@ -139,3 +139,25 @@ pub fn panicked(panic: Box<dyn Any + Send + 'static>) -> Response {
     };
     (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(body)).into_response()
 }
+
+/// Leptos answers a server function's malformed arguments (a body it cannot decode, a missing
+/// argument) 500, in its own `Variant|message` encoding that the portal's code decodes. They are
+/// the caller's fault: the status becomes 400, the body stays as the portal expects it.
+pub async fn server_fn_rejections(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let is_server_fn = request.uri().path().starts_with("/portal/");
+    let response = next.run(request).await;
+    if !is_server_fn || response.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "the answer could not be read").into_response();
+    };
+    let callers_fault = ["Deserialization|", "Args|", "MissingArg|", "UnsupportedRequestMethod|"]
+        .iter()
+        .any(|variant| bytes.starts_with(variant.as_bytes()));
+    if callers_fault {
+        parts.status = StatusCode::BAD_REQUEST;
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
+}

@@ -9,6 +9,7 @@ mod matrix;
 mod pages;
 mod products;
 mod query;
+mod rejections;
 mod replicas;
 mod s3_store;
 mod streams;
