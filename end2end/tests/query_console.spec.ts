@@ -41,3 +41,17 @@ test('a syntax error is shown under the line and column where it is', async ({ p
   );
   await expect(page.locator('pre.error-excerpt')).toHaveText('FORM sales.orders\n     ^');
 });
+
+test('a query over the memory limit is refused, and the console and the server go on', async ({ page }) => {
+  await gotoHydrated(page, '/query');
+  await page.locator('#sql').fill("SELECT length(repeat('x', 2000000000)) AS n");
+  await page.getByRole('button', { name: 'Run query' }).click();
+  await expect(page.getByRole('alert')).toContainText('needs more memory than its limit');
+  await page.locator('#sql').fill('SELECT 1/0');
+  await page.getByRole('button', { name: 'Run query' }).click();
+  await expect(page.getByRole('alert')).toContainText('Divide by zero');
+  await page.locator('#sql').fill('SELECT count(*) AS n FROM sales.orders');
+  await page.getByRole('button', { name: 'Run query' }).click();
+  await expect(page.locator('.result-grid tbody tr')).toHaveCount(1);
+  await expect(page.getByRole('alert')).toHaveCount(0);
+});
