@@ -8,9 +8,12 @@
 //! over the limit, a panic or a crash of the engine ends that one process. The server answers the
 //! query with what happened and keeps serving; its own memory never holds the query's data.
 //!
-//! The parent writes one [`WorkerRequest`] (JSON) to the worker's stdin, closes it, and reads
-//! frames from its stdout: a tag byte, a 4-byte big-endian length, the payload. `B` carries the
-//! answer's next bytes, `E` its end (JSON `{rows, truncated}`), `X` an error (JSON). A worker that
+//! The parent writes a [`WorkerRequest`] (JSON) to the worker's stdin and reads frames from its
+//! stdout; every frame is a tag byte, a 4-byte big-endian length, the payload. `Q` carries a
+//! request, `B` the answer's next bytes, `E` its end (JSON `{rows, truncated}`), `X` an error
+//! (JSON). A worker that ended a query cleanly waits for the next one (a fresh process costs
+//! tens of milliseconds of page faults on a large query); one that was killed or crashed is
+//! replaced, and each is retired after [`QUERIES_PER_WORKER`] queries. A worker that
 //! stops without `E` or `X` is judged by how it ended: "memory allocation … failed" on its stderr
 //! is the memory limit, "overflowed its stack" a query nested too deeply, anything else a crash.
 //! The parent holds the deadline: a worker past it is killed, and so is one whose answer nobody
@@ -34,13 +37,17 @@ use crate::location::TableLocation;
 use crate::query::{QueryLimits, ReadableTable};
 use crate::{EngineError, Result};
 
-/// Frame tags.
+/// Frame tags: the parent's request; the worker's answer bytes, end and error.
+const REQUEST: u8 = b'Q';
 const BYTES: u8 = b'B';
 const END: u8 = b'E';
 const ERROR: u8 = b'X';
 
 /// The largest frame a parent accepts (an encoded batch is far smaller).
 const MAX_FRAME_BYTES: usize = 1 << 30;
+
+/// How many queries a worker answers before it is retired (its heap starts afresh).
+const QUERIES_PER_WORKER: u32 = 100;
 
 /// How much of a worker's stderr is kept to judge how it ended.
 const STDERR_KEPT_BYTES: usize = 64 * 1024;
@@ -57,6 +64,8 @@ pub struct QueryWorkers {
     slots: Arc<Semaphore>,
     concurrency: usize,
     headroom_bytes: usize,
+    /// Workers waiting for their next query (killed with the last clone of these).
+    idle: Arc<std::sync::Mutex<Vec<Worker>>>,
 }
 
 impl QueryWorkers {
@@ -73,6 +82,7 @@ impl QueryWorkers {
             slots: Arc::new(Semaphore::new(concurrency)),
             concurrency,
             headroom_bytes: Self::DEFAULT_HEADROOM_BYTES,
+            idle: Arc::default(),
         }
     }
 
@@ -117,38 +127,18 @@ impl QueryWorkers {
         };
         let payload = serde_json::to_vec(&request)
             .map_err(|error| EngineError::Internal(format!("the worker request as JSON: {error}")))?;
-        let mut child = Command::new(&self.program)
-            .args(&self.args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .map_err(|error| {
-                EngineError::Internal(format!(
-                    "cannot start a query worker `{}`: {error}",
-                    self.program.display()
-                ))
-            })?;
-        let (Some(mut stdin), Some(stdout), Some(stderr)) =
-            (child.stdin.take(), child.stdout.take(), child.stderr.take())
-        else {
-            return Err(EngineError::Internal("a query worker without its pipes".to_owned()));
-        };
-        let stderr = tokio::spawn(keep_stderr(stderr));
+        let mut worker = self.take_worker()?;
+        // A worker that died since its last query is judged like any other end.
+        let _ = write_frame(&mut worker.stdin, REQUEST, &payload).await;
+        let _ = worker.stdin.flush().await;
         let mut answer = WorkerAnswer {
-            child,
-            stdout: BufReader::new(stdout),
-            stderr: Some(stderr),
+            worker: Some(worker),
+            idle: Arc::clone(&self.idle),
             deadline,
             limits,
             _permit: permit,
             done: false,
         };
-        // A worker that dies before reading its request is judged like any other end.
-        if stdin.write_all(&payload).await.is_ok() {
-            drop(stdin);
-        }
         let first = answer.next_item().await;
         match first {
             Some(Err(error)) => Err(error),
@@ -162,13 +152,74 @@ impl QueryWorkers {
             }
         }
     }
+
+    /// An idle worker that is still alive, or a new one.
+    fn take_worker(&self) -> Result<Worker> {
+        {
+            let mut idle = self.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            while let Some(mut worker) = idle.pop() {
+                // One that ended while it waited (killed, say) is dropped.
+                if matches!(worker.child.try_wait(), Ok(None)) {
+                    return Ok(worker);
+                }
+            }
+        }
+        self.start()
+    }
+
+    fn start(&self) -> Result<Worker> {
+        let mut child = Command::new(&self.program)
+            .args(&self.args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|error| {
+                EngineError::Internal(format!(
+                    "cannot start a query worker `{}`: {error}",
+                    self.program.display()
+                ))
+            })?;
+        let (Some(stdin), Some(stdout), Some(stderr)) = (child.stdin.take(), child.stdout.take(), child.stderr.take())
+        else {
+            return Err(EngineError::Internal("a query worker without its pipes".to_owned()));
+        };
+        Ok(Worker {
+            child,
+            stdin,
+            stdout: BufReader::new(stdout),
+            stderr: Some(tokio::spawn(keep_stderr(stderr))),
+            answered: 0,
+        })
+    }
+}
+
+/// A worker process: it answers one query at a time, and serves the next ones as long as it
+/// ends each cleanly (an answer, or an error of the query's own), up to
+/// [`QUERIES_PER_WORKER`]. One that is killed, crashes or is dropped mid-answer is not reused.
+struct Worker {
+    child: Child,
+    stdin: tokio::process::ChildStdin,
+    stdout: BufReader<ChildStdout>,
+    stderr: Option<JoinHandle<String>>,
+    answered: u32,
+}
+
+impl std::fmt::Debug for Worker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Worker")
+            .field("pid", &self.child.id())
+            .field("answered", &self.answered)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A running worker's answer, read a frame at a time.
 struct WorkerAnswer {
-    child: Child,
-    stdout: BufReader<ChildStdout>,
-    stderr: Option<JoinHandle<String>>,
+    /// `None` once the worker went back to the idle ones, or was dropped (killed).
+    worker: Option<Worker>,
+    idle: Arc<std::sync::Mutex<Vec<Worker>>>,
     deadline: Instant,
     limits: QueryLimits,
     /// Held until the answer is dropped: the worker's slot.
@@ -181,16 +232,19 @@ impl WorkerAnswer {
         if self.done {
             return None;
         }
-        let frame = tokio::time::timeout_at(self.deadline + DEADLINE_GRACE, read_frame(&mut self.stdout)).await;
+        let worker = self.worker.as_mut()?;
+        let frame = tokio::time::timeout_at(self.deadline + DEADLINE_GRACE, read_frame(&mut worker.stdout)).await;
         let item = match frame {
             Err(_) => {
                 self.done = true;
-                let _ = self.child.start_kill();
+                // Dropped, hence killed.
+                self.worker = None;
                 Err(EngineError::Timeout(self.limits.timeout.as_secs()))
             }
             Ok(Ok(Some((BYTES, payload)))) => return Some(Ok(AnswerChunk::Bytes(payload.into()))),
             Ok(Ok(Some((END, payload)))) => {
                 self.done = true;
+                self.release();
                 serde_json::from_slice::<WireEnd>(&payload)
                     .map(|end| AnswerChunk::End {
                         rows: end.rows,
@@ -200,13 +254,25 @@ impl WorkerAnswer {
             }
             Ok(Ok(Some((ERROR, payload)))) => {
                 self.done = true;
-                Err(serde_json::from_slice::<WireError>(&payload)
-                    .map(EngineError::from)
-                    .unwrap_or_else(|error| EngineError::Internal(format!("the query worker's error: {error}"))))
+                match serde_json::from_slice::<WireError>(&payload) {
+                    // The engine's own fault: the worker is not trusted again.
+                    Ok(error @ WireError::Internal(_)) => {
+                        self.worker = None;
+                        Err(error.into())
+                    }
+                    Ok(error) => {
+                        self.release();
+                        Err(error.into())
+                    }
+                    Err(error) => {
+                        self.worker = None;
+                        Err(EngineError::Internal(format!("the query worker's error: {error}")))
+                    }
+                }
             }
             Ok(Ok(Some((tag, _)))) => {
                 self.done = true;
-                let _ = self.child.start_kill();
+                self.worker = None;
                 Err(EngineError::Internal(format!(
                     "the query worker sent an unknown frame `{tag}`"
                 )))
@@ -219,19 +285,32 @@ impl WorkerAnswer {
         Some(item)
     }
 
+    /// The worker answered cleanly: it waits for the next query, unless it has served its share.
+    fn release(&mut self) {
+        if let Some(mut worker) = self.worker.take() {
+            worker.answered += 1;
+            if worker.answered < QUERIES_PER_WORKER {
+                self.idle
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .push(worker);
+            }
+        }
+    }
+
     /// Why a worker stopped without an answer.
     async fn judge_end(&mut self) -> EngineError {
-        let status = tokio::time::timeout(Duration::from_secs(5), self.child.wait()).await;
-        let stderr = match self.stderr.take() {
+        let Some(mut worker) = self.worker.take() else {
+            return EngineError::Internal("the query worker is gone".to_owned());
+        };
+        let status = tokio::time::timeout(Duration::from_secs(5), worker.child.wait()).await;
+        let stderr = match worker.stderr.take() {
             Some(task) => task.await.unwrap_or_default(),
             None => String::new(),
         };
         let status = match status {
             Ok(Ok(status)) => status.to_string(),
-            _ => {
-                let _ = self.child.start_kill();
-                "did not exit".to_owned()
-            }
+            _ => "did not exit".to_owned(),
         };
         let judged = judged_crash(&status, &stderr, self.limits.memory_bytes);
         let last = stderr.lines().last().unwrap_or_default();
@@ -435,30 +514,49 @@ async fn read_frame(input: &mut (impl AsyncRead + Unpin)) -> std::io::Result<Opt
     Ok(Some((tag, payload)))
 }
 
-/// The worker's side: reads the request from `input`, limits this process's data memory, runs the
-/// query and writes its frames to `output`. A panic of the engine is answered as an error frame.
+/// The worker's side: reads requests from `input`, one at a time, runs each and writes its frames
+/// to `output`, until `input` ends. Before the first, this process's data memory is limited. A
+/// panic of the engine is answered as an error frame, and the worker then stops: its state is
+/// not trusted again.
 pub async fn serve(mut input: impl AsyncRead + Unpin, mut output: impl AsyncWrite + Unpin) -> std::io::Result<()> {
-    let mut text = Vec::new();
-    input.read_to_end(&mut text).await?;
-    let request: WorkerRequest = serde_json::from_slice(&text)
-        .map_err(|error| std::io::Error::new(std::io::ErrorKind::InvalidData, format!("the request: {error}")))?;
-    limit_data_memory(request.data_limit_bytes)?;
-    let run = std::panic::AssertUnwindSafe(answer(request, &mut output));
-    let outcome = futures_util::FutureExt::catch_unwind(run).await;
-    let failure = match outcome {
-        Ok(Ok(())) => None,
-        Ok(Err(Failure::Output(error))) => return Err(error),
-        Ok(Err(Failure::Engine(error))) => Some(WireError::from(&error)),
-        Err(panic) => Some(WireError::Internal(format!(
-            "the query engine failed on this query: {}",
-            panic_message(panic.as_ref())
-        ))),
-    };
-    if let Some(failure) = failure {
-        let payload = serde_json::to_vec(&failure).unwrap_or_default();
-        write_frame(&mut output, ERROR, &payload).await?;
+    let mut limited = false;
+    while let Some((tag, payload)) = read_frame(&mut input).await? {
+        if tag != REQUEST {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("a frame `{tag}` where a request was expected"),
+            ));
+        }
+        let request: WorkerRequest = serde_json::from_slice(&payload)
+            .map_err(|error| std::io::Error::new(std::io::ErrorKind::InvalidData, format!("the request: {error}")))?;
+        if !limited {
+            limit_data_memory(request.data_limit_bytes)?;
+            limited = true;
+        }
+        let run = std::panic::AssertUnwindSafe(answer(request, &mut output));
+        let outcome = futures_util::FutureExt::catch_unwind(run).await;
+        let (failure, go_on) = match outcome {
+            Ok(Ok(())) => (None, true),
+            Ok(Err(Failure::Output(error))) => return Err(error),
+            Ok(Err(Failure::Engine(error))) => (Some(WireError::from(&error)), true),
+            Err(panic) => (
+                Some(WireError::Internal(format!(
+                    "the query engine failed on this query: {}",
+                    panic_message(panic.as_ref())
+                ))),
+                false,
+            ),
+        };
+        if let Some(failure) = failure {
+            let payload = serde_json::to_vec(&failure).unwrap_or_default();
+            write_frame(&mut output, ERROR, &payload).await?;
+        }
+        output.flush().await?;
+        if !go_on {
+            break;
+        }
     }
-    output.flush().await
+    Ok(())
 }
 
 enum Failure {
