@@ -342,8 +342,16 @@ def write_report(args, ingestion, results, stream_rate):
         f" **{stream_rate[2]:,.0f} rows/s** (target ≥ 50,000).",
         "",
     ]
+    # Sections other tools write (the hostile-query suite's figures) are kept as they are.
+    kept = ""
+    if os.path.exists(args.out):
+        with open(args.out) as previous:
+            text = previous.read()
+        marker = text.find("\n## Hostile queries")
+        if marker >= 0:
+            kept = text[marker:]
     with open(args.out, "w") as out:
-        out.write("\n".join(lines))
+        out.write("\n".join(lines) + kept)
     print(f"wrote {args.out}")
 
 
