@@ -13,7 +13,8 @@
 //! request, `B` the answer's next bytes, `E` its end (JSON `{rows, truncated}`), `X` an error
 //! (JSON). A worker that ended a query cleanly waits for the next one (a fresh process costs
 //! tens of milliseconds of page faults on a large query); one that was killed or crashed is
-//! replaced, and each is retired after [`QUERIES_PER_WORKER`] queries. A worker that
+//! replaced, and each is retired after [`QUERIES_PER_WORKER`] queries, or at once when it still
+//! holds more than [`IDLE_RESIDENT_BYTES`] after its answer. A worker that
 //! stops without `E` or `X` is judged by how it ended: "memory allocation … failed" on its stderr
 //! is the memory limit, "overflowed its stack" a query nested too deeply, anything else a crash.
 //! The parent holds the deadline: a worker past it is killed, and so is one whose answer nobody
@@ -48,6 +49,9 @@ const MAX_FRAME_BYTES: usize = 1 << 30;
 
 /// How many queries a worker answers before it is retired (its heap starts afresh).
 const QUERIES_PER_WORKER: u32 = 100;
+
+/// A worker holding more resident memory than this after an answer is retired, not kept idle.
+const IDLE_RESIDENT_BYTES: u64 = 192 * 1024 * 1024;
 
 /// How much of a worker's stderr is kept to judge how it ended.
 const STDERR_KEPT_BYTES: usize = 64 * 1024;
@@ -285,11 +289,13 @@ impl WorkerAnswer {
         Some(item)
     }
 
-    /// The worker answered cleanly: it waits for the next query, unless it has served its share.
+    /// The worker answered cleanly: it waits for the next query, unless it has served its share
+    /// or kept much of its last query's memory (an idle worker should not hold it).
     fn release(&mut self) {
         if let Some(mut worker) = self.worker.take() {
             worker.answered += 1;
-            if worker.answered < QUERIES_PER_WORKER {
+            let held = worker.child.id().and_then(resident_bytes).unwrap_or(0);
+            if worker.answered < QUERIES_PER_WORKER && held <= IDLE_RESIDENT_BYTES {
                 self.idle
                     .lock()
                     .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -317,6 +323,13 @@ impl WorkerAnswer {
         tracing::warn!(%status, stderr = %last, error = %judged, "a query worker ended without an answer");
         judged
     }
+}
+
+/// The resident memory of process `pid` (Linux: `/proc/<pid>/statm`, in pages of 4 KiB).
+fn resident_bytes(pid: u32) -> Option<u64> {
+    let statm = std::fs::read_to_string(format!("/proc/{pid}/statm")).ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096)
 }
 
 /// The error for a worker that ended (`status`) without an answer, from what it printed.
@@ -672,6 +685,13 @@ mod tests {
             matches!(crash, EngineError::Internal(ref m) if m.contains("one | two")),
             "{crash}"
         );
+    }
+
+    #[test]
+    fn the_resident_memory_of_this_process_is_read() {
+        let own = resident_bytes(std::process::id()).expect("statm");
+        assert!(own > 1024 * 1024, "{own}");
+        assert_eq!(resident_bytes(u32::MAX), None);
     }
 
     #[test]
