@@ -20,32 +20,28 @@
 //! The parent holds the deadline: a worker past it is killed, and so is one whose answer nobody
 //! reads any more (the stream is dropped when the client goes away).
 
+mod serve;
+mod wire;
+
+pub use serve::serve;
+pub use wire::WorkerRequest;
+
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use serde::{Deserialize, Serialize};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, ChildStdout, Command};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use crate::answer::{AnswerChunk, AnswerStream, StreamFormat};
-use crate::location::TableLocation;
 use crate::query::{QueryLimits, ReadableTable};
 use crate::{EngineError, Result};
-
-/// Frame tags: the parent's request; the worker's answer bytes, end and error.
-const REQUEST: u8 = b'Q';
-const BYTES: u8 = b'B';
-const END: u8 = b'E';
-const ERROR: u8 = b'X';
-
-/// The largest frame a parent accepts (an encoded batch is far smaller).
-const MAX_FRAME_BYTES: usize = 1 << 30;
+use wire::{BYTES, END, ERROR, REQUEST, WireEnd, WireError, WireTable, read_frame, write_frame};
 
 /// How many queries a worker answers before it is retired (its heap starts afresh).
 const QUERIES_PER_WORKER: u32 = 100;
@@ -368,299 +364,9 @@ async fn keep_stderr(mut stderr: impl AsyncRead + Unpin) -> String {
     String::from_utf8_lossy(&kept).into_owned()
 }
 
-/// What a worker is asked to run.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct WorkerRequest {
-    sql: String,
-    tables: Vec<WireTable>,
-    max_rows: usize,
-    timeout_ms: u64,
-    memory_bytes: usize,
-    /// The worker's `RLIMIT_DATA`.
-    data_limit_bytes: u64,
-    format: WireFormat,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-struct WireTable {
-    catalog: Option<String>,
-    schema: String,
-    table: String,
-    url: String,
-    /// How deltalake reaches the table's store (S3 settings, secrets included: the pipe is
-    /// private to the two processes).
-    store: std::collections::HashMap<String, String>,
-    version: u64,
-    refusal: Option<String>,
-}
-
-impl From<&ReadableTable> for WireTable {
-    fn from(table: &ReadableTable) -> Self {
-        Self {
-            catalog: table.catalog.clone(),
-            schema: table.schema.clone(),
-            table: table.table.clone(),
-            url: table.location.url().to_string(),
-            store: table.location.delta_options(),
-            version: table.version,
-            refusal: table.refusal.clone(),
-        }
-    }
-}
-
-impl TryFrom<WireTable> for ReadableTable {
-    type Error = EngineError;
-
-    fn try_from(wire: WireTable) -> Result<Self> {
-        let url = url::Url::parse(&wire.url)
-            .map_err(|error| EngineError::Internal(format!("table url `{}`: {error}", wire.url)))?;
-        Ok(Self {
-            catalog: wire.catalog,
-            schema: wire.schema,
-            table: wire.table,
-            location: TableLocation::from_parts(url, &wire.store),
-            version: wire.version,
-            refusal: wire.refusal,
-        })
-    }
-}
-
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-enum WireFormat {
-    Json,
-    Csv,
-    ArrowIpc,
-}
-
-impl From<StreamFormat> for WireFormat {
-    fn from(format: StreamFormat) -> Self {
-        match format {
-            StreamFormat::Json => WireFormat::Json,
-            StreamFormat::Csv => WireFormat::Csv,
-            StreamFormat::ArrowIpc => WireFormat::ArrowIpc,
-        }
-    }
-}
-
-impl From<WireFormat> for StreamFormat {
-    fn from(format: WireFormat) -> Self {
-        match format {
-            WireFormat::Json => StreamFormat::Json,
-            WireFormat::Csv => StreamFormat::Csv,
-            WireFormat::ArrowIpc => StreamFormat::ArrowIpc,
-        }
-    }
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-struct WireEnd {
-    rows: u64,
-    truncated: bool,
-}
-
-/// An engine error across the pipe: the kinds a query can end with.
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(tag = "kind", content = "message", rename_all = "snake_case")]
-enum WireError {
-    Sql(String),
-    Forbidden(String),
-    Unsupported(String),
-    ResourcesExhausted(String),
-    Timeout(u64),
-    Storage(String),
-    Internal(String),
-}
-
-impl From<&EngineError> for WireError {
-    fn from(error: &EngineError) -> Self {
-        match error {
-            EngineError::Sql(message) => WireError::Sql(message.clone()),
-            EngineError::Forbidden(message) => WireError::Forbidden(message.clone()),
-            EngineError::Unsupported(message) => WireError::Unsupported(message.clone()),
-            EngineError::ResourcesExhausted(message) => WireError::ResourcesExhausted(message.clone()),
-            EngineError::Timeout(seconds) => WireError::Timeout(*seconds),
-            EngineError::Storage(message) => WireError::Storage(message.clone()),
-            other => WireError::Internal(atrium_types::error_chain(other)),
-        }
-    }
-}
-
-impl From<WireError> for EngineError {
-    fn from(error: WireError) -> Self {
-        match error {
-            WireError::Sql(message) => EngineError::Sql(message),
-            WireError::Forbidden(message) => EngineError::Forbidden(message),
-            WireError::Unsupported(message) => EngineError::Unsupported(message),
-            WireError::ResourcesExhausted(message) => EngineError::ResourcesExhausted(message),
-            WireError::Timeout(seconds) => EngineError::Timeout(seconds),
-            WireError::Storage(message) => EngineError::Storage(message),
-            WireError::Internal(message) => EngineError::Internal(format!("in the query worker: {message}")),
-        }
-    }
-}
-
-async fn write_frame(out: &mut (impl AsyncWrite + Unpin), tag: u8, payload: &[u8]) -> std::io::Result<()> {
-    let length = u32::try_from(payload.len())
-        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "a frame over 4 GiB"))?;
-    out.write_u8(tag).await?;
-    out.write_u32(length).await?;
-    out.write_all(payload).await
-}
-
-/// The next frame, or `None` at a clean end between frames.
-async fn read_frame(input: &mut (impl AsyncRead + Unpin)) -> std::io::Result<Option<(u8, Vec<u8>)>> {
-    let tag = match input.read_u8().await {
-        Ok(tag) => tag,
-        Err(error) if error.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
-        Err(error) => return Err(error),
-    };
-    let length = usize::try_from(input.read_u32().await?).unwrap_or(usize::MAX);
-    if length > MAX_FRAME_BYTES {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            format!("a frame of {length} bytes"),
-        ));
-    }
-    let mut payload = vec![0; length];
-    input.read_exact(&mut payload).await?;
-    Ok(Some((tag, payload)))
-}
-
-/// The worker's side: reads requests from `input`, one at a time, runs each and writes its frames
-/// to `output`, until `input` ends. Before the first, this process's data memory is limited. A
-/// panic of the engine is answered as an error frame, and the worker then stops: its state is
-/// not trusted again.
-pub async fn serve(mut input: impl AsyncRead + Unpin, mut output: impl AsyncWrite + Unpin) -> std::io::Result<()> {
-    let mut limited = false;
-    while let Some((tag, payload)) = read_frame(&mut input).await? {
-        if tag != REQUEST {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::InvalidData,
-                format!("a frame `{tag}` where a request was expected"),
-            ));
-        }
-        let request: WorkerRequest = serde_json::from_slice(&payload)
-            .map_err(|error| std::io::Error::new(std::io::ErrorKind::InvalidData, format!("the request: {error}")))?;
-        if !limited {
-            limit_data_memory(request.data_limit_bytes)?;
-            limited = true;
-        }
-        let run = std::panic::AssertUnwindSafe(answer(request, &mut output));
-        let outcome = futures_util::FutureExt::catch_unwind(run).await;
-        let (failure, go_on) = match outcome {
-            Ok(Ok(())) => (None, true),
-            Ok(Err(Failure::Output(error))) => return Err(error),
-            Ok(Err(Failure::Engine(error))) => (Some(WireError::from(&error)), true),
-            Err(panic) => (
-                Some(WireError::Internal(format!(
-                    "the query engine failed on this query: {}",
-                    panic_message(panic.as_ref())
-                ))),
-                false,
-            ),
-        };
-        if let Some(failure) = failure {
-            let payload = serde_json::to_vec(&failure).unwrap_or_default();
-            write_frame(&mut output, ERROR, &payload).await?;
-        }
-        output.flush().await?;
-        if !go_on {
-            break;
-        }
-    }
-    Ok(())
-}
-
-enum Failure {
-    /// The parent stopped reading: nothing more to say.
-    Output(std::io::Error),
-    Engine(EngineError),
-}
-
-async fn answer(request: WorkerRequest, output: &mut (impl AsyncWrite + Unpin)) -> std::result::Result<(), Failure> {
-    let tables = request
-        .tables
-        .into_iter()
-        .map(ReadableTable::try_from)
-        .collect::<Result<Vec<_>>>()
-        .map_err(Failure::Engine)?;
-    if tables.iter().any(|table| table.location.url().scheme() != "file") {
-        crate::object_stores::register_with_delta();
-    }
-    let limits = QueryLimits {
-        max_rows: request.max_rows,
-        timeout: Duration::from_millis(request.timeout_ms),
-        memory_bytes: request.memory_bytes,
-    };
-    let mut chunks = crate::answer::stream_in_process(&request.sql, &tables, limits, request.format.into())
-        .await
-        .map_err(Failure::Engine)?;
-    while let Some(chunk) = chunks.next().await {
-        match chunk.map_err(Failure::Engine)? {
-            AnswerChunk::Bytes(bytes) => write_frame(output, BYTES, &bytes).await.map_err(Failure::Output)?,
-            AnswerChunk::End { rows, truncated } => {
-                let payload = serde_json::to_vec(&WireEnd { rows, truncated }).unwrap_or_default();
-                write_frame(output, END, &payload).await.map_err(Failure::Output)?;
-                return Ok(());
-            }
-        }
-    }
-    Err(Failure::Engine(EngineError::Internal(
-        "the answer stopped before its end".to_owned(),
-    )))
-}
-
-/// Lowers this process's `RLIMIT_DATA` (soft and hard) to `bytes`: an allocation beyond it fails
-/// (and the process aborts). No core dump: writing one of a large process takes seconds.
-fn limit_data_memory(bytes: u64) -> std::io::Result<()> {
-    use rustix::process::{Resource, Rlimit, setrlimit};
-    let limit = |bytes| Rlimit {
-        current: Some(bytes),
-        maximum: Some(bytes),
-    };
-    setrlimit(Resource::Core, limit(0)).map_err(std::io::Error::from)?;
-    setrlimit(Resource::Data, limit(bytes)).map_err(std::io::Error::from)
-}
-
-fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
-    if let Some(text) = panic.downcast_ref::<&str>() {
-        (*text).to_owned()
-    } else if let Some(text) = panic.downcast_ref::<String>() {
-        text.clone()
-    } else {
-        "a panic".to_owned()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[tokio::test]
-    async fn frames_read_back_as_written_and_a_clean_end_is_none() {
-        let mut buffer = Vec::new();
-        write_frame(&mut buffer, BYTES, b"abc").await.expect("written");
-        write_frame(&mut buffer, END, b"{}").await.expect("written");
-        let mut input = buffer.as_slice();
-        assert_eq!(
-            read_frame(&mut input).await.expect("a frame"),
-            Some((BYTES, b"abc".to_vec()))
-        );
-        assert_eq!(
-            read_frame(&mut input).await.expect("a frame"),
-            Some((END, b"{}".to_vec()))
-        );
-        assert_eq!(read_frame(&mut input).await.expect("the end"), None);
-    }
-
-    #[tokio::test]
-    async fn a_frame_cut_in_its_middle_is_an_error() {
-        let mut buffer = Vec::new();
-        write_frame(&mut buffer, BYTES, b"abcdef").await.expect("written");
-        buffer.truncate(7);
-        assert!(read_frame(&mut buffer.as_slice()).await.is_err());
-    }
 
     #[test]
     fn a_worker_that_ran_out_of_memory_is_told_apart_from_a_crash() {
@@ -692,20 +398,5 @@ mod tests {
         let own = resident_bytes(std::process::id()).expect("statm");
         assert!(own > 1024 * 1024, "{own}");
         assert_eq!(resident_bytes(u32::MAX), None);
-    }
-
-    #[test]
-    fn errors_cross_the_pipe_with_their_kind() {
-        for error in [
-            EngineError::Sql("bad".to_owned()),
-            EngineError::Forbidden("no".to_owned()),
-            EngineError::ResourcesExhausted("big".to_owned()),
-            EngineError::Timeout(5),
-        ] {
-            let wire = serde_json::to_vec(&WireError::from(&error)).expect("json");
-            let back = EngineError::from(serde_json::from_slice::<WireError>(&wire).expect("back"));
-            assert_eq!(back.code(), error.code());
-            assert_eq!(back.to_string(), error.to_string());
-        }
     }
 }
