@@ -76,10 +76,6 @@ impl Engine {
         self
     }
 
-    pub fn query_workers(&self) -> Option<&QueryWorkers> {
-        self.query_workers.as_ref()
-    }
-
     /// Reads inputs and fetches URLs within `fence`.
     pub fn with_fence(mut self, fence: Fence) -> Self {
         self.fence = fence;

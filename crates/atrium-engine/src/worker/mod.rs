@@ -86,13 +86,8 @@ impl QueryWorkers {
         }
     }
 
-    /// How many queries may run at once.
-    pub fn concurrency(&self) -> usize {
-        self.concurrency
-    }
-
     /// The data memory a worker may use for a query bounded by `limits`.
-    pub fn data_limit_bytes(&self, limits: &QueryLimits) -> u64 {
+    fn data_limit_bytes(&self, limits: &QueryLimits) -> u64 {
         u64::try_from(limits.memory_bytes.saturating_add(self.headroom_bytes)).unwrap_or(u64::MAX)
     }
 
