@@ -210,14 +210,14 @@ fn chrono_days(days: u32) -> atrium_platform::TokenLifetime {
 
 /// The signed-in caller of this request (the server's middleware resolved it), if any.
 #[cfg(feature = "ssr")]
-fn signed_in() -> Option<atrium_platform::Caller> {
+pub(crate) fn signed_in() -> Option<atrium_platform::Caller> {
     use_context::<http::request::Parts>().and_then(|parts| parts.extensions.get::<atrium_platform::Caller>().cloned())
 }
 
 /// The signed-in caller; a request without one is answered 401 (the middleware normally turns
 /// it away before it gets here).
 #[cfg(feature = "ssr")]
-fn caller() -> Result<atrium_platform::Caller, ServerFnError> {
+pub(crate) fn caller() -> Result<atrium_platform::Caller, ServerFnError> {
     signed_in().ok_or_else(|| {
         if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
             response.set_status(http::StatusCode::UNAUTHORIZED);
@@ -227,14 +227,14 @@ fn caller() -> Result<atrium_platform::Caller, ServerFnError> {
 }
 
 #[cfg(feature = "ssr")]
-fn platform() -> Result<atrium_platform::Platform, ServerFnError> {
+pub(crate) fn platform() -> Result<atrium_platform::Platform, ServerFnError> {
     use_context::<atrium_platform::Platform>().ok_or_else(|| ServerFnError::new("the platform is not available"))
 }
 
 /// Maps a platform error for the page: the status of the server-rendered response follows the
 /// shared error-code table, and internal faults stay opaque (logged here, once).
 #[cfg(feature = "ssr")]
-fn portal_error(error: atrium_platform::PlatformError) -> ServerFnError {
+pub(crate) fn portal_error(error: atrium_platform::PlatformError) -> ServerFnError {
     let code = error.code();
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>()
         && let Ok(status) = http::StatusCode::from_u16(code.http_status())

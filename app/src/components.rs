@@ -20,6 +20,7 @@ pub fn TopNav() -> impl IntoView {
                 <A href="/" attr:class="navlink" exact=true>"Catalog"</A>
                 <A href="/query" attr:class="navlink">"SQL"</A>
                 <A href="/new" attr:class="navlink">"New product"</A>
+                <A href="/usage" attr:class="navlink">"Usage"</A>
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {
                         domains
@@ -52,6 +53,10 @@ fn UserMenu() -> impl IntoView {
                             <span class="signed-in" title=me.user.to_string()>
                                 "Signed in as " <strong data-testid="signed-in-user">{me.display_name.clone()}</strong>
                             </span>
+                            <AccessLinks />
+                            {(me.admin || me.roles.iter().any(|held| held.role == atrium_types::Role::Owner)).then(|| view! {
+                                <A href="/audit" attr:class="navlink">"Audit"</A>
+                            })}
                             <A href="/tokens" attr:class="navlink">"Tokens"</A>
                             <form method="post" action="/auth/logout" class="sign-out">
                                 <button type="submit" class="link-button">"Sign out"</button>
@@ -61,6 +66,34 @@ fn UserMenu() -> impl IntoView {
                     None => view! {
                         <div class="user-menu"><a href="/login" class="navlink">"Sign in"</a></div>
                     }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// The inbox (requests waiting for the user's decision) and "My access" (unread notifications),
+/// each with its count.
+#[component]
+fn AccessLinks() -> impl IntoView {
+    let counts = Resource::new(|| (), |_| crate::access::get_access_counts());
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let counts = counts.await.unwrap_or_default();
+                view! {
+                    <A href="/access/inbox" attr:class="navlink" attr:data-testid="inbox-link">
+                        "Inbox"
+                        {(counts.inbox > 0).then(|| view! {
+                            <span class="count-badge" data-testid="inbox-count" aria-label="requests waiting">{counts.inbox}</span>
+                        })}
+                    </A>
+                    <A href="/access" attr:class="navlink" exact=true>
+                        "My access"
+                        {(counts.unread > 0).then(|| view! {
+                            <span class="count-badge" data-testid="unread-count" aria-label="unread notifications">{counts.unread}</span>
+                        })}
+                    </A>
                 }
             })}
         </Transition>

@@ -7,6 +7,7 @@
 
 #![recursion_limit = "256"]
 
+mod access;
 pub mod api;
 mod components;
 mod pages;
@@ -16,6 +17,7 @@ use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
+use crate::access::{AuditPage, InboxPage, MyAccessPage, UsagePage};
 use crate::components::{NotFound, TopNav};
 use crate::pages::{DomainPage, HomePage, LoginPage, NewProductPage, ProductPage, QueryPage, TokensPage};
 
@@ -70,6 +72,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/new") view=NewProductPage />
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                     <Route path=path!("/tokens") view=TokensPage />
+                    <Route path=path!("/access") view=MyAccessPage />
+                    <Route path=path!("/access/inbox") view=InboxPage />
+                    <Route path=path!("/audit") view=AuditPage />
+                    <Route path=path!("/usage") view=UsagePage />
                 </Routes>
             </main>
             <footer class="footer">

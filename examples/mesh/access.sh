@@ -40,3 +40,7 @@ account fiona "team-finance (owns finance)" --team team-finance --display-name "
 account mark "team-marketing (owns marketing)" --team team-marketing --display-name "Mark Marketing"
 account olga "an outsider, in no team" --display-name "Olga Outsider"
 mv "$logins.tmp" "$logins"
+
+# The access story: a request waiting for team-supply, a grant to team-crm expiring within the
+# week, and a request of the outsider's that sales denied.
+"$atrium" --data-dir "$data" demo-access

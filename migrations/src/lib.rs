@@ -13,6 +13,7 @@ mod m20261122_000006_output_sql;
 mod m20261122_000007_run_heartbeat;
 mod m20261201_000008_identity;
 mod m20261201_000009_sign_in_attempts;
+mod m20261202_000010_access_requests;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000007_run_heartbeat::Migration),
             Box::new(m20261201_000008_identity::Migration),
             Box::new(m20261201_000009_sign_in_attempts::Migration),
+            Box::new(m20261202_000010_access_requests::Migration),
         ]
     }
 }

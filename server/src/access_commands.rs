@@ -162,8 +162,8 @@ pub async fn grant(platform: &Platform, command: GrantCommand) -> Result<Outcome
             }
             Ok(Outcome::Success)
         }
-        GrantCommand::Revoke { id } => {
-            let grant = platform.revoke_grant(&OPERATOR, id).await?;
+        GrantCommand::Revoke { id, reason } => {
+            let grant = platform.revoke_grant(&OPERATOR, id, reason.as_deref()).await?;
             println!("revoked grant {} ({} on {})", grant.id, grant.principal, grant.product);
             Ok(Outcome::Success)
         }
@@ -177,6 +177,17 @@ pub async fn domain(platform: &Platform, command: DomainCommand) -> Result<Outco
             let team = TeamName::parse(&owner).map_err(|e| bad(&owner, format!("is not a team name: it {e}")))?;
             platform.add_domain(&OPERATOR, &domain, &team).await?;
             println!("domain {domain} is owned by team:{team}");
+            Ok(Outcome::Success)
+        }
+        DomainCommand::MaxGrantDays { name, days } => {
+            let domain = DomainName::parse(&name).map_err(|e| bad(&name, format!("is not a domain name: it {e}")))?;
+            platform
+                .set_max_grant_days(&OPERATOR, &domain, (days > 0).then_some(days))
+                .await?;
+            match days {
+                0 => println!("domain {domain} sets no longest grant"),
+                days => println!("grants in domain {domain} last at most {days} days"),
+            }
             Ok(Outcome::Success)
         }
     }

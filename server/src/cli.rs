@@ -118,6 +118,10 @@ pub enum Command {
     /// process `serve` starts for each query (see the engine's `worker` module)
     #[command(hide = true)]
     QueryWorker,
+    /// Seed the demo's access requests (a pending one, an approved grant expiring soon, a denied
+    /// one) as the demo users; run once by `examples/mesh/access.sh`
+    #[command(hide = true)]
+    DemoAccess,
     /// List the deployed products
     Products {
         /// Print JSON instead of a table
@@ -191,7 +195,12 @@ pub enum GrantCommand {
     /// List the grants
     List,
     /// Revoke a grant by its id; it stops working at once
-    Revoke { id: i64 },
+    Revoke {
+        id: i64,
+        /// Why, recorded with the grant and told to its holders
+        #[arg(long)]
+        reason: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -202,4 +211,6 @@ pub enum DomainCommand {
         #[arg(long)]
         owner: String,
     },
+    /// Set the longest grant an access request may ask for in a domain (days; 0 clears it)
+    MaxGrantDays { name: String, days: u32 },
 }

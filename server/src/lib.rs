@@ -7,6 +7,7 @@ mod access_commands;
 pub mod cli;
 pub mod commands;
 pub mod config;
+mod demo_access;
 pub mod demo_data;
 pub mod http;
 pub mod oidc;
@@ -120,6 +121,7 @@ pub async fn run(cli: Cli, env: &BTreeMap<String, String>) -> Result<Outcome, Ru
         Command::Token { command } => Ok(access_commands::token(&platform, command).await?),
         Command::Grant { command } => Ok(access_commands::grant(&platform, command).await?),
         Command::Domain { command } => Ok(access_commands::domain(&platform, command).await?),
+        Command::DemoAccess => Ok(demo_access::seed(&platform).await?),
         // Handled above: they need no platform.
         Command::Validate { .. } | Command::DemoData { .. } | Command::Init { .. } | Command::QueryWorker => {
             Ok(Outcome::Success)

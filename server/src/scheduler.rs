@@ -1,7 +1,8 @@
 //! The scheduler of `atrium serve`: wakes up every poll interval and runs the schedules that are
 //! due, and every micro-batch interval folds the rows pushed to stream inputs into their products.
 //! Claims are made in the database, so several replicas can run these loops side by side; each
-//! tick also fails the runs a stopped replica left `running` (silent for three heartbeats).
+//! tick also fails the runs a stopped replica left `running` (silent for three heartbeats) and
+//! sweeps the grants that expired (or expire within a week) to tell their holders.
 
 use std::time::Duration;
 
@@ -17,6 +18,10 @@ pub async fn run_schedules(platform: Platform, poll: Duration) {
         // Runs of a replica that stopped mid-run would hold their products: fail them first.
         if let Err(error) = platform.fail_abandoned_runs(&Caller::System).await {
             tracing::error!(error = %error, "looking for abandoned runs failed");
+        }
+        // Grants past their instant are refused already; this marks them and tells their holders.
+        if let Err(error) = platform.sweep_grants(&Caller::System).await {
+            tracing::error!(error = %atrium_types::error_chain(&error), "the grant sweep failed");
         }
         match platform.run_due_schedules(&Caller::System, platform.now()).await {
             Ok(runs) => {

@@ -7,6 +7,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
+use crate::access::{AccessSection, UsageSection};
 use crate::api::{RunProduct, get_product};
 use crate::components::{ErrorPanel, Loading, StatusBadge, Tags, VisibilityBadge, short_date};
 use crate::pages::product_contract::OutputContract;
@@ -41,6 +42,7 @@ fn Product(detail: ProductDetail, run_action: ServerAction<RunProduct>) -> impl 
         .iter()
         .map(|output| (output.name.clone(), output.table_name.clone()))
         .collect();
+    let output_names: Vec<String> = detail.outputs.iter().map(|output| output.name.clone()).collect();
     let last_run = last_status(&detail.runs).map(|status| status.as_str());
     let summary = detail.summary.clone();
     let domain_href = format!("/domains/{}", summary.domain);
@@ -88,7 +90,9 @@ fn Product(detail: ProductDetail, run_action: ServerAction<RunProduct>) -> impl 
         <section class="panel prose" inner_html=detail.description_html.clone()></section>
         <Inputs inputs=detail.inputs.clone() transform_sql=detail.transform_sql.clone() />
         {detail.outputs.into_iter().map(|output| view! { <OutputContract output /> }).collect_view()}
+        <AccessSection product_id=product_id.clone() outputs=output_names />
         <Sample product_id=product_id.clone() outputs run_action />
+        <UsageSection product_id=product_id.clone() />
         <Runs product_id runs=detail.runs run_action />
         <Operations detail_slo=detail.slo consumers=detail.consumers />
         <Revisions revisions=detail.revisions />

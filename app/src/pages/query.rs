@@ -69,8 +69,12 @@ pub fn QueryPage() -> impl IntoView {
                 Some(Err(error)) => {
                     let message = error_message(&error);
                     let excerpt = history.with(|queries| queries.first().and_then(|sql| sql_error_excerpt(sql, &message)));
+                    let request_href = refused_product(&message).map(|product| format!("/products/{product}#request-access"));
                     view! {
                         <p class="error-text" role="alert">{message}</p>
+                        {request_href.map(|href| view! {
+                            <p><a class="button" href=href data-testid="request-access-link">"Request access"</a></p>
+                        })}
                         {excerpt.map(|excerpt| view! { <pre class="error-excerpt" aria-label="Where the query went wrong">{excerpt}</pre> })}
                     }
                     .into_any()
@@ -79,6 +83,13 @@ pub fn QueryPage() -> impl IntoView {
             }}
         </section>
     }
+}
+
+/// The product a refusal names ("reading `sales.orders` needs a grant…"), for a link to ask.
+fn refused_product(message: &str) -> Option<&str> {
+    let rest = message.split("reading `").nth(1)?;
+    let product = rest.split('`').next()?;
+    rest[product.len()..].contains("needs a grant").then_some(product)
 }
 
 /// How many earlier queries the console keeps.

@@ -112,6 +112,7 @@ async fn ensure_domain(txn: &DatabaseTransaction, deployment: &Deployment) -> Re
         name: Set(name),
         storage_prefix: Set(deployment.domain_storage_prefix.clone()),
         created_at: Set(Utc::now()),
+        max_grant_days: Set(None),
     }
     .insert(txn)
     .await?;

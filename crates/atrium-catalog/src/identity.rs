@@ -222,6 +222,7 @@ impl Catalog {
                 name: Set(domain.to_string()),
                 storage_prefix: Set(storage_prefix.to_owned()),
                 created_at: Set(now),
+                max_grant_days: Set(None),
             }
             .insert(&txn)
             .await?;

@@ -4,6 +4,8 @@
 //! Architecture invariant: the catalog knows the descriptor model and the wasm-safe views, never
 //! HTTP or Leptos; database rows never leave this crate (they become `atrium_types` views here).
 
+mod access_requests;
+mod audit;
 mod connect;
 mod credentials;
 mod deploy;
@@ -12,11 +14,15 @@ mod error;
 mod grants;
 mod identity;
 mod markdown;
+mod notifications;
 mod read;
 mod runs;
 mod schedules;
 mod time;
+mod trail;
 
+pub use access_requests::{Decision, NewRequest, RequestRecord};
+pub use audit::{AuditQuery, ReadGroup};
 pub use connect::redact_url;
 pub use credentials::{SessionRecord, SignInAttempt, TokenRecord};
 pub use deploy::Deployment;
@@ -26,6 +32,7 @@ pub use identity::{UserChange, UserRecord};
 pub use markdown::render_markdown;
 pub use runs::{PublishedOutput, RunRecord, RunnableProduct};
 pub use schedules::ClaimedRun;
+pub use trail::{AuditRecord, DomainEvent, Notice, Trail};
 
 use sea_orm::DatabaseConnection;
 

@@ -34,7 +34,7 @@ pub use object_stores::ObjectStoreOptions;
 pub use pii::PiiKey;
 pub use pipeline::{OutputReport, RunReport, RunRequest};
 pub use quality::CheckResult;
-pub use query::{QueryColumn, QueryLimits, QueryResult, ReadableTable};
+pub use query::{QueryColumn, QueryLimits, QueryResult, ReadableTable, named_tables};
 pub use worker::QueryWorkers;
 
 use std::sync::Arc;

@@ -111,6 +111,48 @@ fn query_config() -> SessionConfig {
         .with_repartition_joins(cores > 2)
 }
 
+/// The tables a query names, as `(catalog, schema, table)`, for the audit log: what planning will
+/// open (a table in `VERSION AS OF` under its own name). Empty when the SQL does not parse (the
+/// query itself then says why).
+pub fn named_tables(sql: &str) -> Vec<(Option<String>, String, String)> {
+    let state = deltalake::datafusion::execution::SessionStateBuilder::new().build();
+    let (statement, versioned) = match time_travel::mentions_as_of(sql)
+        .then(|| time_travel::rewrite(sql))
+        .transpose()
+        .ok()
+        .flatten()
+        .flatten()
+    {
+        Some((statement, versioned)) => (DFStatement::Statement(Box::new(statement)), versioned),
+        None => match state.sql_to_statement(sql, &Dialect::default()) {
+            Ok(statement) => (statement, Vec::new()),
+            Err(_) => return Vec::new(),
+        },
+    };
+    let mut named: Vec<(Option<String>, String, String)> = state
+        .resolve_table_references(&statement)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|reference| {
+            let schema = reference.schema()?.to_owned();
+            Some((reference.catalog().map(str::to_owned), schema, reference.table().to_owned()))
+        })
+        .filter(|(_, schema, table)| {
+            !versioned
+                .iter()
+                .any(|travel| &travel.schema == schema && &travel.renamed == table)
+        })
+        .collect();
+    named.extend(
+        versioned
+            .into_iter()
+            .map(|travel| (travel.catalog, travel.schema, travel.table)),
+    );
+    named.sort();
+    named.dedup();
+    named
+}
+
 /// Plans a read-only query: opens the readable tables it names (older versions for those with
 /// `VERSION AS OF` / `TIMESTAMP AS OF`) and refuses DDL, DML and other statements.
 pub(crate) async fn plan(ctx: &SessionContext, sql: &str, tables: &[ReadableTable]) -> Result<DataFrame> {
@@ -302,4 +344,26 @@ pub(crate) fn to_classic(batch: &RecordBatch, schema: &SchemaRef) -> Result<Reco
         })
         .collect::<Result<Vec<_>>>()?;
     RecordBatch::try_new(Arc::clone(schema), columns).map_err(EngineError::arrow)
+}
+
+#[cfg(test)]
+mod named_tables_tests {
+    use super::named_tables;
+
+    #[test]
+    fn the_tables_a_query_names_including_time_travel_and_subqueries() {
+        let named = named_tables(
+            "SELECT * FROM sales.orders o JOIN crm.customers.active c ON o.id = c.id \
+             WHERE o.id IN (SELECT id FROM supply.parts VERSION AS OF 2)",
+        );
+        let names: Vec<String> = named
+            .iter()
+            .map(|(catalog, schema, table)| match catalog {
+                Some(catalog) => format!("{catalog}.{schema}.{table}"),
+                None => format!("{schema}.{table}"),
+            })
+            .collect();
+        assert_eq!(names, ["crm.customers.active", "sales.orders", "supply.parts"]);
+        assert!(named_tables("SELEC nonsense").is_empty());
+    }
 }

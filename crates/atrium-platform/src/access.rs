@@ -33,6 +33,15 @@ pub struct User {
     pub teams: BTreeSet<TeamName>,
     /// The highest role per domain, held directly or through a team.
     pub roles: BTreeMap<DomainName, Role>,
+    /// Where the request came from, for the audit log.
+    pub origin: Origin,
+}
+
+/// Where a request came from: what the audit log records beside who.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Origin {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
 }
 
 impl User {
@@ -47,6 +56,26 @@ impl User {
     /// Whether the user is one of the owners a product's `owner` field names.
     fn is_named_owner(&self, owner: &str) -> bool {
         owner == self.name.as_str() || self.teams.iter().any(|team| team.as_str() == owner)
+    }
+
+    /// The domain the user acts from, for usage: the one where they hold their highest role
+    /// (the first by name among equals).
+    pub fn home_domain(&self) -> Option<&DomainName> {
+        self.roles
+            .iter()
+            .max_by(|(a_domain, a_role), (b_domain, b_role)| a_role.rank_cmp(**b_role).then(b_domain.cmp(a_domain)))
+            .map(|(domain, _)| domain)
+    }
+
+    /// Whether the user is one of the owners of a product named `owner` in `domain`: a member of
+    /// its owner team (or that user), or an owner of the domain.
+    pub fn owns(&self, owner: &str, domain: &DomainName) -> bool {
+        self.is_named_owner(owner) || self.roles.get(domain) == Some(&Role::Owner)
+    }
+
+    /// Whether `principal` names this user or one of their teams.
+    pub fn is_principal(&self, principal: &Principal) -> bool {
+        self.is(principal)
     }
 
     pub fn me(&self) -> MeView {
@@ -82,6 +111,35 @@ pub enum Caller {
 impl Caller {
     pub fn user(user: User) -> Self {
         Caller::User(Arc::new(user))
+    }
+
+    /// The user behind the caller, if any.
+    pub fn as_user(&self) -> Option<&User> {
+        match self {
+            Caller::User(user) => Some(user),
+            Caller::Operator | Caller::System => None,
+        }
+    }
+
+    /// Who to name in the audit log: `user:NAME`, `operator` or `system`.
+    pub fn actor(&self) -> String {
+        match self {
+            Caller::User(user) => Principal::User(user.name.clone()).to_string(),
+            Caller::Operator => "operator".to_owned(),
+            Caller::System => "system".to_owned(),
+        }
+    }
+
+    /// The same caller, seen coming from `origin`.
+    pub fn from_origin(self, origin: Origin) -> Self {
+        match self {
+            Caller::User(user) => {
+                let mut user = (*user).clone();
+                user.origin = origin;
+                Caller::user(user)
+            }
+            other => other,
+        }
     }
 
     /// Who to name in records (`granted_by`): the user, `operator` or `system`.
@@ -128,6 +186,34 @@ pub enum Action<'a> {
     ManageGrants,
     /// Manage users, tokens of others, domains.
     Administer,
+    /// Read the audit log: of a domain (its owners), or of the platform (admins).
+    ReadAudit,
+}
+
+/// On what ground a read was allowed, as the audit log records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadBasis {
+    /// The operator, the system or a platform admin.
+    Platform,
+    /// A role in the product's domain.
+    Role(Role),
+    /// The caller (or the reading product's owner) owns the product, or it is of the reading
+    /// product's own domain.
+    Owner,
+    Public,
+    Grant(i64),
+}
+
+impl std::fmt::Display for ReadBasis {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadBasis::Platform => f.write_str("platform"),
+            ReadBasis::Role(role) => write!(f, "role:{role}"),
+            ReadBasis::Owner => f.write_str("owner"),
+            ReadBasis::Public => f.write_str("public"),
+            ReadBasis::Grant(id) => write!(f, "grant:{id}"),
+        }
+    }
 }
 
 /// The facts of a product the decision needs.
@@ -159,7 +245,7 @@ pub enum Refusal {
     #[error("product `{product}` does not exist")]
     Hidden { product: ProductId },
     #[error(
-        "reading `{product}`{} needs a grant: ask its owner `{owner}` (or an owner of domain `{}`) to grant it, e.g. `atrium grant add {product} --to {grantee}`",
+        "reading `{product}`{} needs a grant: request access on its page, /products/{product}, or ask its owner `{owner}` (or an owner of domain `{}`) to grant it, e.g. `atrium grant add {product} --to {grantee}`",
         output_words(.output),
         .product.domain()
     )]
@@ -174,6 +260,10 @@ pub enum Refusal {
     NeedsRole { domain: DomainName, role: Role },
     #[error("only a platform admin may do this")]
     AdminOnly,
+    #[error("the audit log is read by platform admins and by the owners of a domain")]
+    AuditReaders,
+    #[error("{0}")]
+    NotTheirs(&'static str),
 }
 
 fn output_words(output: &Option<String>) -> String {
@@ -187,12 +277,54 @@ pub fn authorize(
     resource: Resource<'_>,
     now: DateTime<Utc>,
 ) -> Result<(), Refusal> {
+    if let (Action::ReadData { output }, Resource::Product(facts)) = (action, resource) {
+        return read_basis(subject, facts, output, now).map(|_| ());
+    }
     match subject {
         Subject::Caller(Caller::Operator | Caller::System) => Ok(()),
         Subject::Caller(Caller::User(user)) if user.admin => Ok(()),
         Subject::Caller(Caller::User(user)) => user_decision(user, action, resource, now),
         Subject::ProductRun { product, owner } => run_decision(product, owner, action, resource, now),
     }
+}
+
+/// The decision on reading a product's data (one output, or any), with the ground it stands on.
+pub fn read_basis(
+    subject: Subject<'_>,
+    facts: ProductFacts<'_>,
+    output: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<ReadBasis, Refusal> {
+    match subject {
+        Subject::Caller(Caller::Operator | Caller::System) => Ok(ReadBasis::Platform),
+        Subject::Caller(Caller::User(user)) if user.admin => Ok(ReadBasis::Platform),
+        Subject::Caller(Caller::User(user)) => user_read(user, facts, output, now),
+        Subject::ProductRun { product, owner } => run_read(product, owner, facts, output, now),
+    }
+}
+
+fn user_read(user: &User, facts: ProductFacts<'_>, output: Option<&str>, now: DateTime<Utc>) -> Result<ReadBasis, Refusal> {
+    user_decision(user, Action::See, Resource::Product(facts), now)?;
+    let role = user.roles.get(facts.id.domain()).copied();
+    if user.is_named_owner(facts.owner) {
+        return Ok(ReadBasis::Owner);
+    }
+    if let Some(role) = role {
+        return Ok(ReadBasis::Role(role));
+    }
+    if facts.visibility == Visibility::Public {
+        return Ok(ReadBasis::Public);
+    }
+    live_grants(facts, now)
+        .filter(|grant| user.is(&grant.principal))
+        .find(|grant| grant_covers(grant, output))
+        .map(|grant| ReadBasis::Grant(grant.id))
+        .ok_or_else(|| Refusal::NeedsGrant {
+            product: facts.id.clone(),
+            output: output.map(str::to_owned),
+            owner: facts.owner.to_owned(),
+            grantee: Principal::User(user.name.clone()).to_string(),
+        })
 }
 
 fn user_decision(user: &User, action: Action<'_>, resource: Resource<'_>, now: DateTime<Utc>) -> Result<(), Refusal> {
@@ -217,11 +349,6 @@ fn user_decision(user: &User, action: Action<'_>, resource: Resource<'_>, now: D
     let domain = facts.id.domain();
     let role = user.roles.get(domain).copied();
     let owner = role == Some(Role::Owner) || user.is_named_owner(facts.owner);
-    let holds_grant = |output: Option<&str>| {
-        live_grants(facts, now)
-            .filter(|grant| user.is(&grant.principal))
-            .any(|grant| grant_covers(grant, output))
-    };
     let holds_any_grant = || live_grants(facts, now).any(|grant| user.is(&grant.principal));
     let visible = role.is_some() || owner || facts.visibility != Visibility::Restricted || holds_any_grant();
     if !visible {
@@ -241,20 +368,9 @@ fn user_decision(user: &User, action: Action<'_>, resource: Resource<'_>, now: D
     };
     match action {
         Action::See => Ok(()),
-        Action::ReadData { output } => {
-            if role.is_some() || owner || facts.visibility == Visibility::Public || holds_grant(output) {
-                Ok(())
-            } else {
-                Err(Refusal::NeedsGrant {
-                    product: facts.id.clone(),
-                    output: output.map(str::to_owned),
-                    owner: facts.owner.to_owned(),
-                    grantee: Principal::User(user.name.clone()).to_string(),
-                })
-            }
-        }
+        Action::ReadData { output } => user_read(user, facts, output, now).map(|_| ()),
         Action::Deploy | Action::Run | Action::PushRows => needs(Role::Writer),
-        Action::ManageGrants => needs(Role::Owner),
+        Action::ManageGrants | Action::ReadAudit => needs(Role::Owner),
         Action::Administer => Err(Refusal::AdminOnly),
     }
 }
@@ -269,18 +385,31 @@ fn run_decision(
     let (Action::ReadData { output }, Resource::Product(facts)) = (action, resource) else {
         return Err(Refusal::AdminOnly);
     };
-    if facts.id.domain() == reader.domain() || facts.visibility == Visibility::Public {
-        return Ok(());
+    run_read(reader, owner, facts, output, now).map(|_| ())
+}
+
+fn run_read(
+    reader: &ProductId,
+    owner: &str,
+    facts: ProductFacts<'_>,
+    output: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<ReadBasis, Refusal> {
+    if facts.id.domain() == reader.domain() {
+        return Ok(ReadBasis::Owner);
+    }
+    if facts.visibility == Visibility::Public {
+        return Ok(ReadBasis::Public);
     }
     let held_by_owner = |principal: &Principal| match principal {
         Principal::User(name) => name.as_str() == owner,
         Principal::Team(team) => team.as_str() == owner,
     };
-    if live_grants(facts, now)
+    if let Some(grant) = live_grants(facts, now)
         .filter(|grant| held_by_owner(&grant.principal))
-        .any(|grant| grant_covers(grant, output))
+        .find(|grant| grant_covers(grant, output))
     {
-        return Ok(());
+        return Ok(ReadBasis::Grant(grant.id));
     }
     let grantee = match TeamName::parse(owner) {
         Ok(team) => Principal::Team(team).to_string(),
@@ -294,12 +423,14 @@ fn run_decision(
     })
 }
 
-/// The grants on the product that have not expired at `now`: a grant stops at its instant.
+/// The grants on the product that are not revoked and have not expired at `now`: a grant stops
+/// at its instant.
 fn live_grants<'a>(facts: ProductFacts<'a>, now: DateTime<Utc>) -> impl Iterator<Item = &'a GrantRecord> {
     facts
         .grants
         .iter()
         .filter(move |grant| &grant.product == facts.id)
+        .filter(|grant| grant.revoked_at.is_none())
         .filter(move |grant| grant.expires_at.is_none_or(|expiry| now < expiry))
 }
 

@@ -17,6 +17,7 @@ fn user(name: &str, teams: &[&str], roles: &[(&str, Role)]) -> Caller {
             .iter()
             .map(|(d, r)| (DomainName::parse(d).expect("a domain"), *r))
             .collect(),
+        origin: Origin::default(),
     })
 }
 
@@ -34,6 +35,10 @@ fn grant(product: &str, output: Option<&str>, to: &str, until: Option<u32>) -> G
         expires_at: until.map(at),
         granted_by: "operator".to_owned(),
         created_at: at(0),
+        request_id: None,
+        revoked_at: None,
+        revoked_by: None,
+        revoke_reason: None,
     }
 }
 
@@ -53,7 +58,7 @@ fn outcome(result: Result<(), Refusal>) -> Outcome {
         Err(Refusal::Hidden { .. }) => Outcome::Hidden,
         Err(Refusal::NeedsGrant { .. }) => Outcome::NeedsGrant,
         Err(Refusal::NeedsRole { .. }) => Outcome::NeedsRole,
-        Err(Refusal::AdminOnly) => Outcome::AdminOnly,
+        Err(Refusal::AdminOnly | Refusal::AuditReaders | Refusal::NotTheirs(_)) => Outcome::AdminOnly,
     }
 }
 
@@ -242,7 +247,7 @@ fn refusals_say_what_to_do() {
     };
     assert_eq!(
         refusal.to_string(),
-        "reading `sales.orders` needs a grant: ask its owner `team-sales` (or an owner of domain `sales`) to grant it, e.g. `atrium grant add sales.orders --to user:olga`"
+        "reading `sales.orders` needs a grant: request access on its page, /products/sales.orders, or ask its owner `team-sales` (or an owner of domain `sales`) to grant it, e.g. `atrium grant add sales.orders --to user:olga`"
     );
     let hidden = Refusal::Hidden {
         product: id("hr.employees"),

@@ -80,7 +80,7 @@ impl Platform {
         if !fenced.is_empty() {
             return Err(PlatformError::Invalid(fenced));
         }
-        let missing: Vec<Vec<String>> = descriptors
+        let missing: Vec<Vec<MissingGrant>> = descriptors
             .iter()
             .map(|descriptor| missing_grants(&facts, &descriptors, descriptor))
             .collect();
@@ -103,8 +103,25 @@ impl Platform {
             });
         }
         let mut outcomes = self.catalog.apply(&deployments).await?;
-        for (outcome, missing) in outcomes.iter_mut().zip(missing) {
-            outcome.missing_grants = missing;
+        for ((outcome, missing), deployment) in outcomes.iter_mut().zip(missing).zip(&deployments) {
+            for grant in missing {
+                // A product-to-product agreement: the owners of the upstream decide. An unchanged
+                // product asks again only when nothing is pending.
+                let opened = if outcome.change == atrium_types::DeployChange::Unchanged {
+                    None
+                } else {
+                    self.open_agreement(caller, &deployment.descriptor, &grant.upstream, grant.output.as_deref())
+                        .await?
+                };
+                let words = match opened {
+                    Some(request) => format!(
+                        "{}; access request {request} asks its owners for it, and the product runs once it is approved",
+                        grant.words
+                    ),
+                    None => format!("{}; its runs wait until then", grant.words),
+                };
+                outcome.missing_grants.push(words);
+            }
         }
         Ok(outcomes)
     }
@@ -169,8 +186,15 @@ impl Platform {
     }
 }
 
-/// The grants a product's `product` inputs still need (its runs wait for them), in words.
-fn missing_grants(facts: &Facts, batch: &[Descriptor], descriptor: &Descriptor) -> Vec<String> {
+/// A grant a product's `product` input still needs.
+struct MissingGrant {
+    words: String,
+    upstream: atrium_types::ProductSummary,
+    output: Option<String>,
+}
+
+/// The grants a product's `product` inputs still need (its runs wait for them).
+fn missing_grants(facts: &Facts, batch: &[Descriptor], descriptor: &Descriptor) -> Vec<MissingGrant> {
     let subject = Subject::ProductRun {
         product: descriptor.id(),
         owner: &descriptor.metadata.owner,
@@ -203,7 +227,11 @@ fn missing_grants(facts: &Facts, batch: &[Descriptor], descriptor: &Descriptor) 
             output: output.as_deref(),
         };
         if let Err(refusal) = facts.decide(subject, action, &summary) {
-            missing.push(format!("input `{}`: {refusal}; its runs wait until then", input.name));
+            missing.push(MissingGrant {
+                words: format!("input `{}`: {refusal}", input.name),
+                upstream: summary,
+                output,
+            });
         }
     }
     missing

@@ -42,6 +42,11 @@ pub enum PlatformError {
     NoSuchToken(String),
     #[error("grant {0} does not exist")]
     NoSuchGrant(i64),
+    #[error("access request {0} does not exist")]
+    NoSuchRequest(i64),
+    /// The change meets a state that does not allow it (already decided, already readable…).
+    #[error("{0}")]
+    Conflict(String),
     #[error("`{product}` has no run {run}")]
     NoSuchRun { product: atrium_types::ProductId, run: i64 },
     #[error("this needs a signed-in user")]
@@ -63,8 +68,10 @@ impl PlatformError {
             | PlatformError::NoSuchUser(_)
             | PlatformError::NoSuchToken(_)
             | PlatformError::NoSuchGrant(_)
+            | PlatformError::NoSuchRequest(_)
             | PlatformError::NoSuchRun { .. } => ErrorCode::NotFound,
             PlatformError::Unreadable { .. } => ErrorCode::Invalid,
+            PlatformError::Conflict(_) => ErrorCode::Conflict,
             PlatformError::Storage { .. } | PlatformError::Internal(_) => ErrorCode::Internal,
             PlatformError::Refused(Refusal::Hidden { .. }) => ErrorCode::NotFound,
             PlatformError::Refused(_) | PlatformError::NotAUser => ErrorCode::Forbidden,

@@ -9,6 +9,7 @@ use atrium_catalog::{SignInAttempt, UserChange};
 use atrium_types::{DomainName, Role, TeamName, UserName};
 use sha2::{Digest, Sha256};
 
+use crate::access::Caller;
 use crate::identity::NewSession;
 use crate::{Platform, PlatformError, Result};
 
@@ -143,6 +144,10 @@ impl Platform {
             roles: Some(user.roles),
         };
         self.catalog.upsert_user(&user.name, change, self.clock.now()).await?;
+        let mut audit = self.audit_record(&Caller::System, "sign-in", atrium_types::AuditOutcome::Ok, None);
+        audit.actor = format!("user:{}", user.name);
+        audit.detail.insert("method".to_owned(), "oidc".to_owned());
+        self.append_audit(vec![audit]).await;
         self.start_session(&user.name).await
     }
 }

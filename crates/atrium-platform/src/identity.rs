@@ -6,12 +6,14 @@
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::{Algorithm, Argon2, Params, Version};
 use atrium_catalog::{UserChange, UserRecord};
-use atrium_types::{CreatedToken, DomainName, MeView, Principal, Role, TeamName, TokenView, UserName, UserView};
+use atrium_types::{
+    AuditOutcome, CreatedToken, DomainName, MeView, Principal, Role, TeamName, TokenView, UserName, UserView,
+};
 use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::access::{Caller, User};
+use crate::access::{Caller, Origin, User};
 use crate::{Platform, PlatformError, Result};
 
 /// How much work a password hash costs.
@@ -75,7 +77,7 @@ pub const TOKEN_PREFIX: &str = "atr_";
 impl Platform {
     /// Checks a local account's password and starts a session. A wrong name and a wrong
     /// password answer alike, after the same work.
-    pub async fn sign_in_with_password(&self, name: &str, password: &str) -> Result<NewSession> {
+    pub async fn sign_in_with_password(&self, name: &str, password: &str, origin: &Origin) -> Result<NewSession> {
         let record = match UserName::parse(name) {
             Ok(name) => self.catalog.user(&name).await?,
             Err(_) => None,
@@ -90,9 +92,25 @@ impl Platform {
         })
         .await
         .map_err(|error| PlatformError::Internal(format!("the password check stopped: {error}")))?;
-        match record {
-            Some(user) if matches => self.start_session(&user.name).await,
-            _ => Err(PlatformError::SignIn),
+        let signed_in = record.as_ref().filter(|_| matches);
+        let mut audit = self.audit_record(
+            &Caller::System,
+            "sign-in",
+            if signed_in.is_some() { AuditOutcome::Ok } else { AuditOutcome::Refused },
+            None,
+        );
+        // The name tried, as typed (cut): a failed sign-in has no user to name.
+        audit.actor = match signed_in {
+            Some(user) => format!("user:{}", user.name),
+            None => format!("sign-in:{}", name.chars().take(64).collect::<String>()),
+        };
+        audit.ip = origin.ip.clone();
+        audit.user_agent = origin.user_agent.clone();
+        audit.detail.insert("method".to_owned(), "password".to_owned());
+        self.append_audit(vec![audit]).await;
+        match signed_in {
+            Some(user) => self.start_session(&user.name).await,
+            None => Err(PlatformError::SignIn),
         }
     }
 
@@ -169,6 +187,10 @@ impl Platform {
             .create_token(&id, user, name, &sha256_hex(&secret), now, expires_in.map(|d| now + d))
             .await?;
         tracing::info!(user = %user, token = %id, "API token created");
+        let mut audit = self.audit_record(caller, "token.create", AuditOutcome::Ok, None);
+        audit.detail.insert("token".to_owned(), id.clone());
+        audit.detail.insert("user".to_owned(), user.to_string());
+        self.append_audit(vec![audit]).await;
         Ok(CreatedToken {
             secret: format!("{id}_{secret}"),
             token,
@@ -197,6 +219,10 @@ impl Platform {
         }
         self.catalog.revoke_token(id).await?;
         tracing::info!(token = %id, "API token revoked");
+        let mut audit = self.audit_record(caller, "token.revoke", AuditOutcome::Ok, None);
+        audit.detail.insert("token".to_owned(), id.to_owned());
+        audit.detail.insert("user".to_owned(), token.user.to_string());
+        self.append_audit(vec![audit]).await;
         Ok(token)
     }
 
@@ -214,6 +240,23 @@ impl Platform {
             }
             None => None,
         };
+        let mut audit = self.audit_record(caller, "user.change", AuditOutcome::Ok, None);
+        audit.detail.insert("user".to_owned(), name.to_string());
+        if let Some(admin) = settings.admin {
+            audit.detail.insert("admin".to_owned(), admin.to_string());
+        }
+        if let Some(teams) = &settings.teams {
+            audit.detail.insert("teams".to_owned(), teams.iter().map(ToString::to_string).collect::<Vec<_>>().join(" "));
+        }
+        if let Some(roles) = &settings.roles {
+            audit.detail.insert(
+                "roles".to_owned(),
+                roles.iter().map(|(domain, role)| format!("{domain}:{role}")).collect::<Vec<_>>().join(" "),
+            );
+        }
+        if password_hash.is_some() {
+            audit.detail.insert("password".to_owned(), "set".to_owned());
+        }
         let change = UserChange {
             display_name: settings.display_name,
             email: settings.email.map(Some),
@@ -223,7 +266,10 @@ impl Platform {
             teams: settings.teams,
             roles: settings.roles,
         };
-        Ok(self.catalog.upsert_user(name, change, self.clock.now()).await?)
+        let created = self.catalog.upsert_user(name, change, self.clock.now()).await?;
+        audit.action = if created { "user.create" } else { "user.change" }.to_owned();
+        self.append_audit(vec![audit]).await;
+        Ok(created)
     }
 
     /// Every user (admins only).
@@ -247,7 +293,26 @@ impl Platform {
                 self.clock.now(),
             )
             .await?;
+        let mut audit = self.audit_record(caller, "role.grant", AuditOutcome::Ok, None);
+        audit.domain = Some(domain.to_string());
+        audit.detail.insert("principal".to_owned(), Principal::Team(owner.clone()).to_string());
+        audit.detail.insert("role".to_owned(), Role::Owner.to_string());
+        self.append_audit(vec![audit]).await;
         Ok(())
+    }
+
+    /// The caller a user is, for the operator acting on their behalf on the data directory
+    /// (seeding the demo). Nobody else may.
+    pub async fn act_as(&self, caller: &Caller, name: &UserName) -> Result<Caller> {
+        if !matches!(caller, Caller::Operator) {
+            return Err(crate::Refusal::NotTheirs("only the operator acts as another user").into());
+        }
+        let record = self
+            .catalog
+            .user(name)
+            .await?
+            .ok_or_else(|| PlatformError::NoSuchUser(name.to_string()))?;
+        Ok(caller_of(record))
     }
 
     /// The caller as `GET /api/v1/me` shows it.
@@ -275,6 +340,7 @@ pub(crate) fn caller_of(record: UserRecord) -> Caller {
         admin: record.admin,
         teams: record.teams.into_iter().collect(),
         roles: record.roles,
+        origin: crate::access::Origin::default(),
     })
 }
 

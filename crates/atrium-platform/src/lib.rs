@@ -6,6 +6,7 @@
 //! whose `code()` the edge maps to a status.
 
 pub mod access;
+mod audit;
 mod clock;
 mod deploy;
 mod error;
@@ -16,11 +17,14 @@ mod identity;
 mod order;
 mod published;
 mod query;
+mod requests;
 mod runs;
 mod secret;
+mod usage;
 pub mod starter;
 
-pub use access::{Caller, Refusal, User};
+pub use access::{Caller, Origin, Refusal, User};
+pub use audit::audit_csv;
 pub use atrium_engine::quarantine::RejectedRow;
 pub use clock::{Clock, ManualClock, OffsetFileClock, SystemClock};
 pub use external::{ExternalClaims, ExternalUser, GroupTable, external_user};
@@ -233,6 +237,11 @@ impl Platform {
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
         self.clock.now()
     }
+}
+
+/// An instant as the views show it: RFC 3339, UTC, whole seconds.
+pub(crate) fn time_text(at: &chrono::DateTime<chrono::Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 pub(crate) async fn create_dir(path: &Path) -> Result<()> {

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use atrium_catalog::RunRecord;
 use atrium_engine::{EngineError, RunReport, RunRequest, UpstreamVersions};
-use atrium_types::{CheckView, ProductId, RunOutputView, RunStatus, RunView, TableSample};
+use atrium_types::{AuditOutcome, CheckView, ProductId, RunOutputView, RunStatus, RunView, TableSample};
 
 use crate::access::{Action, Caller, Subject};
 use crate::order::dependency_order;
@@ -26,6 +26,8 @@ pub enum RunTrigger {
     Schedule,
     /// A micro-batch: rows arrived on a stream input since the last run.
     Stream,
+    /// The access a product waited for was approved.
+    Access,
 }
 
 impl RunTrigger {
@@ -35,6 +37,7 @@ impl RunTrigger {
             RunTrigger::Manual => "manual",
             RunTrigger::Schedule => "schedule",
             RunTrigger::Stream => "stream",
+            RunTrigger::Access => "access",
         }
     }
 }
@@ -137,7 +140,7 @@ impl Platform {
         trigger: RunTrigger,
     ) -> Result<RunView> {
         tracing::info!(product = %id, run_id, trigger = trigger.as_str(), "run started");
-        if let Some(refusal) = self.refused_input(id, &runnable.descriptor).await? {
+        if let Some(refusal) = self.refused_input(id, run_id, &runnable.descriptor).await? {
             let mut report = RunReport::default();
             report.log.push(format!("waiting for access: {refusal}"));
             let mut record = record_of(report, Some(refusal));
@@ -264,15 +267,30 @@ impl Platform {
         let Some(table) = table else {
             return Ok(None);
         };
-        facts.check(
+        let decision = facts.check(
             caller,
             &id,
             Action::ReadData {
                 output: Some(&table.output),
             },
-        )?;
+        );
+        let outcome = if decision.is_ok() {
+            AuditOutcome::Ok
+        } else {
+            AuditOutcome::Refused
+        };
+        let mut record = self.audit_record(caller, crate::audit::SAMPLE, outcome, Some(&id));
+        record.detail.insert("output".to_owned(), table.output.clone());
+        if let Err(error) = decision {
+            record.detail.insert("reason".to_owned(), crate::requests::excerpt(&error.to_string()));
+            self.append_audit(vec![record]).await;
+            return Err(error);
+        }
         let (location, version, output) = (table.location, table.version, table.output);
         let (columns, rows) = atrium_engine::tables::sample(&location, version, limit).await?;
+        record.rows = Some(rows.len() as u64);
+        record.detail.insert("version".to_owned(), version.to_string());
+        self.append_audit(vec![record]).await;
         Ok(Some(TableSample {
             output,
             version,
@@ -356,9 +374,12 @@ impl Platform {
 
     /// The first `product` input whose upstream this product may not read (it reads as its
     /// owner), as the reason the run waits.
+    /// Decides each `product` input of a run as the product's owner would read it, and records
+    /// each decision in the audit log (`run.read`); the first refusal stops the run.
     async fn refused_input(
         &self,
         id: &ProductId,
+        run_id: i32,
         descriptor: &atrium_descriptor::Descriptor,
     ) -> Result<Option<EngineError>> {
         if descriptor.upstream_products().next().is_none() {
@@ -369,6 +390,8 @@ impl Platform {
             product: id,
             owner: &descriptor.metadata.owner,
         };
+        let mut records = Vec::new();
+        let mut refused = None;
         for input in &descriptor.inputs {
             let atrium_descriptor::InputSource::Product { product, output } = &input.source else {
                 continue;
@@ -378,17 +401,39 @@ impl Platform {
             };
             let first_output = self.first_output_name(product).await?;
             let output = output.as_ref().map(|o| o.to_string()).or(first_output);
-            let action = Action::ReadData {
-                output: output.as_deref(),
+            let decision = crate::access::read_basis(subject, facts.of(upstream), output.as_deref(), facts.now);
+            let outcome = if decision.is_ok() {
+                AuditOutcome::Ok
+            } else {
+                AuditOutcome::Refused
             };
-            if let Err(refusal) = facts.decide(subject, action, upstream) {
-                return Ok(Some(EngineError::Input {
-                    input: input.name.to_string(),
-                    message: format!("may not read `{product}`: {refusal}"),
-                }));
+            let mut record = self.audit_record(&Caller::System, crate::audit::RUN_READ, outcome, Some(product));
+            record.actor = format!("product:{id}");
+            record.actor_domain = Some(id.domain().to_string());
+            record.detail.insert("run".to_owned(), run_id.to_string());
+            record.detail.insert("input".to_owned(), input.name.to_string());
+            if let Some(output) = &output {
+                record.detail.insert("output".to_owned(), output.clone());
+            }
+            match decision {
+                Ok(basis) => {
+                    record.detail.insert("via".to_owned(), basis.to_string());
+                }
+                Err(refusal) => {
+                    record.detail.insert("reason".to_owned(), crate::requests::excerpt(&refusal.to_string()));
+                    refused.get_or_insert(EngineError::Input {
+                        input: input.name.to_string(),
+                        message: format!("may not read `{product}`: {refusal}"),
+                    });
+                }
+            }
+            records.push(record);
+            if refused.is_some() {
+                break;
             }
         }
-        Ok(None)
+        self.append_audit(records).await;
+        Ok(refused)
     }
 
     async fn first_output_name(&self, product: &ProductId) -> Result<Option<String>> {

@@ -180,6 +180,13 @@ pub struct GrantView {
     pub expires_at: Option<String>,
     pub granted_by: String,
     pub created_at: String,
+    /// Whether it still works at the time of the answer.
+    pub status: crate::GrantStatus,
+    /// The access request it was given for, if any.
+    pub request_id: Option<i64>,
+    pub revoked_at: Option<String>,
+    pub revoked_by: Option<String>,
+    pub revoke_reason: Option<String>,
 }
 
 /// What `POST /api/v1/grants` takes.

@@ -4,6 +4,7 @@
 //! `wasm32-unknown-unknown`, and never sees database rows or engine types; the service crates
 //! convert into these types at their boundary.
 
+pub mod access;
 pub mod catalog;
 pub mod diagnostic;
 pub mod error;
@@ -13,6 +14,7 @@ pub mod profile;
 pub mod text;
 pub mod vocabulary;
 
+pub use access::*;
 pub use catalog::*;
 pub use diagnostic::Diagnostic;
 pub use error::{ApiError, ApiErrorBody, ErrorCode};
@@ -23,4 +25,6 @@ pub use identity::{
 pub use ids::{DomainName, Name, NameError, ProductId};
 pub use profile::{ColumnProfile, CreatedProduct, FileProfile, PiiFinding, StarterForm, StarterPreview};
 pub use text::{error_chain, human_bytes, plural, snake_name, sql_error_excerpt};
-pub use vocabulary::{Classification, PiiHandling, ProductStatus, Role, Visibility};
+pub use vocabulary::{
+    AuditOutcome, Classification, GrantStatus, PiiHandling, ProductStatus, RequestRole, RequestState, Role, Visibility,
+};

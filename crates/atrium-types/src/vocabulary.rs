@@ -68,10 +68,41 @@ vocabulary!(
     Role { Reader => "reader", Writer => "writer", Owner => "owner" }
 );
 
+vocabulary!(
+    /// Where an access request stands: `pending` until an owner decides or the requester
+    /// withdraws it; an approved one follows its grant (`expired`, `revoked`).
+    RequestState {
+        Pending => "pending",
+        Approved => "approved",
+        Denied => "denied",
+        Withdrawn => "withdrawn",
+        Expired => "expired",
+        Revoked => "revoked",
+    }
+);
+vocabulary!(
+    /// Whether a grant still works: `expired` from its expiry instant on, `revoked` once an owner
+    /// took it back.
+    GrantStatus { Active => "active", Expired => "expired", Revoked => "revoked" }
+);
+vocabulary!(
+    /// Whose requests to list: those on the caller's products, or the caller's own.
+    RequestRole { Owner => "owner", Requester => "requester" }
+);
+vocabulary!(
+    /// How an audited action ended.
+    AuditOutcome { Ok => "ok", Refused => "refused", Failed => "failed" }
+);
+
 impl Role {
     /// Whether this role includes everything `other` may do.
     pub fn includes(self, other: Role) -> bool {
         self.rank() >= other.rank()
+    }
+
+    /// Orders roles from the least to the most.
+    pub fn rank_cmp(self, other: Role) -> std::cmp::Ordering {
+        self.rank().cmp(&other.rank())
     }
 
     fn rank(self) -> u8 {

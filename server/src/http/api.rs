@@ -9,13 +9,13 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 
 use super::auth::Signed;
 use super::extract::{ApiBytes, ApiJson, ApiPath, ApiQuery};
-use super::{AppState, HttpError, answer};
+use super::{AppState, HttpError, access_api, answer};
 
 pub fn router() -> Router<AppState> {
     let v1 = Router::new()
@@ -30,6 +30,17 @@ pub fn router() -> Router<AppState> {
         .route("/me", get(me))
         .route("/grants", get(list_grants).post(add_grant))
         .route("/grants/{id}", axum::routing::delete(revoke_grant))
+        .route(
+            "/access-requests",
+            get(access_api::list_requests).post(access_api::create_request),
+        )
+        .route("/access-requests/{id}", get(access_api::get_request))
+        .route("/access-requests/{id}/approve", post(access_api::approve))
+        .route("/access-requests/{id}/deny", post(access_api::deny))
+        .route("/access-requests/{id}/withdraw", post(access_api::withdraw))
+        .route("/audit", get(access_api::audit))
+        .route("/products/{id}/usage", get(access_api::product_usage))
+        .route("/usage/domains", get(access_api::domain_usage))
         .route("/tokens", get(list_tokens).post(create_token))
         .route("/tokens/{id}", axum::routing::delete(revoke_token))
         .route("/openapi.yaml", get(openapi))
@@ -222,12 +233,26 @@ async fn add_grant(
     ))
 }
 
+#[derive(Debug, Deserialize)]
+struct RevokeQuery {
+    /// Why, recorded with the grant and told to its holders.
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+/// Revokes a grant (the product's owners only): it stops working at once.
 async fn revoke_grant(
     State(state): State<AppState>,
     Signed(caller): Signed,
     ApiPath(id): ApiPath<i64>,
+    ApiQuery(query): ApiQuery<RevokeQuery>,
 ) -> Result<Json<GrantView>, HttpError> {
-    Ok(Json(state.platform.revoke_grant(&caller, id).await?))
+    Ok(Json(
+        state
+            .platform
+            .revoke_grant(&caller, id, query.reason.as_deref())
+            .await?,
+    ))
 }
 
 /// The caller's own API tokens, without their secrets.

@@ -4,7 +4,7 @@
 //! answered 401 (API and server functions), except for the few public paths.
 //! Also the sign-in and sign-out endpoints of local accounts.
 
-use atrium_platform::Caller;
+use atrium_platform::{Caller, Origin};
 use atrium_types::ErrorCode;
 use axum::Form;
 use axum::extract::{FromRequestParts, Query, Request, State};
@@ -64,6 +64,7 @@ pub async fn authenticate(State(state): State<AppState>, mut request: Request, n
     };
     match caller {
         Some(caller) => {
+            let caller = caller.from_origin(origin_of(&request));
             request.extensions_mut().insert(caller);
             next.run(request).await
         }
@@ -81,6 +82,26 @@ pub async fn authenticate(State(state): State<AppState>, mut request: Request, n
             Redirect::to(&format!("/login?next={}", encode(&wanted))).into_response()
         }
     }
+}
+
+/// Where a request comes from, for the audit log: the peer's address (the server sees no proxy
+/// headers it could trust) and the user agent.
+pub fn origin_of(request: &Request) -> Origin {
+    let ip = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| info.0.ip().to_string());
+    Origin {
+        ip,
+        user_agent: user_agent(request.headers()),
+    }
+}
+
+fn user_agent(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::USER_AGENT)
+        .and_then(|value| value.to_str().ok())
+        .map(|agent| agent.chars().take(256).collect())
 }
 
 /// The signed-in caller of a handler; a request without one never reaches it (the middleware
@@ -111,9 +132,24 @@ pub struct SignInForm {
 
 /// `POST /auth/login`: a local account's name and password; on success a new session (a new id:
 /// nothing from before sign-in is kept) and back to where the user wanted to go.
-pub async fn sign_in(State(state): State<AppState>, headers: HeaderMap, Form(form): Form<SignInForm>) -> Response {
+pub async fn sign_in(
+    State(state): State<AppState>,
+    extensions: axum::http::Extensions,
+    headers: HeaderMap,
+    Form(form): Form<SignInForm>,
+) -> Response {
     let next = safe_next(form.next.as_deref());
-    match state.platform.sign_in_with_password(&form.name, &form.password).await {
+    let origin = Origin {
+        ip: extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|info| info.0.ip().to_string()),
+        user_agent: user_agent(&headers),
+    };
+    match state
+        .platform
+        .sign_in_with_password(&form.name, &form.password, &origin)
+        .await
+    {
         Ok(session) => {
             let secure = state.secure_cookies || forwarded_https(&headers);
             let cookie = session_cookie(&session.secret, session.absolute.num_seconds(), secure);

@@ -2,6 +2,7 @@
 //! functions, the built site's files) and the REST API, behind the layers every request passes:
 //! who calls (`auth`), how large a body may be, and the security headers.
 
+mod access_api;
 mod answer;
 mod api;
 mod auth;
@@ -119,8 +120,11 @@ pub fn router(state: AppState) -> Router {
 
 /// Serves until Ctrl-C or SIGTERM, letting requests in flight finish.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown_signal())
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
         .await
 }
 

@@ -222,7 +222,7 @@ async fn sessions_end_when_idle_and_tokens_at_their_expiry_or_revocation() {
     let sam = UserName::parse("sam").expect("a name");
     let session = app
         .platform
-        .sign_in_with_password("sam", "secret-sam")
+        .sign_in_with_password("sam", "secret-sam", &atrium_platform::Origin::default())
         .await
         .expect("signs in");
     let token = app

@@ -11,5 +11,6 @@ mod products;
 mod query;
 mod rejections;
 mod replicas;
+mod requests;
 mod s3_store;
 mod streams;

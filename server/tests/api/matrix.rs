@@ -27,6 +27,24 @@ outputs:
       - { name: note, type: string, classification: internal }
 ";
 
+/// An internal product of `crm`: everyone sees it, crm's readers read it, others may ask.
+const CONTACTS: &str = "apiVersion: atrium/v1
+kind: DataProduct
+metadata:
+  id: crm.contacts
+  title: Contacts
+  owner: team-crm
+  description: Every contact.
+  visibility: internal
+inputs:
+  - { name: events, source: { kind: stream } }
+outputs:
+  - name: contacts
+    description: One row per contact.
+    columns:
+      - { name: contact_id, type: int64, required: true }
+";
+
 /// The callers of the matrix, in its column order.
 const WHO: [&str; 7] = [
     "anonymous",
@@ -96,7 +114,10 @@ async fn fixture() -> (TestApp, Callers) {
     app.platform
         .deploy(
             &Caller::Operator,
-            &[DescriptorSource::new(LEDGER, Some("ledger.yaml".to_owned()))],
+            &[
+                DescriptorSource::new(LEDGER, Some("ledger.yaml".to_owned())),
+                DescriptorSource::new(CONTACTS, Some("contacts.yaml".to_owned())),
+            ],
         )
         .await
         .expect("deploys");
@@ -172,8 +193,68 @@ async fn every_rest_route_answers_each_caller_as_the_rules_say() {
         "application/json",
         r#"{"name": "matrix"}"#,
     );
+    let request_access = with_body(
+        row(
+            Method::POST,
+            "/access-requests",
+            "/api/v1/access-requests",
+            [401, 201, 409, 201, 201, 201, 409],
+        ),
+        "application/json",
+        r#"{"product": "crm.contacts", "purpose": "the matrix", "duration_days": 7}"#,
+    );
+    let deny = with_body(
+        row(
+            Method::POST,
+            "/access-requests/{id}/deny",
+            "/api/v1/access-requests/{request}/deny",
+            [401, 403, 404, 404, 404, 404, 200],
+        ),
+        "application/json",
+        r#"{"comment": "no"}"#,
+    );
     let table = vec![
         row(Method::GET, "/healthz", "/healthz", [200; 7]),
+        request_access,
+        row(
+            Method::GET,
+            "/access-requests",
+            "/api/v1/access-requests",
+            [401, 200, 200, 200, 200, 200, 200],
+        ),
+        // Olga's request on crm.contacts: she and an admin know of it; crm's owners would.
+        row(
+            Method::GET,
+            "/access-requests/{id}",
+            "/api/v1/access-requests/{request}",
+            [401, 200, 404, 404, 404, 404, 200],
+        ),
+        row(
+            Method::POST,
+            "/access-requests/{id}/approve",
+            "/api/v1/access-requests/{request}/approve",
+            [401, 403, 404, 404, 404, 404, 200],
+        ),
+        deny,
+        row(
+            Method::POST,
+            "/access-requests/{id}/withdraw",
+            "/api/v1/access-requests/{request}/withdraw",
+            [401, 200, 404, 404, 404, 404, 403],
+        ),
+        row(Method::GET, "/audit", "/api/v1/audit", [401, 403, 403, 403, 403, 200, 200]),
+        row(
+            Method::GET,
+            "/products/{id}/usage",
+            "/api/v1/products/sales.ledger/usage",
+            [401, 404, 404, 200, 200, 200, 200],
+        ),
+        row(
+            Method::GET,
+            "/usage/domains",
+            "/api/v1/usage/domains",
+            [401, 200, 200, 200, 200, 200, 200],
+        ),
         row(Method::GET, "/openapi.yaml", "/api/v1/openapi.yaml", [200; 7]),
         row(
             Method::GET,
@@ -277,8 +358,31 @@ async fn every_rest_route_answers_each_caller_as_the_rules_say() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// Fills a path's placeholders with a fresh grant or token to revoke.
+/// Fills a path's placeholders with a fresh grant or token to revoke, or a pending request of
+/// the outsider's.
 async fn concrete_path(app: &TestApp, path: &str) -> String {
+    if path.contains("{request}") {
+        let olga = olga(app).await;
+        let pending = app
+            .platform
+            .access_requests(&olga, atrium_types::RequestRole::Requester, Some(atrium_types::RequestState::Pending))
+            .await
+            .expect("her requests");
+        let id = match pending.first() {
+            Some(request) => request.id,
+            None => {
+                let request = atrium_types::NewAccessRequest {
+                    product: atrium_types::ProductId::parse("crm.contacts").expect("an id"),
+                    output: None,
+                    purpose: "the matrix".to_owned(),
+                    duration_days: 7,
+                    for_team: None,
+                };
+                app.platform.request_access(&olga, &request).await.expect("a request").id
+            }
+        };
+        return path.replace("{request}", &id.to_string());
+    }
     if path.contains("{grant}") {
         let grant = app.grant("sales.ledger", None, "team:auditors").await;
         return path.replace("{grant}", &grant.id.to_string());
@@ -293,6 +397,21 @@ async fn concrete_path(app: &TestApp, path: &str) -> String {
         return path.replace("{token}", &token.token.id);
     }
     path.to_owned()
+}
+
+/// The outsider, as the platform sees her.
+async fn olga(app: &TestApp) -> Caller {
+    let name = UserName::parse("olga").expect("a name");
+    let token = app
+        .platform
+        .create_token(&Caller::Operator, &name, "matrix", None)
+        .await
+        .expect("a token");
+    app.platform
+        .token_caller(&token.secret)
+        .await
+        .expect("resolves")
+        .expect("a caller")
 }
 
 /// The routes of the REST API as `api.rs` registers them.
@@ -353,6 +472,26 @@ async fn every_server_function_needs_a_caller_and_hides_restricted_products() {
         ("tokens", FORM, "", 401, 200, 200),
         ("create-token", FORM, "name=matrix", 401, 200, 200),
         ("revoke-token", FORM, "id=atr_000000000000", 401, 404, 404),
+        ("access-counts", FORM, "", 200, 200, 200),
+        ("product-access", FORM, "id=sales.ledger", 401, 404, 200),
+        (
+            "request-access",
+            FORM,
+            "product=sales.ledger&purpose=x&duration_days=30",
+            401,
+            404,
+            409,
+        ),
+        ("inbox", FORM, "", 401, 200, 200),
+        ("approve-request", FORM, "id=999999", 401, 404, 404),
+        ("deny-request", FORM, "id=999999&comment=x", 401, 404, 404),
+        ("withdraw-request", FORM, "id=999999", 401, 404, 404),
+        ("my-access", FORM, "", 401, 200, 200),
+        ("read-notifications", FORM, "", 401, 200, 200),
+        ("revoke-grant", FORM, "id=999999", 401, 404, 404),
+        ("audit", FORM, "", 401, 403, 403),
+        ("product-usage", FORM, "id=sales.ledger&days=7", 401, 404, 200),
+        ("usage-graph", FORM, "days=7", 401, 200, 200),
     ];
     let registered: Vec<String> = leptos::server_fn::axum::server_fn_paths()
         .map(|(path, _)| path.trim_start_matches("/portal/").to_owned())

@@ -149,7 +149,7 @@ outputs:
     assert_eq!(
         outcomes[1].missing_grants,
         [
-            "input `people`: reading `crm.customers` needs a grant: ask its owner `team-crm` (or an owner of domain \
+            "input `people`: reading `crm.customers` needs a grant: request access on its page, /products/crm.customers, or ask its owner `team-crm` (or an owner of domain \
           `crm`) to grant it, e.g. `atrium grant add crm.customers --to team:team`; its runs wait until then"
         ]
     );
@@ -193,7 +193,7 @@ outputs:
         assert_eq!(run.status, atrium_types::RunStatus::Succeeded, "{id}: {:?}", run.error);
     }
     app.platform
-        .revoke_grant(&atrium_platform::Caller::Operator, grant.id)
+        .revoke_grant(&atrium_platform::Caller::Operator, grant.id, None)
         .await
         .expect("revoked");
     let revoked = run_manually(&app, "sales.countries").await;

@@ -9,6 +9,8 @@ pub struct Model {
     pub name: String,
     pub storage_prefix: String,
     pub created_at: DateTimeUtc,
+    /// The longest grant an access request may ask for in this domain.
+    pub max_grant_days: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

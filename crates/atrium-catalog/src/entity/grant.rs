@@ -1,4 +1,5 @@
-//! A read grant: a principal may read a product, or one of its outputs, until an optional expiry.
+//! A read grant: a principal may read a product, or one of its outputs, until an optional expiry;
+//! kept after it ends (revoked or expired) for the record.
 
 use sea_orm::entity::prelude::*;
 
@@ -13,6 +14,12 @@ pub struct Model {
     pub expires_at: Option<DateTimeUtc>,
     pub granted_by: String,
     pub created_at: DateTimeUtc,
+    pub request_id: Option<i64>,
+    pub revoked_at: Option<DateTimeUtc>,
+    pub revoked_by: Option<String>,
+    pub revoke_reason: Option<String>,
+    pub expired_at: Option<DateTimeUtc>,
+    pub warned_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,9 +1,13 @@
 //! The sea-orm entities of the catalog tables; their schema is `migrations/`.
 
+pub mod access_request;
 pub mod api_token;
+pub mod audit_entry;
 pub mod domain;
+pub mod domain_event;
 pub mod domain_role;
 pub mod grant;
+pub mod notification;
 pub mod output_column;
 pub mod product;
 pub mod product_input;
