@@ -76,7 +76,9 @@ fn UserMenu() -> impl IntoView {
 /// each with its count.
 #[component]
 fn AccessLinks() -> impl IntoView {
-    let counts = Resource::new(|| (), |_| crate::access::get_access_counts());
+    // Asked again on every navigation, so that a decision made on one page shows on the next.
+    let location = leptos_router::hooks::use_location();
+    let counts = Resource::new(move || location.pathname.get(), |_| crate::access::get_access_counts());
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {

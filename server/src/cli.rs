@@ -122,6 +122,17 @@ pub enum Command {
     /// one) as the demo users; run once by `examples/mesh/access.sh`
     #[command(hide = true)]
     DemoAccess,
+    /// Measure what the access checks and the audit cost: each query as USER (the decision, the
+    /// audit row) and as the operator's unaudited baseline, alternately, best of ROUNDS
+    #[command(hide = true)]
+    BenchAccess {
+        #[arg(long)]
+        user: String,
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+        /// Files of one query each
+        files: Vec<PathBuf>,
+    },
     /// List the deployed products
     Products {
         /// Print JSON instead of a table

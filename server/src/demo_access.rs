@@ -69,3 +69,45 @@ pub async fn seed(platform: &Platform) -> Result<Outcome, CommandError> {
     );
     Ok(Outcome::Success)
 }
+
+/// `atrium bench-access`: each query as `user` through the access decision and the audit, and as
+/// the operator's unaudited baseline, alternately (so that both meet the same caches), best of
+/// `rounds` after a warm-up; prints one line per query and the totals.
+pub async fn bench_access(
+    platform: &Platform,
+    user_name: &str,
+    rounds: usize,
+    files: &[std::path::PathBuf],
+) -> Result<Outcome, CommandError> {
+    let reader = user(platform, user_name).await?;
+    let (mut checked_total, mut baseline_total) = (0.0_f64, 0.0_f64);
+    for (index, file) in files.iter().enumerate() {
+        let sql = tokio::fs::read_to_string(file).await.map_err(|source| CommandError::Read {
+            path: file.clone(),
+            source,
+        })?;
+        let (mut checked, mut baseline) = (f64::MAX, f64::MAX);
+        for round in 0..=rounds {
+            let started = std::time::Instant::now();
+            let rows = platform.query(&reader, &sql).await?.rows.len();
+            let with = started.elapsed().as_secs_f64();
+            let started = std::time::Instant::now();
+            let same = platform.query_unaudited(&Caller::Operator, &sql).await?.rows.len();
+            let without = started.elapsed().as_secs_f64();
+            if rows != same {
+                return Err(bad(&file.display().to_string(), format!("answered {rows} rows checked, {same} without")));
+            }
+            // Round 0 warms the caches up.
+            if round > 0 {
+                checked = checked.min(with);
+                baseline = baseline.min(without);
+            }
+        }
+        checked_total += checked;
+        baseline_total += baseline;
+        println!("Q{:02} checked {checked:.3} s baseline {baseline:.3} s", index + 1);
+    }
+    let overhead = (checked_total / baseline_total - 1.0) * 100.0;
+    println!("total checked {checked_total:.3} s baseline {baseline_total:.3} s overhead {overhead:+.2} %");
+    Ok(Outcome::Success)
+}

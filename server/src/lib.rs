@@ -122,6 +122,9 @@ pub async fn run(cli: Cli, env: &BTreeMap<String, String>) -> Result<Outcome, Ru
         Command::Grant { command } => Ok(access_commands::grant(&platform, command).await?),
         Command::Domain { command } => Ok(access_commands::domain(&platform, command).await?),
         Command::DemoAccess => Ok(demo_access::seed(&platform).await?),
+        Command::BenchAccess { user, rounds, files } => {
+            Ok(demo_access::bench_access(&platform, &user, rounds, &files).await?)
+        }
         // Handled above: they need no platform.
         Command::Validate { .. } | Command::DemoData { .. } | Command::Init { .. } | Command::QueryWorker => {
             Ok(Outcome::Success)

@@ -174,7 +174,8 @@ pub fn UsageSection(product_id: String) -> impl IntoView {
                 {move || Suspend::new(async move {
                     match usage.await {
                         Ok(usage) => view! { <UsageTables usage /> }.into_any(),
-                        Err(error) => view! { <p class="muted">{error_message(&error)}</p> }.into_any(),
+                        // Usage is for the product's owners and readers: others see the reason.
+                        Err(error) => view! { <p class="muted">{format!("Usage is shown to the product's owners and readers. ({})", error_message(&error))}</p> }.into_any(),
                     }
                 })}
             </Transition>

@@ -356,13 +356,14 @@ mod named_tables_tests {
             "SELECT * FROM sales.orders o JOIN crm.customers.active c ON o.id = c.id \
              WHERE o.id IN (SELECT id FROM supply.parts VERSION AS OF 2)",
         );
-        let names: Vec<String> = named
+        let mut names: Vec<String> = named
             .iter()
             .map(|(catalog, schema, table)| match catalog {
                 Some(catalog) => format!("{catalog}.{schema}.{table}"),
                 None => format!("{schema}.{table}"),
             })
             .collect();
+        names.sort();
         assert_eq!(names, ["crm.customers.active", "sales.orders", "supply.parts"]);
         assert!(named_tables("SELEC nonsense").is_empty());
     }

@@ -254,3 +254,59 @@ fn refusals_say_what_to_do() {
     };
     assert_eq!(hidden.to_string(), "product `hr.employees` does not exist");
 }
+
+#[test]
+fn a_revoked_grant_reads_nothing_and_shows_nothing() {
+    use Outcome::*;
+    use Visibility::*;
+    let olga = user("olga", &[], &[]);
+    let mut revoked = grant("sales.orders", None, "user:olga", None);
+    revoked.revoked_at = Some(at(2));
+    let revoked = [revoked];
+    check(&olga, READ, Internal, &revoked, 3, NeedsGrant);
+    check(&olga, Action::See, Restricted, &revoked, 3, Hidden);
+}
+
+#[test]
+fn the_ground_of_a_read_is_the_one_the_decision_used() {
+    let product = id("sales.orders");
+    let mut grant_7 = grant("sales.orders", None, "user:olga", Some(5));
+    grant_7.id = 7;
+    let grants = [grant_7];
+    let facts = |visibility| ProductFacts {
+        id: &product,
+        owner: "team-sales",
+        visibility,
+        grants: &grants,
+    };
+    let basis = |caller: &Caller, visibility, hour| read_basis(caller.into(), facts(visibility), None, at(hour));
+    let olga = user("olga", &[], &[]);
+    assert_eq!(basis(&olga, Visibility::Internal, 4), Ok(ReadBasis::Grant(7)));
+    assert!(basis(&olga, Visibility::Internal, 5).is_err(), "the grant ended at 5");
+    assert_eq!(basis(&olga, Visibility::Public, 5), Ok(ReadBasis::Public));
+    let rita = user("rita", &[], &[("sales", Role::Reader)]);
+    assert_eq!(basis(&rita, Visibility::Restricted, 5), Ok(ReadBasis::Role(Role::Reader)));
+    let sam = user("sam", &["team-sales"], &[]);
+    assert_eq!(basis(&sam, Visibility::Restricted, 5), Ok(ReadBasis::Owner));
+    assert_eq!(basis(&Caller::Operator, Visibility::Restricted, 5), Ok(ReadBasis::Platform));
+    let run = Subject::ProductRun {
+        product: &id("finance.totals"),
+        owner: "team-finance",
+    };
+    assert!(read_basis(run, facts(Visibility::Internal), None, at(1)).is_err());
+    assert_eq!(read_basis(run, facts(Visibility::Public), None, at(1)), Ok(ReadBasis::Public));
+    assert_eq!(ReadBasis::Grant(7).to_string(), "grant:7");
+}
+
+#[test]
+fn a_users_home_domain_is_where_they_hold_their_highest_role() {
+    let Caller::User(mixed) = user("mia", &[], &[("crm", Role::Reader), ("sales", Role::Writer), ("supply", Role::Writer)])
+    else {
+        unreachable!("a user")
+    };
+    assert_eq!(mixed.home_domain().map(|d| d.as_str()), Some("sales"));
+    let Caller::User(none) = user("nia", &[], &[]) else {
+        unreachable!("a user")
+    };
+    assert_eq!(none.home_domain(), None);
+}

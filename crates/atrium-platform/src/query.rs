@@ -291,3 +291,34 @@ impl Drop for QueryAudit {
         }
     }
 }
+
+impl Platform {
+    /// The operator's baseline for measuring what the access checks and the audit cost (`atrium
+    /// bench-access`): the query over every published table, with no decision per table and no
+    /// audit row. Nobody but the operator on the data directory may run it.
+    pub async fn query_unaudited(&self, caller: &Caller, sql: &str) -> Result<QueryResult> {
+        if !matches!(caller, Caller::Operator) {
+            return Err(crate::Refusal::NotTheirs("only the operator runs the unaudited baseline").into());
+        }
+        let ids: Vec<ProductId> = self.catalog.list_products().await?.into_iter().map(|p| p.id).collect();
+        let mut tables = Vec::new();
+        for (_, published) in self.published_outputs(&ids).await? {
+            for table in published {
+                for name in table.table_names {
+                    let mut parts: Vec<String> = name.split('.').map(str::to_owned).collect();
+                    let table_name = parts.pop().unwrap_or_default();
+                    let schema = parts.pop().unwrap_or_default();
+                    tables.push(ReadableTable {
+                        catalog: parts.pop(),
+                        schema,
+                        table: table_name,
+                        location: table.location.clone(),
+                        version: table.version,
+                        refusal: None,
+                    });
+                }
+            }
+        }
+        Ok(self.engine.query(sql, &tables, self.query_limits).await?)
+    }
+}

@@ -39,7 +39,7 @@ metadata:
   description: How many deals there are.
   visibility: internal
 inputs:
-  - { name: deals, source: { kind: product, product: sales.deals } }
+  - { name: deals, product: sales.deals }
 transform:
   sql: SELECT count(*) AS deals FROM deals
 outputs:
@@ -338,8 +338,9 @@ async fn a_product_deployed_with_an_ungranted_input_asks_waits_and_runs_once_app
         .send()
         .await
         .expect("an answer");
-    assert_eq!(response.status(), 201);
+    let status = response.status();
     let outcome: Value = response.json().await.expect("json");
+    assert_eq!(status, 201, "{outcome}");
     let missing = outcome["missing_grants"][0].as_str().unwrap_or_default().to_owned();
     assert!(missing.contains("access request 1 asks its owners"), "{outcome}");
     app.wait_until_idle("crm.deal_count").await;
@@ -369,4 +370,32 @@ async fn a_product_deployed_with_an_ungranted_input_asks_waits_and_runs_once_app
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     panic!("crm.deal_count did not run after the approval");
+}
+
+#[tokio::test]
+async fn two_owners_deciding_at_once_decide_once() {
+    let app = spawn_app().await;
+    publish_deals(&app).await;
+    let bob = app.user("bob", &[], &[("crm", Role::Reader)], false).await;
+    let owen = app.user("owen", &[], &[("sales", Role::Owner)], false).await;
+    let sam = app.user("sam", &["team-sales"], &[], false).await;
+    let (_, request) = post(&bob, &app, "/api/v1/access-requests", json!({ "product": "sales.deals", "purpose": "x" })).await;
+    let id = request["id"].as_i64().expect("an id");
+    let (approve_path, deny_path) = (
+        format!("/api/v1/access-requests/{id}/approve"),
+        format!("/api/v1/access-requests/{id}/deny"),
+    );
+    let approve = post(&owen, &app, &approve_path, json!({}));
+    let deny = post(&sam, &app, &deny_path, json!({ "comment": "no" }));
+    let ((approved, _), (denied, _)) = tokio::join!(approve, deny);
+    let mut statuses = [approved, denied];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 409], "exactly one decision lands");
+    let grants = app.platform.grants(&Caller::Operator).await.expect("grants");
+    let (_, decided) = get(&bob, &app, &format!("/api/v1/access-requests/{id}")).await;
+    match decided["state"].as_str() {
+        Some("approved") => assert_eq!(grants.len(), 1),
+        Some("denied") => assert!(grants.is_empty(), "a denied request made no grant: {grants:?}"),
+        other => panic!("decided as {other:?}"),
+    }
 }
