@@ -10,6 +10,11 @@ use crate::api::{error_message, get_me, list_domains};
 #[component]
 pub fn TopNav() -> impl IntoView {
     let domains = Resource::new(|| (), |_| list_domains());
+    // Created here, in the same order on the server and in the browser (resources are matched to
+    // their serialized values by that order), and asked again on every navigation, so that a
+    // decision made on one page shows on the next.
+    let location = leptos_router::hooks::use_location();
+    let counts = Resource::new(move || location.pathname.get(), |_| crate::access::get_access_counts());
     view! {
         <header class="topbar">
             <nav class="topnav" aria-label="Main">
@@ -35,25 +40,28 @@ pub fn TopNav() -> impl IntoView {
                     })}
                 </Transition>
             </nav>
-            <UserMenu />
+            <UserMenu counts />
         </header>
     }
 }
 
 /// Who is signed in, their tokens, and sign-out (a plain form: it works before hydration).
 #[component]
-fn UserMenu() -> impl IntoView {
+fn UserMenu(counts: Resource<Result<atrium_types::AccessCounts, ServerFnError>>) -> impl IntoView {
     let me = Resource::new(|| (), |_| get_me());
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
+                // One boundary for both: a boundary nested here would be numbered on the server
+                // whenever it resolves, racing the page's own resources.
+                let counts = counts.await.unwrap_or_default();
                 match me.await.ok().flatten() {
                     Some(me) => view! {
                         <div class="user-menu">
                             <span class="signed-in" title=me.user.to_string()>
                                 "Signed in as " <strong data-testid="signed-in-user">{me.display_name.clone()}</strong>
                             </span>
-                            <AccessLinks />
+                            <AccessLinks counts />
                             {(me.admin || me.roles.iter().any(|held| held.role == atrium_types::Role::Owner)).then(|| view! {
                                 <A href="/audit" attr:class="navlink">"Audit"</A>
                             })}
@@ -75,15 +83,8 @@ fn UserMenu() -> impl IntoView {
 /// The inbox (requests waiting for the user's decision) and "My access" (unread notifications),
 /// each with its count.
 #[component]
-fn AccessLinks() -> impl IntoView {
-    // Asked again on every navigation, so that a decision made on one page shows on the next.
-    let location = leptos_router::hooks::use_location();
-    let counts = Resource::new(move || location.pathname.get(), |_| crate::access::get_access_counts());
+fn AccessLinks(counts: atrium_types::AccessCounts) -> impl IntoView {
     view! {
-        <Transition fallback=|| ()>
-            {move || Suspend::new(async move {
-                let counts = counts.await.unwrap_or_default();
-                view! {
                     <A href="/access/inbox" attr:class="navlink" attr:data-testid="inbox-link">
                         "Inbox"
                         {(counts.inbox > 0).then(|| view! {
@@ -96,9 +97,6 @@ fn AccessLinks() -> impl IntoView {
                             <span class="count-badge" data-testid="unread-count" aria-label="unread notifications">{counts.unread}</span>
                         })}
                     </A>
-                }
-            })}
-        </Transition>
     }
 }
 

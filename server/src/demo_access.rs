@@ -33,7 +33,11 @@ fn ask(product: &str, purpose: &str, days: u32, for_team: Option<&str>) -> Resul
 }
 
 pub async fn seed(platform: &Platform) -> Result<Outcome, CommandError> {
-    let (mark, cora, olga) = (user(platform, "mark").await?, user(platform, "cora").await?, user(platform, "olga").await?);
+    let (mark, cora, olga) = (
+        user(platform, "mark").await?,
+        user(platform, "cora").await?,
+        user(platform, "olga").await?,
+    );
     let (sam,) = (user(platform, "sam").await?,);
 
     let pending = ask(
@@ -82,10 +86,12 @@ pub async fn bench_access(
     let reader = user(platform, user_name).await?;
     let (mut checked_total, mut baseline_total) = (0.0_f64, 0.0_f64);
     for (index, file) in files.iter().enumerate() {
-        let sql = tokio::fs::read_to_string(file).await.map_err(|source| CommandError::Read {
-            path: file.clone(),
-            source,
-        })?;
+        let sql = tokio::fs::read_to_string(file)
+            .await
+            .map_err(|source| CommandError::Read {
+                path: file.clone(),
+                source,
+            })?;
         let (mut checked, mut baseline) = (f64::MAX, f64::MAX);
         for round in 0..=rounds {
             let started = std::time::Instant::now();
@@ -95,7 +101,10 @@ pub async fn bench_access(
             let same = platform.query_unaudited(&Caller::Operator, &sql).await?.rows.len();
             let without = started.elapsed().as_secs_f64();
             if rows != same {
-                return Err(bad(&file.display().to_string(), format!("answered {rows} rows checked, {same} without")));
+                return Err(bad(
+                    &file.display().to_string(),
+                    format!("answered {rows} rows checked, {same} without"),
+                ));
             }
             // Round 0 warms the caches up.
             if round > 0 {

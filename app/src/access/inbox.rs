@@ -46,7 +46,11 @@ pub fn InboxPage() -> impl IntoView {
 }
 
 #[component]
-fn InboxCard(entry: InboxEntry, approve: ServerAction<ApproveRequest>, deny: ServerAction<DenyRequest>) -> impl IntoView {
+fn InboxCard(
+    entry: InboxEntry,
+    approve: ServerAction<ApproveRequest>,
+    deny: ServerAction<DenyRequest>,
+) -> impl IntoView {
     let request = entry.request;
     let id = request.id;
     let href = format!("/products/{}", request.product);

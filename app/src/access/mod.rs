@@ -60,7 +60,10 @@ pub async fn request_access(
         duration_days,
         for_team,
     };
-    platform()?.request_access(&caller()?, &request).await.map_err(portal_error)
+    platform()?
+        .request_access(&caller()?, &request)
+        .await
+        .map_err(portal_error)
 }
 
 #[server(prefix = "/portal", endpoint = "inbox")]
@@ -84,7 +87,10 @@ pub async fn approve_request(
 #[server(prefix = "/portal", endpoint = "deny-request")]
 pub async fn deny_request(id: i64, comment: String) -> Result<AccessRequestView, ServerFnError> {
     let denial = atrium_types::DenyAccess { comment };
-    platform()?.deny_request(&caller()?, id, &denial).await.map_err(portal_error)
+    platform()?
+        .deny_request(&caller()?, id, &denial)
+        .await
+        .map_err(portal_error)
 }
 
 #[server(prefix = "/portal", endpoint = "withdraw-request")]
@@ -135,7 +141,10 @@ pub async fn get_audit(
 
 #[server(prefix = "/portal", endpoint = "product-usage")]
 pub async fn get_product_usage(id: String, days: u32) -> Result<ProductUsage, ServerFnError> {
-    platform()?.product_usage(&caller()?, &id, days).await.map_err(portal_error)
+    platform()?
+        .product_usage(&caller()?, &id, days)
+        .await
+        .map_err(portal_error)
 }
 
 #[server(prefix = "/portal", endpoint = "usage-graph")]

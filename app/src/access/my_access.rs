@@ -75,18 +75,21 @@ fn MyAccess(
             <h2>"Grants you hold"</h2>
             {mine.grants.is_empty().then(|| view! { <p class="muted">"No grants."</p> })}
             {(!mine.grants.is_empty()).then(|| view! {
+                <div class="table-scroll">
                 <table class="table">
                     <thead><tr><th>"Product"</th><th>"Output"</th><th>"Held by"</th><th>"Status"</th><th>"Expires"</th><th></th></tr></thead>
                     <tbody>
                         {mine.grants.into_iter().map(|held| view! { <GrantRow held renew /> }).collect_view()}
                     </tbody>
                 </table>
+                </div>
             })}
         </section>
         <section class="panel" id="requests">
             <h2>"Your requests"</h2>
             {mine.requests.is_empty().then(|| view! { <p class="muted">"No requests yet."</p> })}
             {(!mine.requests.is_empty()).then(|| view! {
+                <div class="table-scroll">
                 <table class="table requests">
                     <thead><tr><th>"#"</th><th>"Product"</th><th>"For"</th><th>"State"</th><th>"Asked"</th><th>"Decision"</th><th></th></tr></thead>
                     <tbody>
@@ -120,6 +123,7 @@ fn MyAccess(
                         }).collect_view()}
                     </tbody>
                 </table>
+                </div>
             })}
         </section>
     }

@@ -16,13 +16,20 @@ pub fn AccessSection(product_id: String, outputs: Vec<String>) -> impl IntoView 
     let withdraw = ServerAction::<WithdrawRequest>::new();
     let revoke = ServerAction::<RevokeGrant>::new();
     let id = product_id.clone();
-    let access = Resource::new(
-        move || (id.clone(), request.version().get(), withdraw.version().get(), revoke.version().get()),
-        |(id, ..)| get_product_access(id),
-    );
+    // Loaded by the browser once the page is interactive (the section is about acting): a local
+    // resource, so that the server's page and the hydrated one agree while it loads.
+    let access = LocalResource::new(move || {
+        let id = id.clone();
+        // Loaded again after each of the section's actions.
+        request.version().track();
+        withdraw.version().track();
+        revoke.version().track();
+        async move { get_product_access(id).await }
+    });
     view! {
         <section class="panel" id="access">
             <h2>"Access"</h2>
+            <div class="access-body">
             <Transition fallback=|| ()>
                 {move || {
                     let product_id = product_id.clone();
@@ -37,9 +44,12 @@ pub fn AccessSection(product_id: String, outputs: Vec<String>) -> impl IntoView 
                     })
                 }}
             </Transition>
-            {move || request.value().get().and_then(Result::err).map(|error| view! {
-                <p class="error-text" role="alert">{error_message(&error)}</p>
-            })}
+            </div>
+            <div aria-live="polite">
+                {move || request.value().get().and_then(Result::err).map(|error| view! {
+                    <p class="error-text" role="alert">{error_message(&error)}</p>
+                })}
+            </div>
         </section>
     }
 }
@@ -163,7 +173,10 @@ fn AccessBody(
 pub fn UsageSection(product_id: String) -> impl IntoView {
     let days = RwSignal::new(30u32);
     let id = product_id.clone();
-    let usage = Resource::new(move || (id.clone(), days.get()), |(id, days)| get_product_usage(id, days));
+    let usage = LocalResource::new(move || {
+        let (id, days) = (id.clone(), days.get());
+        async move { get_product_usage(id, days).await }
+    });
     view! {
         <section class="panel" id="usage">
             <div class="panel-head">
@@ -223,6 +236,7 @@ fn CountTable(title: &'static str, counts: Vec<atrium_types::UsageCount>) -> imp
             <h3>{title}</h3>
             {counts.is_empty().then(|| view! { <p class="muted">"none"</p> })}
             {(!counts.is_empty()).then(|| view! {
+                <div class="table-scroll">
                 <table class="table">
                     <thead><tr><th>"Name"</th><th>"Reads"</th><th>"Rows"</th><th>"Last"</th></tr></thead>
                     <tbody>
@@ -236,6 +250,7 @@ fn CountTable(title: &'static str, counts: Vec<atrium_types::UsageCount>) -> imp
                         }).collect_view()}
                     </tbody>
                 </table>
+                </div>
             })}
         </div>
     }

@@ -44,7 +44,8 @@ pub fn UsagePage() -> impl IntoView {
 #[component]
 fn Graph(graph: UsageGraph, selected: RwSignal<Option<usize>>) -> impl IntoView {
     if graph.edges.is_empty() {
-        return view! { <p class="muted" data-testid="usage-empty">"No reads between domains in this period."</p> }.into_any();
+        return view! { <p class="muted" data-testid="usage-empty">"No reads between domains in this period."</p> }
+            .into_any();
     }
     let positions = circle(graph.domains.len());
     let at = |domain: &str| {
@@ -108,6 +109,7 @@ fn Graph(graph: UsageGraph, selected: RwSignal<Option<usize>>) -> impl IntoView 
                 <p>"Consumers: " <span class="mono">{edge.consumers.join(", ")}</span></p>
             </div>
         })}
+        <div class="table-scroll">
         <table class="table usage-edges">
             <thead><tr><th>"Reading domain"</th><th>"Domain read"</th><th>"Reads"</th><th>"Consumers"</th></tr></thead>
             <tbody>
@@ -121,6 +123,7 @@ fn Graph(graph: UsageGraph, selected: RwSignal<Option<usize>>) -> impl IntoView 
                 }).collect_view()}
             </tbody>
         </table>
+        </div>
     }
     .into_any()
 }

@@ -47,7 +47,10 @@ pub struct NewRequest {
 #[derive(Debug, Clone)]
 pub enum Decision {
     /// Approved: the grant is made in the same transaction.
-    Approve { grant: NewGrant, duration_days: u32 },
+    Approve {
+        grant: NewGrant,
+        duration_days: u32,
+    },
     Deny,
     Withdraw,
 }
@@ -276,7 +279,8 @@ async fn follow_grant(db: &impl ConnectionTrait, grant_id: i64, state: RequestSt
 }
 
 fn request_record(row: access_request::Model) -> Result<RequestRecord> {
-    let corrupt = |what: &str, value: &str, error: String| CatalogError::Corrupt(format!("request {what} `{value}`: {error}"));
+    let corrupt =
+        |what: &str, value: &str, error: String| CatalogError::Corrupt(format!("request {what} `{value}`: {error}"));
     Ok(RequestRecord {
         id: row.id,
         product: ProductId::parse(&row.product_id).map_err(|e| corrupt("product", &row.product_id, e.to_string()))?,

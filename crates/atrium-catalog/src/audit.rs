@@ -40,6 +40,10 @@ pub struct ReadGroup {
     pub last_at: DateTime<Utc>,
 }
 
+/// A grouped row as the database answers it: actor, actor's domain, product, action, reads,
+/// rows, last time.
+type GroupRow = (String, Option<String>, Option<String>, String, i64, i64, DateTime<Utc>);
+
 impl Catalog {
     /// One page of entries, newest first, and the id to ask the next page before.
     pub async fn audit_entries(&self, query: &AuditQuery) -> Result<(Vec<AuditEntryView>, Option<i64>)> {
@@ -93,7 +97,10 @@ impl Catalog {
             .column_as(audit_entry::Column::Id.count(), "reads")
             .column_as(
                 Expr::expr(Func::cast_as(
-                    Func::coalesce([Expr::expr(Func::sum(Expr::col(audit_entry::Column::Rows))), Expr::val(0)]),
+                    Func::coalesce([
+                        Expr::expr(Func::sum(Expr::col(audit_entry::Column::Rows))),
+                        Expr::val(0),
+                    ]),
                     Alias::new("BIGINT"),
                 )),
                 "rows",
@@ -106,7 +113,7 @@ impl Catalog {
         if let Some(product) = product {
             select = select.filter(audit_entry::Column::ProductId.eq(product.to_string()));
         }
-        let groups: Vec<(String, Option<String>, Option<String>, String, i64, i64, DateTime<Utc>)> = select
+        let groups: Vec<GroupRow> = select
             .group_by(audit_entry::Column::Actor)
             .group_by(audit_entry::Column::ActorDomain)
             .group_by(audit_entry::Column::ProductId)
@@ -152,7 +159,9 @@ fn entry_view(row: audit_entry::Model) -> Result<AuditEntryView> {
         product: row
             .product_id
             .as_deref()
-            .map(|text| ProductId::parse(text).map_err(|e| CatalogError::Corrupt(format!("audit product `{text}`: {e}"))))
+            .map(|text| {
+                ProductId::parse(text).map_err(|e| CatalogError::Corrupt(format!("audit product `{text}`: {e}")))
+            })
             .transpose()?,
         domain: row.domain,
         detail: {

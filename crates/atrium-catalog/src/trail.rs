@@ -64,10 +64,18 @@ impl Trail {
 
     /// Writes it on `db` (the change's transaction); `request_id` fills the notices and events
     /// of a request that did not have its id yet.
-    pub(crate) async fn write(self, db: &impl ConnectionTrait, now: DateTime<Utc>, request_id: Option<i64>) -> Result<()> {
+    pub(crate) async fn write(
+        self,
+        db: &impl ConnectionTrait,
+        now: DateTime<Utc>,
+        request_id: Option<i64>,
+    ) -> Result<()> {
         for mut record in self.audit {
             if let Some(id) = request_id {
-                record.detail.entry("request".to_owned()).or_insert_with(|| id.to_string());
+                record
+                    .detail
+                    .entry("request".to_owned())
+                    .or_insert_with(|| id.to_string());
             }
             audit_row(record)?.insert(db).await?;
         }

@@ -135,7 +135,11 @@ pub fn named_tables(sql: &str) -> Vec<(Option<String>, String, String)> {
         .into_iter()
         .filter_map(|reference| {
             let schema = reference.schema()?.to_owned();
-            Some((reference.catalog().map(str::to_owned), schema, reference.table().to_owned()))
+            Some((
+                reference.catalog().map(str::to_owned),
+                schema,
+                reference.table().to_owned(),
+            ))
         })
         .filter(|(_, schema, table)| {
             !versioned

@@ -303,7 +303,12 @@ pub fn read_basis(
     }
 }
 
-fn user_read(user: &User, facts: ProductFacts<'_>, output: Option<&str>, now: DateTime<Utc>) -> Result<ReadBasis, Refusal> {
+fn user_read(
+    user: &User,
+    facts: ProductFacts<'_>,
+    output: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<ReadBasis, Refusal> {
     user_decision(user, Action::See, Resource::Product(facts), now)?;
     let role = user.roles.get(facts.id.domain()).copied();
     if user.is_named_owner(facts.owner) {

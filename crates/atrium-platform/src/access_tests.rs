@@ -285,23 +285,35 @@ fn the_ground_of_a_read_is_the_one_the_decision_used() {
     assert!(basis(&olga, Visibility::Internal, 5).is_err(), "the grant ended at 5");
     assert_eq!(basis(&olga, Visibility::Public, 5), Ok(ReadBasis::Public));
     let rita = user("rita", &[], &[("sales", Role::Reader)]);
-    assert_eq!(basis(&rita, Visibility::Restricted, 5), Ok(ReadBasis::Role(Role::Reader)));
+    assert_eq!(
+        basis(&rita, Visibility::Restricted, 5),
+        Ok(ReadBasis::Role(Role::Reader))
+    );
     let sam = user("sam", &["team-sales"], &[]);
     assert_eq!(basis(&sam, Visibility::Restricted, 5), Ok(ReadBasis::Owner));
-    assert_eq!(basis(&Caller::Operator, Visibility::Restricted, 5), Ok(ReadBasis::Platform));
+    assert_eq!(
+        basis(&Caller::Operator, Visibility::Restricted, 5),
+        Ok(ReadBasis::Platform)
+    );
     let run = Subject::ProductRun {
         product: &id("finance.totals"),
         owner: "team-finance",
     };
     assert!(read_basis(run, facts(Visibility::Internal), None, at(1)).is_err());
-    assert_eq!(read_basis(run, facts(Visibility::Public), None, at(1)), Ok(ReadBasis::Public));
+    assert_eq!(
+        read_basis(run, facts(Visibility::Public), None, at(1)),
+        Ok(ReadBasis::Public)
+    );
     assert_eq!(ReadBasis::Grant(7).to_string(), "grant:7");
 }
 
 #[test]
 fn a_users_home_domain_is_where_they_hold_their_highest_role() {
-    let Caller::User(mixed) = user("mia", &[], &[("crm", Role::Reader), ("sales", Role::Writer), ("supply", Role::Writer)])
-    else {
+    let Caller::User(mixed) = user(
+        "mia",
+        &[],
+        &[("crm", Role::Reader), ("sales", Role::Writer), ("supply", Role::Writer)],
+    ) else {
         unreachable!("a user")
     };
     assert_eq!(mixed.home_domain().map(|d| d.as_str()), Some("sales"));

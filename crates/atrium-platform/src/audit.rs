@@ -77,7 +77,9 @@ impl Platform {
             let owned: Vec<String> = user
                 .roles
                 .iter()
-                .filter(|(domain, _)| authorize(caller.into(), Action::ReadAudit, Resource::Domain(domain), now).is_ok())
+                .filter(|(domain, _)| {
+                    authorize(caller.into(), Action::ReadAudit, Resource::Domain(domain), now).is_ok()
+                })
                 .map(|(domain, _)| domain.to_string())
                 .collect();
             if owned.is_empty() {
@@ -176,7 +178,10 @@ mod tests {
 
     #[test]
     fn instants_and_days() {
-        assert_eq!(instant("since", "2026-12-01").expect("a day").to_rfc3339(), "2026-12-01T00:00:00+00:00");
+        assert_eq!(
+            instant("since", "2026-12-01").expect("a day").to_rfc3339(),
+            "2026-12-01T00:00:00+00:00"
+        );
         assert!(instant("since", "2026-12-01T10:00:00Z").is_ok());
         let error = instant("until", "yesterday").expect_err("not an instant").to_string();
         assert!(error.contains("`until`") && error.contains("yesterday"), "{error}");

@@ -47,7 +47,9 @@ impl Platform {
             granted_by: caller.label(),
         };
         let mut record = self.audit_record(caller, "grant.add", AuditOutcome::Ok, Some(&product.id));
-        record.detail.insert("principal".to_owned(), request.principal.to_string());
+        record
+            .detail
+            .insert("principal".to_owned(), request.principal.to_string());
         if let Some(output) = &request.output {
             record.detail.insert("output".to_owned(), output.clone());
         }
@@ -97,18 +99,28 @@ impl Platform {
         if grant.revoked_at.is_some() {
             return Err(PlatformError::Conflict(format!("grant {id} is already revoked")));
         }
-        let reason = reason.map(str::trim).filter(|reason| !reason.is_empty()).map(str::to_owned);
+        let reason = reason
+            .map(str::trim)
+            .filter(|reason| !reason.is_empty())
+            .map(str::to_owned);
         let mut record = self.audit_record(caller, "grant.revoke", AuditOutcome::Ok, Some(&grant.product));
         record.detail.insert("grant".to_owned(), id.to_string());
-        record.detail.insert("principal".to_owned(), grant.principal.to_string());
+        record
+            .detail
+            .insert("principal".to_owned(), grant.principal.to_string());
         if let Some(reason) = &reason {
-            record.detail.insert("reason".to_owned(), crate::requests::excerpt(reason));
+            record
+                .detail
+                .insert("reason".to_owned(), crate::requests::excerpt(reason));
         }
         let message = format!(
             "{} revoked your access to `{}`{}",
             caller.label(),
             grant.product,
-            reason.as_deref().map(|r| format!(": {}", crate::requests::excerpt(r))).unwrap_or_default()
+            reason
+                .as_deref()
+                .map(|r| format!(": {}", crate::requests::excerpt(r)))
+                .unwrap_or_default()
         );
         let trail = Trail {
             audit: vec![record],
@@ -143,7 +155,9 @@ impl Platform {
         for grant in self.catalog.grants_to_expire(now).await? {
             let mut record = self.audit_record(caller, "grant.expire", AuditOutcome::Ok, Some(&grant.product));
             record.detail.insert("grant".to_owned(), grant.id.to_string());
-            record.detail.insert("principal".to_owned(), grant.principal.to_string());
+            record
+                .detail
+                .insert("principal".to_owned(), grant.principal.to_string());
             let message = format!(
                 "your access to `{}` expired at {}",
                 grant.product,
@@ -191,7 +205,12 @@ impl Platform {
     }
 
     /// Sets the longest grant an access request may ask for in a domain (its owners, admins).
-    pub async fn set_max_grant_days(&self, caller: &Caller, domain: &atrium_types::DomainName, days: Option<u32>) -> Result<()> {
+    pub async fn set_max_grant_days(
+        &self,
+        caller: &Caller,
+        domain: &atrium_types::DomainName,
+        days: Option<u32>,
+    ) -> Result<()> {
         crate::access::authorize(
             caller.into(),
             Action::ManageGrants,
@@ -203,9 +222,10 @@ impl Platform {
         }
         let mut record = self.audit_record(caller, "domain.max-grant-days", AuditOutcome::Ok, None);
         record.domain = Some(domain.to_string());
-        record
-            .detail
-            .insert("max_grant_days".to_owned(), days.map_or("none".to_owned(), |d| d.to_string()));
+        record.detail.insert(
+            "max_grant_days".to_owned(),
+            days.map_or("none".to_owned(), |d| d.to_string()),
+        );
         self.catalog.write_trail(Trail::audit(record), self.clock.now()).await?;
         Ok(())
     }

@@ -96,7 +96,11 @@ impl Platform {
         let mut audit = self.audit_record(
             &Caller::System,
             "sign-in",
-            if signed_in.is_some() { AuditOutcome::Ok } else { AuditOutcome::Refused },
+            if signed_in.is_some() {
+                AuditOutcome::Ok
+            } else {
+                AuditOutcome::Refused
+            },
             None,
         );
         // The name tried, as typed (cut): a failed sign-in has no user to name.
@@ -246,12 +250,19 @@ impl Platform {
             audit.detail.insert("admin".to_owned(), admin.to_string());
         }
         if let Some(teams) = &settings.teams {
-            audit.detail.insert("teams".to_owned(), teams.iter().map(ToString::to_string).collect::<Vec<_>>().join(" "));
+            audit.detail.insert(
+                "teams".to_owned(),
+                teams.iter().map(ToString::to_string).collect::<Vec<_>>().join(" "),
+            );
         }
         if let Some(roles) = &settings.roles {
             audit.detail.insert(
                 "roles".to_owned(),
-                roles.iter().map(|(domain, role)| format!("{domain}:{role}")).collect::<Vec<_>>().join(" "),
+                roles
+                    .iter()
+                    .map(|(domain, role)| format!("{domain}:{role}"))
+                    .collect::<Vec<_>>()
+                    .join(" "),
             );
         }
         if password_hash.is_some() {
@@ -295,7 +306,9 @@ impl Platform {
             .await?;
         let mut audit = self.audit_record(caller, "role.grant", AuditOutcome::Ok, None);
         audit.domain = Some(domain.to_string());
-        audit.detail.insert("principal".to_owned(), Principal::Team(owner.clone()).to_string());
+        audit
+            .detail
+            .insert("principal".to_owned(), Principal::Team(owner.clone()).to_string());
         audit.detail.insert("role".to_owned(), Role::Owner.to_string());
         self.append_audit(vec![audit]).await;
         Ok(())

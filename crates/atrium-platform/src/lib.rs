@@ -20,12 +20,12 @@ mod query;
 mod requests;
 mod runs;
 mod secret;
-mod usage;
 pub mod starter;
+mod usage;
 
 pub use access::{Caller, Origin, Refusal, User};
-pub use audit::audit_csv;
 pub use atrium_engine::quarantine::RejectedRow;
+pub use audit::audit_csv;
 pub use clock::{Clock, ManualClock, OffsetFileClock, SystemClock};
 pub use external::{ExternalClaims, ExternalUser, GroupTable, external_user};
 pub use identity::{NewSession, PasswordCost, SessionPolicy, TOKEN_PREFIX, UserSettings};

@@ -42,7 +42,9 @@ impl Platform {
         let audit = QueryAudit::new(self, caller, sql, &access, "json");
         match self.engine.query(sql, &tables, self.query_limits).await {
             Ok(result) => {
-                audit.finish(AuditOutcome::Ok, Some(result.rows.len() as u64), None, started).await;
+                audit
+                    .finish(AuditOutcome::Ok, Some(result.rows.len() as u64), None, started)
+                    .await;
                 Ok(result)
             }
             Err(error) => {
@@ -62,11 +64,7 @@ impl Platform {
             StreamFormat::ArrowIpc => "arrow",
         };
         let audit = QueryAudit::new(self, caller, sql, &access, format_name);
-        let stream = match self
-            .engine
-            .query_stream(sql, &tables, self.query_limits, format)
-            .await
-        {
+        let stream = match self.engine.query_stream(sql, &tables, self.query_limits, format).await {
             Ok(stream) => stream,
             Err(error) => {
                 audit.failed(&error, started).await;
@@ -198,7 +196,13 @@ struct QueryAudit {
 }
 
 impl QueryAudit {
-    fn new(platform: &Platform, caller: &Caller, sql: &str, access: &HashMap<TableKey, TableAccess>, format: &str) -> Self {
+    fn new(
+        platform: &Platform,
+        caller: &Caller,
+        sql: &str,
+        access: &HashMap<TableKey, TableAccess>,
+        format: &str,
+    ) -> Self {
         let mut read: Vec<&TableAccess> = atrium_engine::named_tables(sql)
             .iter()
             .filter_map(|key| access.get(key))
@@ -237,7 +241,13 @@ impl QueryAudit {
         }
     }
 
-    fn take(&mut self, outcome: AuditOutcome, rows: Option<u64>, error: Option<String>, started: Instant) -> Vec<AuditRecord> {
+    fn take(
+        &mut self,
+        outcome: AuditOutcome,
+        rows: Option<u64>,
+        error: Option<String>,
+        started: Instant,
+    ) -> Vec<AuditRecord> {
         self.written = true;
         let ms = started.elapsed().as_millis().to_string();
         let refusal = outcome == AuditOutcome::Refused;
@@ -270,7 +280,8 @@ impl QueryAudit {
         } else {
             AuditOutcome::Failed
         };
-        self.finish(outcome, None, Some(excerpt(&error.to_string())), started).await;
+        self.finish(outcome, None, Some(excerpt(&error.to_string())), started)
+            .await;
     }
 }
 

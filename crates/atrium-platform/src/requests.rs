@@ -46,7 +46,8 @@ impl Platform {
                 output_words(request.output.as_deref())
             )));
         }
-        self.no_pending_twin(&product.id, &principal, request.output.as_deref()).await?;
+        self.no_pending_twin(&product.id, &principal, request.output.as_deref())
+            .await?;
         let new = NewRequest {
             product: product.id.clone(),
             output: request.output.clone(),
@@ -60,7 +61,12 @@ impl Platform {
     }
 
     /// Records a request with its trail: the owners are told.
-    async fn open_request(&self, caller: &Caller, new: NewRequest, product: &ProductSummary) -> Result<AccessRequestView> {
+    async fn open_request(
+        &self,
+        caller: &Caller,
+        new: NewRequest,
+        product: &ProductSummary,
+    ) -> Result<AccessRequestView> {
         let mut record = self.audit_record(caller, "access.request", AuditOutcome::Ok, Some(&product.id));
         record.detail = request_detail(&new.principal, new.output.as_deref(), new.duration_days);
         if let Some(consumer) = &new.for_product {
@@ -106,7 +112,9 @@ impl Platform {
         for request in self.catalog.requests(state).await? {
             let keep = match role {
                 RequestRole::Owner => decides(&facts, caller, &request),
-                RequestRole::Requester => asked(caller, &request) && facts.check(caller, &request.product, Action::See).is_ok(),
+                RequestRole::Requester => {
+                    asked(caller, &request) && facts.check(caller, &request.product, Action::See).is_ok()
+                }
             };
             if keep {
                 views.push(self.request_view(request).await?);
@@ -154,7 +162,8 @@ impl Platform {
                 .collect();
             entries.push(InboxEntry {
                 reads_last_90_days: mine.iter().map(|group| group.reads).sum(),
-                products_read_last_90_days: mine.iter().map(|group| &group.product).collect::<BTreeSet<_>>().len() as u64,
+                products_read_last_90_days: mine.iter().map(|group| &group.product).collect::<BTreeSet<_>>().len()
+                    as u64,
                 principal_grants,
                 request: self.request_view(request).await?,
             });
@@ -163,7 +172,12 @@ impl Platform {
     }
 
     /// Approves a pending request, optionally for fewer days: the grant is made at once.
-    pub async fn approve_request(&self, caller: &Caller, id: i64, approval: &ApproveAccess) -> Result<AccessRequestView> {
+    pub async fn approve_request(
+        &self,
+        caller: &Caller,
+        id: i64,
+        approval: &ApproveAccess,
+    ) -> Result<AccessRequestView> {
         let (request, facts) = self.decidable_request(caller, id).await?;
         let days = approval.duration_days.unwrap_or(request.duration_days);
         if days == 0 || days > request.duration_days {
@@ -193,11 +207,19 @@ impl Platform {
             request.product,
             output_words(request.output.as_deref()),
             time_text(&expires_at),
-            comment.as_deref().map(|c| format!(": {}", excerpt(c))).unwrap_or_default()
+            comment
+                .as_deref()
+                .map(|c| format!(": {}", excerpt(c)))
+                .unwrap_or_default()
         );
         let trail = Trail {
             audit: vec![record],
-            events: vec![event("access.approved", &request.product, &request.principal, Some(days))],
+            events: vec![event(
+                "access.approved",
+                &request.product,
+                &request.principal,
+                Some(days),
+            )],
             notices: self.requester_notices(&request, "access.approved", &message).await?,
         };
         let decision = Decision::Approve {
@@ -215,7 +237,10 @@ impl Platform {
             // The waiting product runs now that it may read its input.
             let platform = self.clone();
             tokio::spawn(async move {
-                if let Err(error) = platform.run(&Caller::System, &consumer.to_string(), RunTrigger::Access).await {
+                if let Err(error) = platform
+                    .run(&Caller::System, &consumer.to_string(), RunTrigger::Access)
+                    .await
+                {
                     tracing::warn!(product = %consumer, error = %atrium_types::error_chain(&error), "the run after an approval failed");
                 }
             });
@@ -244,7 +269,14 @@ impl Platform {
         };
         let decided = self
             .catalog
-            .decide_request(id, Decision::Deny, &caller.label(), Some(comment), trail, self.clock.now())
+            .decide_request(
+                id,
+                Decision::Deny,
+                &caller.label(),
+                Some(comment),
+                trail,
+                self.clock.now(),
+            )
             .await?
             .ok_or_else(|| decided_already(id))?;
         self.request_view(decided).await
@@ -253,7 +285,10 @@ impl Platform {
     /// Withdraws one's own pending request.
     pub async fn withdraw_request(&self, caller: &Caller, id: i64) -> Result<AccessRequestView> {
         let (request, _) = self.visible_request(caller, id).await?;
-        if !asked(caller, &request) || request.for_product.is_some() {
+        let requester = caller
+            .as_user()
+            .is_some_and(|user| user.name.as_str() == request.requested_by);
+        if !requester || request.for_product.is_some() {
             return Err(Refusal::NotTheirs("only the user who asked may withdraw a request").into());
         }
         if request.state != RequestState::Pending {
@@ -266,7 +301,10 @@ impl Platform {
             Some(product) => self.owners_of(product).await?,
             None => BTreeSet::new(),
         };
-        let message = format!("{} withdrew the request to read `{}`", request.requested_by, request.product);
+        let message = format!(
+            "{} withdrew the request to read `{}`",
+            request.requested_by, request.product
+        );
         let trail = Trail {
             audit: vec![record],
             events: vec![event("access.withdrawn", &request.product, &request.principal, None)],
@@ -352,7 +390,10 @@ impl Platform {
     /// Marks the caller's notifications read.
     pub async fn read_notifications(&self, caller: &Caller) -> Result<()> {
         let user = caller.as_user().ok_or(PlatformError::NotAUser)?;
-        Ok(self.catalog.mark_notifications_read(&user.name, self.clock.now()).await?)
+        Ok(self
+            .catalog
+            .mark_notifications_read(&user.name, self.clock.now())
+            .await?)
     }
 
     /// Opens the product-to-product agreement a deployed product needs to read `upstream`: a
@@ -388,7 +429,10 @@ impl Platform {
             purpose.push_str("\n\nSQL:\n");
             purpose.push_str(&sql);
         }
-        let days = self.allowed_days(&upstream.id, atrium_types::DEFAULT_GRANT_DAYS).await.unwrap_or(1);
+        let days = self
+            .allowed_days(&upstream.id, atrium_types::DEFAULT_GRANT_DAYS)
+            .await
+            .unwrap_or(1);
         let new = NewRequest {
             product: upstream.id.clone(),
             output: output.map(str::to_owned),
@@ -490,13 +534,20 @@ impl Platform {
         Ok(days)
     }
 
-    async fn pending_twin(&self, product: &ProductId, principal: &Principal, output: Option<&str>) -> Result<Option<i64>> {
+    async fn pending_twin(
+        &self,
+        product: &ProductId,
+        principal: &Principal,
+        output: Option<&str>,
+    ) -> Result<Option<i64>> {
         Ok(self
             .catalog
             .requests(Some(RequestState::Pending))
             .await?
             .into_iter()
-            .find(|request| &request.product == product && &request.principal == principal && request.output.as_deref() == output)
+            .find(|request| {
+                &request.product == product && &request.principal == principal && request.output.as_deref() == output
+            })
             .map(|request| request.id))
     }
 
@@ -543,14 +594,21 @@ fn decides(facts: &Facts, caller: &Caller, request: &RequestRecord) -> bool {
 /// Whether the caller asked (or is a member of the team it was asked for).
 fn asked(caller: &Caller, request: &RequestRecord) -> bool {
     caller.as_user().is_some_and(|user| {
-        user.name.as_str() == request.requested_by || (request.for_product.is_none() && user.is_principal(&request.principal))
+        user.name.as_str() == request.requested_by
+            || (request.for_product.is_none() && user.is_principal(&request.principal))
     })
 }
 
 /// Whether the principal reads the product (or the output) for good already: through a role,
 /// ownership, its visibility or a grant without expiry. Reading through an expiring grant does
 /// not count: a request then renews it.
-fn principal_reads(facts: &Facts, caller: &Caller, principal: &Principal, product: &ProductSummary, output: Option<&str>) -> bool {
+fn principal_reads(
+    facts: &Facts,
+    caller: &Caller,
+    principal: &Principal,
+    product: &ProductSummary,
+    output: Option<&str>,
+) -> bool {
     let lasting_grant = |grant: &atrium_catalog::GrantRecord| {
         &grant.principal == principal
             && grant.product == product.id
@@ -559,16 +617,14 @@ fn principal_reads(facts: &Facts, caller: &Caller, principal: &Principal, produc
             && (grant.output.is_none() || grant.output.as_deref() == output)
     };
     match principal {
-        Principal::User(_) => {
-            match crate::access::read_basis(caller.into(), facts.of(product), output, facts.now) {
-                Ok(crate::access::ReadBasis::Grant(id)) => facts
-                    .grants
-                    .iter()
-                    .any(|grant| grant.id == id && grant.expires_at.is_none()),
-                Ok(_) => true,
-                Err(_) => false,
-            }
-        }
+        Principal::User(_) => match crate::access::read_basis(caller.into(), facts.of(product), output, facts.now) {
+            Ok(crate::access::ReadBasis::Grant(id)) => facts
+                .grants
+                .iter()
+                .any(|grant| grant.id == id && grant.expires_at.is_none()),
+            Ok(_) => true,
+            Err(_) => false,
+        },
         Principal::Team(_) => facts.grants.iter().any(lasting_grant),
     }
 }
@@ -662,7 +718,13 @@ impl Platform {
             .iter()
             .filter(|output| {
                 facts
-                    .decide(caller.into(), Action::ReadData { output: Some(&output.name) }, &product)
+                    .decide(
+                        caller.into(),
+                        Action::ReadData {
+                            output: Some(&output.name),
+                        },
+                        &product,
+                    )
                     .is_err()
             })
             .map(|output| output.name.clone())
@@ -706,7 +768,10 @@ impl Platform {
             unreadable_outputs,
             owns,
             pending,
-            teams: caller.as_user().map(|user| user.teams.iter().cloned().collect()).unwrap_or_default(),
+            teams: caller
+                .as_user()
+                .map(|user| user.teams.iter().cloned().collect())
+                .unwrap_or_default(),
             max_days,
             grants,
             pending_for_owners,

@@ -282,7 +282,9 @@ impl Platform {
         let mut record = self.audit_record(caller, crate::audit::SAMPLE, outcome, Some(&id));
         record.detail.insert("output".to_owned(), table.output.clone());
         if let Err(error) = decision {
-            record.detail.insert("reason".to_owned(), crate::requests::excerpt(&error.to_string()));
+            record
+                .detail
+                .insert("reason".to_owned(), crate::requests::excerpt(&error.to_string()));
             self.append_audit(vec![record]).await;
             return Err(error);
         }
@@ -420,7 +422,9 @@ impl Platform {
                     record.detail.insert("via".to_owned(), basis.to_string());
                 }
                 Err(refusal) => {
-                    record.detail.insert("reason".to_owned(), crate::requests::excerpt(&refusal.to_string()));
+                    record
+                        .detail
+                        .insert("reason".to_owned(), crate::requests::excerpt(&refusal.to_string()));
                     refused.get_or_insert(EngineError::Input {
                         input: input.name.to_string(),
                         message: format!("may not read `{product}`: {refusal}"),

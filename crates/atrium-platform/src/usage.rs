@@ -27,7 +27,13 @@ impl Platform {
             .is_ok()
             || detail.outputs.iter().any(|output| {
                 facts
-                    .decide(caller.into(), Action::ReadData { output: Some(&output.name) }, product)
+                    .decide(
+                        caller.into(),
+                        Action::ReadData {
+                            output: Some(&output.name),
+                        },
+                        product,
+                    )
                     .is_ok()
             });
         if !(owner || reader) {
@@ -49,9 +55,12 @@ impl Platform {
             let consumer = group.actor.strip_prefix("product:");
             let named = match consumer {
                 // A consuming product is named only to those who may see it.
-                Some(consumer) => atrium_types::ProductId::parse(consumer)
-                    .ok()
-                    .and_then(|consumer| facts.find(&consumer).filter(|p| facts.sees(caller, p)).map(|p| p.id.to_string())),
+                Some(consumer) => atrium_types::ProductId::parse(consumer).ok().and_then(|consumer| {
+                    facts
+                        .find(&consumer)
+                        .filter(|p| facts.sees(caller, p))
+                        .map(|p| p.id.to_string())
+                }),
                 None => Some(group.actor.clone()),
             };
             let name = named.clone().unwrap_or_else(|| "a product you may not see".to_owned());
@@ -81,7 +90,7 @@ impl Platform {
         let groups = self.catalog.read_groups(audit::DATA_ACTIONS, None, since).await?;
         let visible: BTreeSet<String> = facts.visible(caller).iter().map(|p| p.id.to_string()).collect();
         let mut domains: BTreeSet<String> = facts.visible(caller).iter().map(|p| p.domain.clone()).collect();
-        let mut edges: BTreeMap<(String, String), (u64, BTreeSet<String>, BTreeSet<String>)> = BTreeMap::new();
+        let mut edges: BTreeMap<(String, String), EdgeTally> = BTreeMap::new();
         for group in groups {
             if !visible.contains(&group.product.to_string()) {
                 continue;
@@ -98,9 +107,12 @@ impl Platform {
             let edge = edges.entry((from, to)).or_default();
             edge.0 += group.reads;
             edge.1.insert(group.product.to_string());
-            let consumer = group.actor.strip_prefix("product:").map_or(Some(group.actor.clone()), |consumer| {
-                visible.contains(consumer).then(|| consumer.to_owned())
-            });
+            let consumer = group
+                .actor
+                .strip_prefix("product:")
+                .map_or(Some(group.actor.clone()), |consumer| {
+                    visible.contains(consumer).then(|| consumer.to_owned())
+                });
             if let Some(consumer) = consumer {
                 edge.2.insert(consumer);
             }
@@ -121,6 +133,9 @@ impl Platform {
         })
     }
 }
+
+/// An edge's reads, the products read and the consumers.
+type EdgeTally = (u64, BTreeSet<String>, BTreeSet<String>);
 
 fn check_days(days: u32) -> Result<u32> {
     if days == 0 || days > MAX_DAYS {

@@ -1,8 +1,8 @@
 //! The REST API of access requests, the audit log and usage: thin handlers over the platform.
 
 use atrium_types::{
-    AccessRequestView, ApproveAccess, AuditFilter, AuditPage, DenyAccess, NewAccessRequest, ProductUsage,
-    RequestRole, RequestState, UsageGraph,
+    AccessRequestView, ApproveAccess, AuditFilter, AuditPage, DenyAccess, NewAccessRequest, ProductUsage, RequestRole,
+    RequestState, UsageGraph,
 };
 use axum::Json;
 use axum::extract::State;
@@ -177,5 +177,7 @@ pub async fn domain_usage(
     Signed(caller): Signed,
     ApiQuery(query): ApiQuery<UsageQuery>,
 ) -> Result<Json<UsageGraph>, HttpError> {
-    Ok(Json(state.platform.usage_graph(&caller, query.days.unwrap_or(30)).await?))
+    Ok(Json(
+        state.platform.usage_graph(&caller, query.days.unwrap_or(30)).await?,
+    ))
 }

@@ -125,7 +125,7 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::i
         router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown_signal())
-        .await
+    .await
 }
 
 async fn shutdown_signal() {

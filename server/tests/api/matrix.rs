@@ -242,7 +242,12 @@ async fn every_rest_route_answers_each_caller_as_the_rules_say() {
             "/api/v1/access-requests/{request}/withdraw",
             [401, 200, 404, 404, 404, 404, 403],
         ),
-        row(Method::GET, "/audit", "/api/v1/audit", [401, 403, 403, 403, 403, 200, 200]),
+        row(
+            Method::GET,
+            "/audit",
+            "/api/v1/audit",
+            [401, 403, 403, 403, 403, 200, 200],
+        ),
         row(
             Method::GET,
             "/products/{id}/usage",
@@ -365,7 +370,11 @@ async fn concrete_path(app: &TestApp, path: &str) -> String {
         let olga = olga(app).await;
         let pending = app
             .platform
-            .access_requests(&olga, atrium_types::RequestRole::Requester, Some(atrium_types::RequestState::Pending))
+            .access_requests(
+                &olga,
+                atrium_types::RequestRole::Requester,
+                Some(atrium_types::RequestState::Pending),
+            )
             .await
             .expect("her requests");
         let id = match pending.first() {
@@ -378,7 +387,11 @@ async fn concrete_path(app: &TestApp, path: &str) -> String {
                     duration_days: 7,
                     for_team: None,
                 };
-                app.platform.request_access(&olga, &request).await.expect("a request").id
+                app.platform
+                    .request_access(&olga, &request)
+                    .await
+                    .expect("a request")
+                    .id
             }
         };
         return path.replace("{request}", &id.to_string());

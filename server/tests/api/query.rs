@@ -150,7 +150,7 @@ outputs:
         outcomes[1].missing_grants,
         [
             "input `people`: reading `crm.customers` needs a grant: request access on its page, /products/crm.customers, or ask its owner `team-crm` (or an owner of domain \
-          `crm`) to grant it, e.g. `atrium grant add crm.customers --to team:team`; its runs wait until then"
+          `crm`) to grant it, e.g. `atrium grant add crm.customers --to team:team`; access request 1 asks its owners for it, and the product runs once it is approved"
         ]
     );
     let same_domain = run_manually(&app, "crm.countries").await;

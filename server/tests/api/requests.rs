@@ -51,7 +51,10 @@ outputs:
 
 async fn publish_deals(app: &TestApp) {
     app.platform
-        .deploy(&Caller::Operator, &[DescriptorSource::new(DEALS, Some("deals.yaml".to_owned()))])
+        .deploy(
+            &Caller::Operator,
+            &[DescriptorSource::new(DEALS, Some("deals.yaml".to_owned()))],
+        )
         .await
         .expect("deploys");
     app.platform
@@ -71,7 +74,13 @@ async fn publish_deals(app: &TestApp) {
     assert_eq!(run.status, atrium_types::RunStatus::Succeeded, "{run:?}");
 }
 
-async fn send(client: &Client, app: &TestApp, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+async fn send(
+    client: &Client,
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
     let mut request = client.request(method, format!("{}{path}", app.address));
     if let Some(body) = body {
         request = request.json(&body);
@@ -90,7 +99,13 @@ async fn get(client: &Client, app: &TestApp, path: &str) -> (u16, Value) {
 }
 
 async fn count_deals(client: &Client, app: &TestApp) -> (u16, Value) {
-    post(client, app, "/api/v1/query", json!({ "sql": "SELECT count(*) AS n FROM sales.deals" })).await
+    post(
+        client,
+        app,
+        "/api/v1/query",
+        json!({ "sql": "SELECT count(*) AS n FROM sales.deals" }),
+    )
+    .await
 }
 
 /// The audit rows of `sales.deals`, oldest first, as `action outcome actor`.
@@ -102,7 +117,10 @@ async fn audit_lines(client: &Client, app: &TestApp) -> Vec<String> {
         .expect("entries")
         .iter()
         .map(|entry| {
-            let rows = entry["detail"]["rows"].as_str().map(|rows| format!(" rows={rows}")).unwrap_or_default();
+            let rows = entry["detail"]["rows"]
+                .as_str()
+                .map(|rows| format!(" rows={rows}"))
+                .unwrap_or_default();
             format!(
                 "{} {} {}{rows}",
                 entry["action"].as_str().unwrap_or_default(),
@@ -120,17 +138,30 @@ async fn request_approve_read_revoke_with_every_step_audited() {
     let app = spawn_app().await;
     publish_deals(&app).await;
     let bob = app.user("bob", &["team-crm"], &[("crm", Role::Reader)], false).await;
-    let owen = app.user("owen", &["team-sales"], &[("sales", Role::Owner)], false).await;
+    let owen = app
+        .user("owen", &["team-sales"], &[("sales", Role::Owner)], false)
+        .await;
 
     // Refused, with the way to ask.
     let (status, refused) = count_deals(&bob, &app).await;
     assert_eq!(status, 403, "{refused}");
-    assert!(refused["error"]["message"].as_str().unwrap_or_default().contains("request access"), "{refused}");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("request access"),
+        "{refused}"
+    );
 
     // Asking needs a purpose, a duration within the domain's maximum, and one's own team.
     let ask = |purpose: &str, days: u32| json!({ "product": "sales.deals", "purpose": purpose, "duration_days": days });
     assert_eq!(post(&bob, &app, "/api/v1/access-requests", ask("  ", 30)).await.0, 400);
-    assert_eq!(post(&bob, &app, "/api/v1/access-requests", ask("churn model", 400)).await.0, 400);
+    assert_eq!(
+        post(&bob, &app, "/api/v1/access-requests", ask("churn model", 400))
+            .await
+            .0,
+        400
+    );
     let for_other_team = json!({ "product": "sales.deals", "purpose": "x", "for_team": "team-sales" });
     assert_eq!(post(&bob, &app, "/api/v1/access-requests", for_other_team).await.0, 403);
     let (status, request) = post(&bob, &app, "/api/v1/access-requests", ask("churn model", 60)).await;
@@ -138,7 +169,10 @@ async fn request_approve_read_revoke_with_every_step_audited() {
     assert_eq!(request["state"], "pending");
     assert_eq!(request["principal"], "user:bob");
     let id = request["id"].as_i64().expect("an id");
-    assert_eq!(post(&bob, &app, "/api/v1/access-requests", ask("again", 60)).await.0, 409);
+    assert_eq!(
+        post(&bob, &app, "/api/v1/access-requests", ask("again", 60)).await.0,
+        409
+    );
 
     // The owner's inbox: the request, and its count in the header's source.
     let (_, mine) = get(&owen, &app, "/api/v1/access-requests?role=owner&state=pending").await;
@@ -146,9 +180,19 @@ async fn request_approve_read_revoke_with_every_step_audited() {
     let (_, asked) = get(&bob, &app, "/api/v1/access-requests").await;
     assert_eq!(asked[0]["id"], id);
     // Bob may not decide his own request; an approval may only shorten it.
-    assert_eq!(post(&bob, &app, &format!("/api/v1/access-requests/{id}/approve"), json!({})).await.0, 403);
+    assert_eq!(
+        post(&bob, &app, &format!("/api/v1/access-requests/{id}/approve"), json!({}))
+            .await
+            .0,
+        403
+    );
     let longer = json!({ "duration_days": 90 });
-    assert_eq!(post(&owen, &app, &format!("/api/v1/access-requests/{id}/approve"), longer).await.0, 400);
+    assert_eq!(
+        post(&owen, &app, &format!("/api/v1/access-requests/{id}/approve"), longer)
+            .await
+            .0,
+        400
+    );
     let (status, approved) = post(
         &owen,
         &app,
@@ -161,7 +205,17 @@ async fn request_approve_read_revoke_with_every_step_audited() {
     assert_eq!(approved["duration_days"], 30);
     assert_eq!(approved["grant"]["status"], "active");
     assert!(approved["grant"]["expires_at"].is_string(), "{approved}");
-    assert_eq!(post(&owen, &app, &format!("/api/v1/access-requests/{id}/deny"), json!({"comment": "x"})).await.0, 409);
+    assert_eq!(
+        post(
+            &owen,
+            &app,
+            &format!("/api/v1/access-requests/{id}/deny"),
+            json!({"comment": "x"})
+        )
+        .await
+        .0,
+        409
+    );
 
     // The very next query reads.
     let (status, answer) = count_deals(&bob, &app).await;
@@ -206,7 +260,10 @@ async fn request_approve_read_revoke_with_every_step_audited() {
         .text()
         .await
         .expect("text");
-    assert!(csv.starts_with("id,at,actor,actor_domain,action,outcome,product"), "{csv}");
+    assert!(
+        csv.starts_with("id,at,actor,actor_domain,action,outcome,product"),
+        "{csv}"
+    );
     assert!(csv.contains("access.approve,ok,sales.deals"), "{csv}");
 
     // Bob was told each step; the usage of the product shows his read from crm.
@@ -232,10 +289,43 @@ async fn deny_needs_a_reason_and_only_the_requester_withdraws() {
     assert_eq!(first["duration_days"], 90, "the default duration");
     let first = first["id"].as_i64().expect("an id");
     // Carl is not involved: the request does not exist for him.
-    assert_eq!(get(&carl, &app, &format!("/api/v1/access-requests/{first}")).await.0, 404);
-    assert_eq!(post(&carl, &app, &format!("/api/v1/access-requests/{first}/withdraw"), json!({})).await.0, 404);
-    assert_eq!(post(&owen, &app, &format!("/api/v1/access-requests/{first}/withdraw"), json!({})).await.0, 403);
-    assert_eq!(post(&owen, &app, &format!("/api/v1/access-requests/{first}/deny"), json!({"comment": " "})).await.0, 400);
+    assert_eq!(
+        get(&carl, &app, &format!("/api/v1/access-requests/{first}")).await.0,
+        404
+    );
+    assert_eq!(
+        post(
+            &carl,
+            &app,
+            &format!("/api/v1/access-requests/{first}/withdraw"),
+            json!({})
+        )
+        .await
+        .0,
+        404
+    );
+    assert_eq!(
+        post(
+            &owen,
+            &app,
+            &format!("/api/v1/access-requests/{first}/withdraw"),
+            json!({})
+        )
+        .await
+        .0,
+        403
+    );
+    assert_eq!(
+        post(
+            &owen,
+            &app,
+            &format!("/api/v1/access-requests/{first}/deny"),
+            json!({"comment": " "})
+        )
+        .await
+        .0,
+        400
+    );
     let (status, denied) = post(
         &owen,
         &app,
@@ -249,7 +339,13 @@ async fn deny_needs_a_reason_and_only_the_requester_withdraws() {
 
     let (_, second) = post(&bob, &app, "/api/v1/access-requests", ask).await;
     let second = second["id"].as_i64().expect("an id");
-    let (status, withdrawn) = post(&bob, &app, &format!("/api/v1/access-requests/{second}/withdraw"), json!({})).await;
+    let (status, withdrawn) = post(
+        &bob,
+        &app,
+        &format!("/api/v1/access-requests/{second}/withdraw"),
+        json!({}),
+    )
+    .await;
     assert_eq!(status, 200, "{withdrawn}");
     assert_eq!(withdrawn["state"], "withdrawn");
     let (_, inbox) = get(&owen, &app, "/api/v1/access-requests?role=owner&state=pending").await;
@@ -267,7 +363,12 @@ async fn deny_needs_a_reason_and_only_the_requester_withdraws() {
 async fn bob_caller(app: &TestApp, name: &str) -> Caller {
     let token = app
         .platform
-        .create_token(&Caller::Operator, &atrium_types::UserName::parse(name).expect("a name"), "t", None)
+        .create_token(
+            &Caller::Operator,
+            &atrium_types::UserName::parse(name).expect("a name"),
+            "t",
+            None,
+        )
         .await
         .expect("a token");
     app.platform
@@ -299,7 +400,10 @@ async fn a_grant_is_refused_at_its_instant_and_the_sweep_marks_it_expired() {
     // Within a week of its end: the holder is told once.
     let report = app.platform.sweep_grants(&Caller::System).await.expect("sweeps");
     assert_eq!((report.expired, report.warned), (0, 1));
-    assert_eq!(app.platform.sweep_grants(&Caller::System).await.expect("sweeps").warned, 0);
+    assert_eq!(
+        app.platform.sweep_grants(&Caller::System).await.expect("sweeps").warned,
+        0
+    );
     clock.advance(chrono::Duration::days(2) - chrono::Duration::seconds(1));
     assert_eq!(count_deals(&bob, &app).await.0, 200, "a second before its instant");
     clock.advance(chrono::Duration::seconds(1));
@@ -310,15 +414,32 @@ async fn a_grant_is_refused_at_its_instant_and_the_sweep_marks_it_expired() {
 
     let report = app.platform.sweep_grants(&Caller::System).await.expect("sweeps");
     assert_eq!(report.expired, 1);
-    assert_eq!(app.platform.sweep_grants(&Caller::System).await.expect("sweeps").expired, 0);
+    assert_eq!(
+        app.platform
+            .sweep_grants(&Caller::System)
+            .await
+            .expect("sweeps")
+            .expired,
+        0
+    );
     let (_, after) = get(&bob, &app, &format!("/api/v1/access-requests/{id}")).await;
     assert_eq!(after["state"], "expired");
-    let mine = app.platform.my_access(&bob_caller(&app, "bob").await).await.expect("mine");
+    let mine = app
+        .platform
+        .my_access(&bob_caller(&app, "bob").await)
+        .await
+        .expect("mine");
     let kinds: Vec<&str> = mine.notifications.iter().map(|n| n.kind.as_str()).collect();
     assert_eq!(kinds, ["access.expired", "access.expiring", "access.approved"]);
     let audit = app
         .platform
-        .audit(&Caller::Operator, &atrium_types::AuditFilter { action: Some("grant.expire".to_owned()), ..Default::default() })
+        .audit(
+            &Caller::Operator,
+            &atrium_types::AuditFilter {
+                action: Some("grant.expire".to_owned()),
+                ..Default::default()
+            },
+        )
         .await
         .expect("audit");
     assert_eq!(audit.entries.len(), 1);
@@ -350,7 +471,13 @@ async fn a_product_deployed_with_an_ungranted_input_asks_waits_and_runs_once_app
     let (_, inbox) = get(&owen, &app, "/api/v1/access-requests?role=owner").await;
     assert_eq!(inbox[0]["for_product"], "crm.deal_count", "{inbox}");
     assert_eq!(inbox[0]["principal"], "team:team-crm");
-    assert!(inbox[0]["purpose"].as_str().unwrap_or_default().contains("SELECT count(*)"), "{inbox}");
+    assert!(
+        inbox[0]["purpose"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("SELECT count(*)"),
+        "{inbox}"
+    );
     // A second deploy of a changed revision does not ask twice while one is pending.
     let (status, approved) = post(&owen, &app, "/api/v1/access-requests/1/approve", json!({})).await;
     assert_eq!(status, 200, "{approved}");
@@ -364,7 +491,11 @@ async fn a_product_deployed_with_an_ungranted_input_asks_waits_and_runs_once_app
                 .product_usage(&Caller::Operator, "sales.deals", 7)
                 .await
                 .expect("usage");
-            assert_eq!(usage.products.first().map(|p| p.name.as_str()), Some("crm.deal_count"), "{usage:?}");
+            assert_eq!(
+                usage.products.first().map(|p| p.name.as_str()),
+                Some("crm.deal_count"),
+                "{usage:?}"
+            );
             return;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
@@ -379,7 +510,13 @@ async fn two_owners_deciding_at_once_decide_once() {
     let bob = app.user("bob", &[], &[("crm", Role::Reader)], false).await;
     let owen = app.user("owen", &[], &[("sales", Role::Owner)], false).await;
     let sam = app.user("sam", &["team-sales"], &[], false).await;
-    let (_, request) = post(&bob, &app, "/api/v1/access-requests", json!({ "product": "sales.deals", "purpose": "x" })).await;
+    let (_, request) = post(
+        &bob,
+        &app,
+        "/api/v1/access-requests",
+        json!({ "product": "sales.deals", "purpose": "x" }),
+    )
+    .await;
     let id = request["id"].as_i64().expect("an id");
     let (approve_path, deny_path) = (
         format!("/api/v1/access-requests/{id}/approve"),
