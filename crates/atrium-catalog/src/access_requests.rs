@@ -192,22 +192,8 @@ impl Catalog {
     /// Marks one grant expired (and its request), with its trail; `false` when another replica
     /// did first.
     pub async fn mark_expired(&self, id: i64, trail: Trail, now: DateTime<Utc>) -> Result<bool> {
-        let txn = self.begin_write().await?;
-        let changed = grant::Entity::update_many()
-            .col_expr(grant::Column::ExpiredAt, Expr::value(now))
-            .filter(grant::Column::Id.eq(id))
-            .filter(grant::Column::ExpiredAt.is_null())
-            .exec(&txn)
-            .await?
-            .rows_affected;
-        if changed != 1 {
-            txn.rollback().await?;
-            return Ok(false);
-        }
-        follow_grant(&txn, id, RequestState::Expired).await?;
-        trail.write(&txn, now, None).await?;
-        txn.commit().await?;
-        Ok(true)
+        self.mark_grant(id, grant::Column::ExpiredAt, Some(RequestState::Expired), trail, now)
+            .await
     }
 
     /// The live grants expiring before `until` whose holders were not told yet.
@@ -227,17 +213,33 @@ impl Catalog {
 
     /// Marks one grant's holders told that it expires soon; `false` when done already.
     pub async fn mark_warned(&self, id: i64, trail: Trail, now: DateTime<Utc>) -> Result<bool> {
+        self.mark_grant(id, grant::Column::WarnedAt, None, trail, now).await
+    }
+
+    /// Sets a grant's `column` to `now` unless it is set already (so that replicas mark it once),
+    /// moves its request to `request_state`, and writes the trail, in one transaction.
+    async fn mark_grant(
+        &self,
+        id: i64,
+        column: grant::Column,
+        request_state: Option<RequestState>,
+        trail: Trail,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
         let txn = self.begin_write().await?;
         let changed = grant::Entity::update_many()
-            .col_expr(grant::Column::WarnedAt, Expr::value(now))
+            .col_expr(column, Expr::value(now))
             .filter(grant::Column::Id.eq(id))
-            .filter(grant::Column::WarnedAt.is_null())
+            .filter(column.is_null())
             .exec(&txn)
             .await?
             .rows_affected;
         if changed != 1 {
             txn.rollback().await?;
             return Ok(false);
+        }
+        if let Some(state) = request_state {
+            follow_grant(&txn, id, state).await?;
         }
         trail.write(&txn, now, None).await?;
         txn.commit().await?;

@@ -23,21 +23,7 @@ impl Platform {
     /// Gives a grant; the caller must own the product (or be an admin).
     pub async fn add_grant(&self, caller: &Caller, request: &GrantRequest) -> Result<GrantView> {
         let product = self.guard(caller, &request.product, Action::ManageGrants).await?;
-        if let Some(output) = &request.output {
-            let detail = self.catalog.product(&product.id).await?;
-            if !detail.outputs.iter().any(|candidate| &candidate.name == output) {
-                return Err(PlatformError::BadRequest(format!(
-                    "`{}` has no output `{output}`; its outputs: {}",
-                    product.id,
-                    detail
-                        .outputs
-                        .iter()
-                        .map(|o| o.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )));
-            }
-        }
+        self.check_output(&product.id, request.output.as_deref()).await?;
         let expires_at = request.expires_at.as_deref().map(parse_instant).transpose()?;
         let grant = NewGrant {
             product: product.id.clone(),

@@ -161,30 +161,40 @@ impl Platform {
                 );
                 let refusal = basis.clone().err();
                 for name in table_names {
-                    let mut parts: Vec<String> = name.split('.').map(str::to_owned).collect();
-                    let table = parts.pop().unwrap_or_default();
-                    let schema = parts.pop().unwrap_or_default();
-                    let catalog = parts.pop();
+                    let table = readable_table(&name, &location, version, refusal.clone());
                     access.insert(
-                        (catalog.clone(), schema.clone(), table.clone()),
+                        (table.catalog.clone(), table.schema.clone(), table.table.clone()),
                         TableAccess {
                             product: product.id.clone(),
                             output: output.clone(),
                             basis: basis.clone(),
                         },
                     );
-                    tables.push(ReadableTable {
-                        catalog,
-                        schema,
-                        table,
-                        location: location.clone(),
-                        version,
-                        refusal: refusal.clone(),
-                    });
+                    tables.push(table);
                 }
             }
         }
         Ok((tables, access))
+    }
+}
+
+/// A published table under one of its query names (`schema.table` or `catalog.schema.table`).
+fn readable_table(
+    name: &str,
+    location: &atrium_engine::TableLocation,
+    version: u64,
+    refusal: Option<String>,
+) -> ReadableTable {
+    let mut parts: Vec<String> = name.split('.').map(str::to_owned).collect();
+    let table = parts.pop().unwrap_or_default();
+    let schema = parts.pop().unwrap_or_default();
+    ReadableTable {
+        catalog: parts.pop(),
+        schema,
+        table,
+        location: location.clone(),
+        version,
+        refusal,
     }
 }
 
@@ -315,18 +325,8 @@ impl Platform {
         let mut tables = Vec::new();
         for (_, published) in self.published_outputs(&ids).await? {
             for table in published {
-                for name in table.table_names {
-                    let mut parts: Vec<String> = name.split('.').map(str::to_owned).collect();
-                    let table_name = parts.pop().unwrap_or_default();
-                    let schema = parts.pop().unwrap_or_default();
-                    tables.push(ReadableTable {
-                        catalog: parts.pop(),
-                        schema,
-                        table: table_name,
-                        location: table.location.clone(),
-                        version: table.version,
-                        refusal: None,
-                    });
+                for name in &table.table_names {
+                    tables.push(readable_table(name, &table.location, table.version, None));
                 }
             }
         }

@@ -499,7 +499,8 @@ impl Platform {
         Ok((request, facts))
     }
 
-    async fn check_output(&self, product: &ProductId, output: Option<&str>) -> Result<()> {
+    /// Refuses an output the product does not have, naming those it has.
+    pub(crate) async fn check_output(&self, product: &ProductId, output: Option<&str>) -> Result<()> {
         let Some(output) = output else {
             return Ok(());
         };

@@ -175,6 +175,21 @@ impl TestApp {
             .expect("a grant")
     }
 
+    /// The caller a test user is, as the platform sees it (through a fresh token of theirs).
+    pub async fn caller_of(&self, name: &str) -> Caller {
+        let user = UserName::parse(name).expect("a user name");
+        let token = self
+            .platform
+            .create_token(&Caller::Operator, &user, "test caller", None)
+            .await
+            .expect("a token");
+        self.platform
+            .token_caller(&token.secret)
+            .await
+            .expect("resolves")
+            .expect("a caller")
+    }
+
     /// A client that signs in as nobody.
     pub fn anonymous(&self) -> reqwest::Client {
         reqwest::Client::builder()

@@ -367,7 +367,7 @@ async fn every_rest_route_answers_each_caller_as_the_rules_say() {
 /// the outsider's.
 async fn concrete_path(app: &TestApp, path: &str) -> String {
     if path.contains("{request}") {
-        let olga = olga(app).await;
+        let olga = app.caller_of("olga").await;
         let pending = app
             .platform
             .access_requests(
@@ -410,21 +410,6 @@ async fn concrete_path(app: &TestApp, path: &str) -> String {
         return path.replace("{token}", &token.token.id);
     }
     path.to_owned()
-}
-
-/// The outsider, as the platform sees her.
-async fn olga(app: &TestApp) -> Caller {
-    let name = UserName::parse("olga").expect("a name");
-    let token = app
-        .platform
-        .create_token(&Caller::Operator, &name, "matrix", None)
-        .await
-        .expect("a token");
-    app.platform
-        .token_caller(&token.secret)
-        .await
-        .expect("resolves")
-        .expect("a caller")
 }
 
 /// The routes of the REST API as `api.rs` registers them.

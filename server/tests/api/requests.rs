@@ -352,30 +352,11 @@ async fn deny_needs_a_reason_and_only_the_requester_withdraws() {
     assert_eq!(inbox, json!([]));
     let mine = app
         .platform
-        .my_access(&bob_caller(&app, "bob").await)
+        .my_access(&app.caller_of("bob").await)
         .await
         .expect("my access");
     let kinds: Vec<&str> = mine.notifications.iter().map(|n| n.kind.as_str()).collect();
     assert_eq!(kinds, ["access.denied"], "{mine:?}");
-}
-
-/// The caller behind a test user, as the platform sees it.
-async fn bob_caller(app: &TestApp, name: &str) -> Caller {
-    let token = app
-        .platform
-        .create_token(
-            &Caller::Operator,
-            &atrium_types::UserName::parse(name).expect("a name"),
-            "t",
-            None,
-        )
-        .await
-        .expect("a token");
-    app.platform
-        .token_caller(&token.secret)
-        .await
-        .expect("resolves")
-        .expect("a caller")
 }
 
 #[tokio::test]
@@ -424,11 +405,7 @@ async fn a_grant_is_refused_at_its_instant_and_the_sweep_marks_it_expired() {
     );
     let (_, after) = get(&bob, &app, &format!("/api/v1/access-requests/{id}")).await;
     assert_eq!(after["state"], "expired");
-    let mine = app
-        .platform
-        .my_access(&bob_caller(&app, "bob").await)
-        .await
-        .expect("mine");
+    let mine = app.platform.my_access(&app.caller_of("bob").await).await.expect("mine");
     let kinds: Vec<&str> = mine.notifications.iter().map(|n| n.kind.as_str()).collect();
     assert_eq!(kinds, ["access.expired", "access.expiring", "access.approved"]);
     let audit = app
