@@ -152,6 +152,12 @@ pub async fn get_usage_graph(days: u32) -> Result<UsageGraph, ServerFnError> {
     platform()?.usage_graph(&caller()?, days).await.map_err(portal_error)
 }
 
+/// A grant's status as a badge.
+#[component]
+fn GrantBadge(status: atrium_types::GrantStatus) -> impl IntoView {
+    view! { <span class=format!("badge grant-{status}")>{status.as_str()}</span> }
+}
+
 /// A request's state as a badge.
 #[component]
 fn StateBadge(state: atrium_types::RequestState) -> impl IntoView {

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
-use super::{ReadNotifications, RequestAccess, StateBadge, WithdrawRequest, get_my_access};
+use super::{GrantBadge, ReadNotifications, RequestAccess, StateBadge, WithdrawRequest, get_my_access};
 use crate::api::error_message;
 use crate::components::short_date;
 
@@ -148,7 +148,7 @@ fn GrantRow(held: HeldGrant, renew: ServerAction<RequestAccess>) -> impl IntoVie
             <td><A href=href attr:class="mono">{grant.product.to_string()}</A></td>
             <td>{grant.output.clone().unwrap_or_else(|| "all".to_owned())}</td>
             <td class="mono">{grant.principal.to_string()}</td>
-            <td><span class=format!("badge grant-{}", grant.status)>{grant.status.as_str()}</span></td>
+            <td><GrantBadge status=grant.status/></td>
             <td class="nowrap">
                 {grant.expires_at.as_deref().map_or("never".to_owned(), short_date)}
                 {held.expiring_soon.then(|| view! { <span class="badge expiring-soon">"expires soon"</span> })}

@@ -5,7 +5,9 @@ use atrium_types::{GrantStatus, ProductAccess, ProductUsage};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use super::{RequestAccess, RevokeGrant, StateBadge, WithdrawRequest, get_product_access, get_product_usage};
+use super::{
+    GrantBadge, RequestAccess, RevokeGrant, StateBadge, WithdrawRequest, get_product_access, get_product_usage,
+};
 use crate::api::error_message;
 use crate::components::short_date;
 
@@ -143,7 +145,7 @@ fn AccessBody(
                                         <tr>
                                             <td class="mono">{grant.principal.to_string()}</td>
                                             <td>{grant.output.clone().unwrap_or_else(|| "all".to_owned())}</td>
-                                            <td><span class=format!("badge grant-{}", grant.status)>{grant.status.as_str()}</span></td>
+                                            <td><GrantBadge status=grant.status/></td>
                                             <td>{grant.expires_at.as_deref().map_or("never".to_owned(), short_date)}</td>
                                             <td>{grant.granted_by.clone()}</td>
                                             <td>

@@ -155,24 +155,19 @@ impl Catalog {
         trail: Trail,
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        let txn = self.begin_write().await?;
-        let changed = grant::Entity::update_many()
-            .col_expr(grant::Column::RevokedAt, Expr::value(now))
-            .col_expr(grant::Column::RevokedBy, Expr::value(revoked_by.to_owned()))
-            .col_expr(grant::Column::RevokeReason, Expr::value(reason))
-            .filter(grant::Column::Id.eq(id))
-            .filter(grant::Column::RevokedAt.is_null())
-            .exec(&txn)
-            .await?
-            .rows_affected;
-        if changed != 1 {
-            txn.rollback().await?;
-            return Ok(false);
-        }
-        follow_grant(&txn, id, RequestState::Revoked).await?;
-        trail.write(&txn, now, None).await?;
-        txn.commit().await?;
-        Ok(true)
+        let also = vec![
+            (grant::Column::RevokedBy, Expr::value(revoked_by.to_owned())),
+            (grant::Column::RevokeReason, Expr::value(reason)),
+        ];
+        self.mark_grant(
+            id,
+            grant::Column::RevokedAt,
+            also,
+            Some(RequestState::Revoked),
+            trail,
+            now,
+        )
+        .await
     }
 
     /// The grants past their expiry instant that the sweep has not marked yet.
@@ -192,8 +187,15 @@ impl Catalog {
     /// Marks one grant expired (and its request), with its trail; `false` when another replica
     /// did first.
     pub async fn mark_expired(&self, id: i64, trail: Trail, now: DateTime<Utc>) -> Result<bool> {
-        self.mark_grant(id, grant::Column::ExpiredAt, Some(RequestState::Expired), trail, now)
-            .await
+        self.mark_grant(
+            id,
+            grant::Column::ExpiredAt,
+            Vec::new(),
+            Some(RequestState::Expired),
+            trail,
+            now,
+        )
+        .await
     }
 
     /// The live grants expiring before `until` whose holders were not told yet.
@@ -213,22 +215,28 @@ impl Catalog {
 
     /// Marks one grant's holders told that it expires soon; `false` when done already.
     pub async fn mark_warned(&self, id: i64, trail: Trail, now: DateTime<Utc>) -> Result<bool> {
-        self.mark_grant(id, grant::Column::WarnedAt, None, trail, now).await
+        self.mark_grant(id, grant::Column::WarnedAt, Vec::new(), None, trail, now)
+            .await
     }
 
-    /// Sets a grant's `column` to `now` unless it is set already (so that replicas mark it once),
-    /// moves its request to `request_state`, and writes the trail, in one transaction.
+    /// Sets a grant's `column` to `now` (and the `also` columns beside it) unless it is set
+    /// already (so that replicas mark it once), moves its request to `request_state`, and writes
+    /// the trail, in one transaction.
     async fn mark_grant(
         &self,
         id: i64,
         column: grant::Column,
+        also: Vec<(grant::Column, sea_orm::sea_query::SimpleExpr)>,
         request_state: Option<RequestState>,
         trail: Trail,
         now: DateTime<Utc>,
     ) -> Result<bool> {
         let txn = self.begin_write().await?;
-        let changed = grant::Entity::update_many()
-            .col_expr(column, Expr::value(now))
+        let mut update = grant::Entity::update_many().col_expr(column, Expr::value(now));
+        for (other, value) in also {
+            update = update.col_expr(other, value);
+        }
+        let changed = update
             .filter(grant::Column::Id.eq(id))
             .filter(column.is_null())
             .exec(&txn)

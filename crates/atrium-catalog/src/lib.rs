@@ -32,6 +32,7 @@ pub use identity::{UserChange, UserRecord};
 pub use markdown::render_markdown;
 pub use runs::{PublishedOutput, RunRecord, RunnableProduct};
 pub use schedules::ClaimedRun;
+pub use time::rfc3339;
 pub use trail::{AuditRecord, DomainEvent, Notice, Trail};
 
 use sea_orm::DatabaseConnection;

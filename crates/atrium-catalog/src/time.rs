@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
-pub(crate) fn rfc3339(at: &DateTime<Utc>) -> String {
+/// An instant as the views show it.
+pub fn rfc3339(at: &DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Secs, true)
 }

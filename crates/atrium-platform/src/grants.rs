@@ -4,13 +4,13 @@
 //! who revoked it and why; the sweep marks expired grants and tells their holders, and warns them
 //! a week before.
 
-use atrium_catalog::{NewGrant, Trail};
+use atrium_catalog::{NewGrant, Trail, rfc3339};
 use atrium_types::{AuditOutcome, EXPIRING_SOON_DAYS, GrantRequest, GrantView, Principal};
 use chrono::{DateTime, Duration, Utc};
 
 use crate::access::{Action, Caller};
 use crate::requests::{event, notice};
-use crate::{Platform, PlatformError, Result, time_text};
+use crate::{Platform, PlatformError, Result};
 
 /// What one sweep did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -40,7 +40,7 @@ impl Platform {
             record.detail.insert("output".to_owned(), output.clone());
         }
         if let Some(expiry) = &expires_at {
-            record.detail.insert("expires_at".to_owned(), time_text(expiry));
+            record.detail.insert("expires_at".to_owned(), rfc3339(expiry));
         }
         let trail = Trail {
             audit: vec![record],
@@ -147,7 +147,7 @@ impl Platform {
             let message = format!(
                 "your access to `{}` expired at {}",
                 grant.product,
-                grant.expires_at.as_ref().map(time_text).unwrap_or_default()
+                grant.expires_at.as_ref().map(rfc3339).unwrap_or_default()
             );
             let trail = Trail {
                 audit: vec![record],
@@ -168,7 +168,7 @@ impl Platform {
             let message = format!(
                 "your access to `{}` expires at {}; renew it from My access",
                 grant.product,
-                grant.expires_at.as_ref().map(time_text).unwrap_or_default()
+                grant.expires_at.as_ref().map(rfc3339).unwrap_or_default()
             );
             let trail = Trail {
                 audit: Vec::new(),

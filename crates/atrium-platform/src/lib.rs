@@ -239,11 +239,6 @@ impl Platform {
     }
 }
 
-/// An instant as the views show it: RFC 3339, UTC, whole seconds.
-pub(crate) fn time_text(at: &chrono::DateTime<chrono::Utc>) -> String {
-    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
-
 pub(crate) async fn create_dir(path: &Path) -> Result<()> {
     tokio::fs::create_dir_all(path)
         .await

@@ -4,11 +4,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use atrium_catalog::rfc3339;
 use atrium_types::{ProductUsage, UsageCount, UsageEdge, UsageGraph};
 use chrono::{DateTime, Duration, Utc};
 
 use crate::access::{Action, Caller};
-use crate::{Platform, PlatformError, Result, audit, time_text};
+use crate::{Platform, PlatformError, Result, audit};
 
 /// The longest period the usage views look back.
 const MAX_DAYS: u32 = 366;
@@ -167,7 +168,7 @@ impl Tally {
                 name,
                 reads,
                 rows,
-                last_at: time_text(&at),
+                last_at: rfc3339(&at),
             })
             .collect();
         counts.sort_by(|a, b| b.reads.cmp(&a.reads).then(a.name.cmp(&b.name)));

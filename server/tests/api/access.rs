@@ -6,25 +6,7 @@ use std::sync::Arc;
 use atrium_platform::{Caller, Clock, DescriptorSource, ManualClock};
 use atrium_types::{Role, UserName};
 
-use crate::helpers::{TestApp, spawn_app, spawn_app_with};
-
-/// An internal product of `sales` that anyone signed in sees, but only grant holders read.
-const INTERNAL: &str = "apiVersion: atrium/v1
-kind: DataProduct
-metadata:
-  id: sales.deals
-  title: Deals
-  owner: team-sales
-  description: Every deal.
-  visibility: internal
-inputs:
-  - { name: events, source: { kind: stream } }
-outputs:
-  - name: deals
-    description: One row per deal.
-    columns:
-      - { name: deal_id, type: int64, required: true }
-";
+use crate::helpers::{DEALS, TestApp, spawn_app, spawn_app_with};
 
 /// A restricted product of `hr`: for outsiders it does not exist.
 const RESTRICTED: &str = "apiVersion: atrium/v1
@@ -44,26 +26,6 @@ outputs:
       - { name: employee_id, type: int64, required: true }
       - { name: email, type: string, classification: pii, pii: keep }
 ";
-
-async fn publish(app: &TestApp, yaml: &str, id: &str, rows: &str) {
-    app.platform
-        .deploy(
-            &Caller::Operator,
-            &[DescriptorSource::new(yaml, Some(format!("{id}.yaml")))],
-        )
-        .await
-        .expect("deploys");
-    app.platform
-        .append_rows(&Caller::Operator, id, "events", rows.to_owned())
-        .await
-        .expect("rows");
-    let run = app
-        .platform
-        .run(&Caller::Operator, id, atrium_platform::RunTrigger::Manual)
-        .await
-        .expect("runs");
-    assert_eq!(run.status, atrium_types::RunStatus::Succeeded, "{run:?}");
-}
 
 async fn query(client: &reqwest::Client, app: &TestApp, sql: &str) -> (u16, serde_json::Value) {
     let response = client
@@ -288,8 +250,7 @@ async fn sessions_end_when_idle_and_tokens_at_their_expiry_or_revocation() {
 #[tokio::test]
 async fn an_outsider_sees_no_trace_of_a_restricted_product() {
     let app = spawn_app().await;
-    publish(
-        &app,
+    app.publish(
         RESTRICTED,
         "hr.employees",
         r#"[{"employee_id": 1, "email": "ann@example.com"}]"#,
@@ -366,7 +327,7 @@ async fn an_internal_product_is_read_with_a_grant_until_it_expires() {
     let clock = ManualClock::starting_at(chrono::Utc::now());
     let shared = clock.clone();
     let app = spawn_app_with(move |settings| settings.clock = Arc::new(shared)).await;
-    publish(&app, INTERNAL, "sales.deals", r#"[{"deal_id": 7}]"#).await;
+    app.publish(DEALS, "sales.deals", r#"[{"deal_id": 7}]"#).await;
     let reader = app
         .user("fred", &["team-finance"], &[("finance", Role::Owner)], false)
         .await;
@@ -432,7 +393,7 @@ async fn deploy_needs_a_role_in_the_domain() {
     let post = |client: &reqwest::Client| {
         client
             .post(format!("{}/api/v1/products?file=deals.yaml", app.address))
-            .body(INTERNAL)
+            .body(DEALS)
             .send()
     };
     let refused = post(&outsider).await.expect("an answer");
@@ -453,7 +414,7 @@ async fn deploy_needs_a_role_in_the_domain() {
 #[tokio::test]
 async fn a_cross_domain_input_waits_for_its_grant() {
     let app = spawn_app().await;
-    publish(&app, INTERNAL, "sales.deals", r#"[{"deal_id": 7}]"#).await;
+    app.publish(DEALS, "sales.deals", r#"[{"deal_id": 7}]"#).await;
     let report = "apiVersion: atrium/v1
 kind: DataProduct
 metadata: { id: finance.deal_report, title: Deal report, owner: team-finance, description: Deals. }

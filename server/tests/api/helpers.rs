@@ -264,6 +264,28 @@ impl TestApp {
         panic!("{product} has not run, or is still running, after 10 s");
     }
 
+    /// Deploys a stream-fed product as the operator, appends `rows` (JSON) to its `events` input
+    /// and runs it: its output is published.
+    pub async fn publish(&self, yaml: &str, id: &str, rows: &str) {
+        self.platform
+            .deploy(
+                &Caller::Operator,
+                &[atrium_platform::DescriptorSource::new(yaml, Some(format!("{id}.yaml")))],
+            )
+            .await
+            .expect("deploys");
+        self.platform
+            .append_rows(&Caller::Operator, id, "events", rows.to_owned())
+            .await
+            .expect("rows");
+        let run = self
+            .platform
+            .run(&Caller::Operator, id, atrium_platform::RunTrigger::Manual)
+            .await
+            .expect("runs");
+        assert_eq!(run.status, atrium_types::RunStatus::Succeeded, "{run:?}");
+    }
+
     pub async fn deploy(&self, yaml: &str) -> reqwest::Response {
         self.client
             .post(format!("{}/api/v1/products?file=orders.yaml", self.address))
@@ -274,6 +296,25 @@ impl TestApp {
             .expect("request")
     }
 }
+
+/// An internal product of `sales`, fed by a stream: everyone signed in sees it, only grant
+/// holders and `sales` readers read it.
+pub const DEALS: &str = "apiVersion: atrium/v1
+kind: DataProduct
+metadata:
+  id: sales.deals
+  title: Deals
+  owner: team-sales
+  description: Every deal.
+  visibility: internal
+inputs:
+  - { name: events, source: { kind: stream } }
+outputs:
+  - name: deals
+    description: One row per deal.
+    columns:
+      - { name: deal_id, type: int64, required: true }
+";
 
 pub const ORDERS: &str = "apiVersion: atrium/v1
 kind: DataProduct

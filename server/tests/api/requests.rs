@@ -4,30 +4,12 @@
 
 use std::sync::Arc;
 
-use atrium_platform::{Caller, DescriptorSource, ManualClock};
+use atrium_platform::{Caller, ManualClock};
 use atrium_types::Role;
 use reqwest::Client;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app, spawn_app_with};
-
-/// An internal product of `sales`: listed to everyone, read with a grant or a role.
-const DEALS: &str = "apiVersion: atrium/v1
-kind: DataProduct
-metadata:
-  id: sales.deals
-  title: Deals
-  owner: team-sales
-  description: Every deal.
-  visibility: internal
-inputs:
-  - { name: events, source: { kind: stream } }
-outputs:
-  - name: deals
-    description: One row per deal.
-    columns:
-      - { name: deal_id, type: int64, required: true }
-";
+use crate::helpers::{DEALS, TestApp, spawn_app, spawn_app_with};
 
 /// A product of `crm` that reads `sales.deals`: its owner team needs a grant.
 const DEAL_COUNT: &str = "apiVersion: atrium/v1
@@ -50,28 +32,12 @@ outputs:
 ";
 
 async fn publish_deals(app: &TestApp) {
-    app.platform
-        .deploy(
-            &Caller::Operator,
-            &[DescriptorSource::new(DEALS, Some("deals.yaml".to_owned()))],
-        )
-        .await
-        .expect("deploys");
-    app.platform
-        .append_rows(
-            &Caller::Operator,
-            "sales.deals",
-            "events",
-            r#"[{"deal_id": 1}, {"deal_id": 2}, {"deal_id": 3}]"#.to_owned(),
-        )
-        .await
-        .expect("rows");
-    let run = app
-        .platform
-        .run(&Caller::Operator, "sales.deals", atrium_platform::RunTrigger::Manual)
-        .await
-        .expect("runs");
-    assert_eq!(run.status, atrium_types::RunStatus::Succeeded, "{run:?}");
+    app.publish(
+        DEALS,
+        "sales.deals",
+        r#"[{"deal_id": 1}, {"deal_id": 2}, {"deal_id": 3}]"#,
+    )
+    .await;
 }
 
 async fn send(

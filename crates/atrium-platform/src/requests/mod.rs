@@ -1,24 +1,26 @@
 //! Access requests: a user asks for a grant (for themself or one of their teams) with a purpose
 //! and a duration; the product's owners approve it — the grant is made in the same transaction,
 //! so the requester's next query reads — or deny it; the requester may withdraw it while it is
-//! pending. A product deployed with a `product` input it may not read opens one on behalf of its
-//! owner team (a product-to-product agreement) and runs once it is approved. Every step leaves
-//! an audit row, a domain event and notifications, in the step's transaction.
+//! pending. Every step leaves an audit row, a domain event and notifications, in the step's
+//! transaction. This module owns the steps; `views` what each side sees of them, `agreement` the
+//! requests a deployed product opens on its owner's behalf.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use atrium_catalog::{Decision, NewGrant, NewRequest, Notice, RequestRecord, Trail};
+use atrium_catalog::{Decision, NewGrant, NewRequest, Notice, RequestRecord, Trail, rfc3339};
 use atrium_types::{
-    AccessCounts, AccessRequestView, ApproveAccess, AuditOutcome, DenyAccess, EXPIRING_SOON_DAYS, GrantStatus,
-    HeldGrant, InboxEntry, MAX_GRANT_DAYS, MyAccessView, NewAccessRequest, Principal, ProductId, ProductSummary,
-    RequestRole, RequestState, TeamName, UserName,
+    AccessRequestView, ApproveAccess, AuditOutcome, DenyAccess, GrantStatus, MAX_GRANT_DAYS, NewAccessRequest,
+    Principal, ProductId, ProductSummary, RequestState, TeamName, UserName,
 };
 use chrono::Duration;
 
 use crate::access::{Action, Caller, Refusal};
 use crate::guard::Facts;
 use crate::runs::RunTrigger;
-use crate::{Platform, PlatformError, Result, audit, time_text};
+use crate::{Platform, PlatformError, Result};
+
+mod agreement;
+mod views;
 
 /// The longest purpose or comment kept.
 const MAX_TEXT: usize = 4_000;
@@ -100,77 +102,6 @@ impl Platform {
         self.request_view(stored).await
     }
 
-    /// The requests on the caller's products (`owner`) or the caller's own (`requester`).
-    pub async fn access_requests(
-        &self,
-        caller: &Caller,
-        role: RequestRole,
-        state: Option<RequestState>,
-    ) -> Result<Vec<AccessRequestView>> {
-        let facts = self.facts().await?;
-        let mut views = Vec::new();
-        for request in self.catalog.requests(state).await? {
-            let keep = match role {
-                RequestRole::Owner => decides(&facts, caller, &request),
-                RequestRole::Requester => {
-                    asked(caller, &request) && facts.check(caller, &request.product, Action::See).is_ok()
-                }
-            };
-            if keep {
-                views.push(self.request_view(request).await?);
-            }
-        }
-        Ok(views)
-    }
-
-    /// One request, for its requester, the principal's members and the product's owners.
-    pub async fn access_request(&self, caller: &Caller, id: i64) -> Result<AccessRequestView> {
-        let (request, _) = self.visible_request(caller, id).await?;
-        self.request_view(request).await
-    }
-
-    /// The pending requests the caller decides, each with what its principal already holds and
-    /// how they used data over the last 90 days.
-    pub async fn inbox(&self, caller: &Caller) -> Result<Vec<InboxEntry>> {
-        let facts = self.facts().await?;
-        let pending: Vec<RequestRecord> = self
-            .catalog
-            .requests(Some(RequestState::Pending))
-            .await?
-            .into_iter()
-            .filter(|request| decides(&facts, caller, request))
-            .collect();
-        if pending.is_empty() {
-            return Ok(Vec::new());
-        }
-        let since = self.clock.now() - Duration::days(90);
-        let reads = self.catalog.read_groups(audit::DATA_ACTIONS, None, since).await?;
-        let now = self.clock.now();
-        let mut entries = Vec::with_capacity(pending.len());
-        for request in pending {
-            let actor = match &request.for_product {
-                Some(consumer) => format!("product:{consumer}"),
-                None => format!("user:{}", request.requested_by),
-            };
-            let mine: Vec<_> = reads.iter().filter(|group| group.actor == actor).collect();
-            let principal_grants = facts
-                .grants
-                .iter()
-                .filter(|grant| grant.principal == request.principal && grant.status(now) == GrantStatus::Active)
-                .filter(|grant| facts.check(caller, &grant.product, Action::See).is_ok())
-                .map(|grant| grant.view(now))
-                .collect();
-            entries.push(InboxEntry {
-                reads_last_90_days: mine.iter().map(|group| group.reads).sum(),
-                products_read_last_90_days: mine.iter().map(|group| &group.product).collect::<BTreeSet<_>>().len()
-                    as u64,
-                principal_grants,
-                request: self.request_view(request).await?,
-            });
-        }
-        Ok(entries)
-    }
-
     /// Approves a pending request, optionally for fewer days: the grant is made at once.
     pub async fn approve_request(
         &self,
@@ -206,7 +137,7 @@ impl Platform {
             caller.label(),
             request.product,
             output_words(request.output.as_deref()),
-            time_text(&expires_at),
+            rfc3339(&expires_at),
             comment
                 .as_deref()
                 .map(|c| format!(": {}", excerpt(c)))
@@ -319,131 +250,6 @@ impl Platform {
             .await?
             .ok_or_else(|| decided_already(id))?;
         self.request_view(decided).await
-    }
-
-    /// The caller's requests, the grants they hold and their notifications.
-    pub async fn my_access(&self, caller: &Caller) -> Result<MyAccessView> {
-        let user = caller.as_user().ok_or(PlatformError::NotAUser)?;
-        let facts = self.facts().await?;
-        let now = self.clock.now();
-        let requests: Vec<RequestRecord> = self
-            .catalog
-            .requests(None)
-            .await?
-            .into_iter()
-            .filter(|request| asked(caller, request) && facts.check(caller, &request.product, Action::See).is_ok())
-            .collect();
-        let by_grant: BTreeMap<i64, &RequestRecord> = requests
-            .iter()
-            .filter_map(|request| request.grant_id.map(|grant| (grant, request)))
-            .collect();
-        let soon = now + Duration::days(EXPIRING_SOON_DAYS);
-        let grants = self
-            .catalog
-            .grant_history()
-            .await?
-            .into_iter()
-            .filter(|grant| user.is_principal(&grant.principal))
-            .filter(|grant| facts.check(caller, &grant.product, Action::See).is_ok())
-            .rev()
-            .map(|grant| {
-                let request = by_grant.get(&grant.id);
-                HeldGrant {
-                    expiring_soon: grant.status(now) == GrantStatus::Active
-                        && grant.expires_at.is_some_and(|expiry| expiry <= soon),
-                    purpose: request.map(|request| request.purpose.clone()),
-                    duration_days: request.map(|request| request.duration_days),
-                    grant: grant.view(now),
-                }
-            })
-            .collect();
-        let mut views = Vec::with_capacity(requests.len());
-        for request in requests {
-            views.push(self.request_view(request).await?);
-        }
-        Ok(MyAccessView {
-            requests: views,
-            grants,
-            notifications: self.catalog.notifications(&user.name, 50).await?,
-        })
-    }
-
-    /// The header's counts: requests waiting for the caller's decision, unread notifications.
-    pub async fn access_counts(&self, caller: &Caller) -> Result<AccessCounts> {
-        let Some(user) = caller.as_user() else {
-            return Ok(AccessCounts::default());
-        };
-        let facts = self.facts().await?;
-        let inbox = self
-            .catalog
-            .requests(Some(RequestState::Pending))
-            .await?
-            .iter()
-            .filter(|request| decides(&facts, caller, request))
-            .count() as u64;
-        Ok(AccessCounts {
-            inbox,
-            unread: self.catalog.unread_notifications(&user.name).await?,
-        })
-    }
-
-    /// Marks the caller's notifications read.
-    pub async fn read_notifications(&self, caller: &Caller) -> Result<()> {
-        let user = caller.as_user().ok_or(PlatformError::NotAUser)?;
-        Ok(self
-            .catalog
-            .mark_notifications_read(&user.name, self.clock.now())
-            .await?)
-    }
-
-    /// Opens the product-to-product agreement a deployed product needs to read `upstream`: a
-    /// request on behalf of its owner, unless one is pending. Answers the request's id.
-    pub(crate) async fn open_agreement(
-        &self,
-        caller: &Caller,
-        consumer: &atrium_descriptor::Descriptor,
-        upstream: &ProductSummary,
-        output: Option<&str>,
-    ) -> Result<Option<i64>> {
-        let owner = &consumer.metadata.owner;
-        let principal = match (TeamName::parse(owner), UserName::parse(owner)) {
-            (Ok(team), _) => Principal::Team(team),
-            (Err(_), Ok(user)) => Principal::User(user),
-            (Err(_), Err(_)) => return Ok(None),
-        };
-        if let Some(twin) = self.pending_twin(&upstream.id, &principal, output).await? {
-            return Ok(Some(twin));
-        }
-        let sql = consumer
-            .transform
-            .as_ref()
-            .map(|transform| transform.sql.trim().to_owned())
-            .unwrap_or_default();
-        let mut purpose = format!(
-            "Product `{}` ({}) reads it as an input. {}",
-            consumer.id(),
-            consumer.metadata.title,
-            consumer.metadata.description.trim()
-        );
-        if !sql.is_empty() {
-            purpose.push_str("\n\nSQL:\n");
-            purpose.push_str(&sql);
-        }
-        let days = self
-            .allowed_days(&upstream.id, atrium_types::DEFAULT_GRANT_DAYS)
-            .await
-            .unwrap_or(1);
-        let new = NewRequest {
-            product: upstream.id.clone(),
-            output: output.map(str::to_owned),
-            principal,
-            requested_by: caller.label(),
-            for_product: Some(consumer.id().clone()),
-            purpose: truncate(&purpose, MAX_TEXT),
-            duration_days: days,
-        };
-        let view = self.open_request(caller, new, upstream).await?;
-        Ok(Some(view.id))
     }
 
     /// The users who decide on a product's requests: its owner (a user, or a team's members)
@@ -580,9 +386,9 @@ impl Platform {
             state: request.state,
             decided_by: request.decided_by,
             decision_comment: request.decision_comment,
-            decided_at: request.decided_at.as_ref().map(time_text),
+            decided_at: request.decided_at.as_ref().map(rfc3339),
             grant,
-            created_at: time_text(&request.created_at),
+            created_at: rfc3339(&request.created_at),
         })
     }
 }
@@ -704,78 +510,5 @@ pub(crate) fn event(
         kind: kind.to_owned(),
         product: Some(product.clone()),
         payload,
-    }
-}
-
-impl Platform {
-    /// What the caller may do about access on a product's page: ask (and what), decide, revoke.
-    pub async fn product_access(&self, caller: &Caller, id: &str) -> Result<atrium_types::ProductAccess> {
-        let id = crate::runs::parse_id(id)?;
-        let facts = self.facts().await?;
-        let product = facts.check(caller, &id, Action::See)?.clone();
-        let detail = self.catalog.product(&id).await?;
-        let unreadable_outputs: Vec<String> = detail
-            .outputs
-            .iter()
-            .filter(|output| {
-                facts
-                    .decide(
-                        caller.into(),
-                        Action::ReadData {
-                            output: Some(&output.name),
-                        },
-                        &product,
-                    )
-                    .is_err()
-            })
-            .map(|output| output.name.clone())
-            .collect();
-        let owns = facts.decide(caller.into(), Action::ManageGrants, &product).is_ok();
-        let requests = self.catalog.requests(None).await?;
-        let mut pending = Vec::new();
-        let mut pending_for_owners = 0;
-        for request in requests.into_iter().filter(|request| request.product == id) {
-            if request.state != RequestState::Pending {
-                continue;
-            }
-            if owns {
-                pending_for_owners += 1;
-            }
-            if asked(caller, &request) {
-                pending.push(self.request_view(request).await?);
-            }
-        }
-        let now = self.clock.now();
-        let grants = if owns {
-            self.catalog
-                .grant_history()
-                .await?
-                .into_iter()
-                .filter(|grant| grant.product == id)
-                .rev()
-                .map(|grant| grant.view(now))
-                .collect()
-        } else {
-            Vec::new()
-        };
-        let max_days = self
-            .catalog
-            .max_grant_days(id.domain().as_str())
-            .await?
-            .unwrap_or(MAX_GRANT_DAYS);
-        Ok(atrium_types::ProductAccess {
-            reads_all: unreadable_outputs.is_empty(),
-            sees_usage: owns || unreadable_outputs.len() < detail.outputs.len(),
-            unreadable_outputs,
-            owns,
-            pending,
-            teams: caller
-                .as_user()
-                .map(|user| user.teams.iter().cloned().collect())
-                .unwrap_or_default(),
-            max_days,
-            grants,
-            pending_for_owners,
-        })
     }
 }
