@@ -82,7 +82,7 @@ impl Platform {
         }
         let missing: Vec<Vec<MissingGrant>> = descriptors
             .iter()
-            .map(|descriptor| missing_grants(&facts, &descriptors, descriptor))
+            .map(|descriptor| missing_grants(caller, &facts, &descriptors, descriptor))
             .collect();
         let mut deployments = Vec::with_capacity(descriptors.len());
         for (descriptor, source) in descriptors.into_iter().zip(sources) {
@@ -194,7 +194,7 @@ struct MissingGrant {
 }
 
 /// The grants a product's `product` inputs still need (its runs wait for them).
-fn missing_grants(facts: &Facts, batch: &[Descriptor], descriptor: &Descriptor) -> Vec<MissingGrant> {
+fn missing_grants(caller: &Caller, facts: &Facts, batch: &[Descriptor], descriptor: &Descriptor) -> Vec<MissingGrant> {
     let subject = Subject::ProductRun {
         product: descriptor.id(),
         owner: &descriptor.metadata.owner,
@@ -217,9 +217,11 @@ fn missing_grants(facts: &Facts, batch: &[Descriptor], descriptor: &Descriptor) 
                 revision: 0,
                 updated_at: String::new(),
             },
+            // An upstream the deploying caller may not see is told of as little as one that does
+            // not exist: no missing grant, no request.
             None => match facts.find(product) {
-                Some(summary) => summary.clone(),
-                None => continue,
+                Some(summary) if facts.sees(caller, summary) => summary.clone(),
+                _ => continue,
             },
         };
         let output = output.as_ref().map(|o| o.to_string());

@@ -447,6 +447,45 @@ async fn a_product_deployed_with_an_ungranted_input_asks_waits_and_runs_once_app
 }
 
 #[tokio::test]
+async fn a_deploy_naming_a_restricted_input_learns_no_more_than_of_a_missing_one() {
+    let app = spawn_app().await;
+    let restricted = DEALS.replace("visibility: internal", "visibility: restricted");
+    app.publish(&restricted, "sales.deals", r#"[{"deal_id": 1}]"#).await;
+    let crm_writer = app.user("cleo", &["team-crm"], &[("crm", Role::Writer)], false).await;
+    let deploy = |yaml: String| {
+        let client = crm_writer.clone();
+        let address = app.address.clone();
+        async move {
+            let response = client
+                .post(format!("{address}/api/v1/products?file=deal_count.yaml"))
+                .header("content-type", "application/yaml")
+                .body(yaml)
+                .send()
+                .await
+                .expect("an answer");
+            let status = response.status().as_u16();
+            let outcome: Value = response.json().await.expect("json");
+            (status, outcome)
+        }
+    };
+    let (status, hidden) = deploy(DEAL_COUNT.to_owned()).await;
+    assert_eq!(status, 201, "{hidden}");
+    let (status, missing) = deploy(DEAL_COUNT.replace("sales.deals", "sales.nothing")).await;
+    assert_eq!(status, 200, "a new revision: {missing}");
+    assert_eq!(
+        hidden["missing_grants"], missing["missing_grants"],
+        "{hidden} / {missing}"
+    );
+    assert!(!hidden.to_string().contains("sales.deals"), "{hidden}");
+    let requests = app
+        .platform
+        .access_requests(&Caller::Operator, atrium_types::RequestRole::Owner, None)
+        .await
+        .expect("requests");
+    assert!(requests.is_empty(), "{requests:?}");
+}
+
+#[tokio::test]
 async fn two_owners_deciding_at_once_decide_once() {
     let app = spawn_app().await;
     publish_deals(&app).await;
