@@ -2,6 +2,7 @@
 //! talked to over HTTP.
 
 mod access;
+mod agreements;
 mod answers;
 mod fence;
 mod helpers;

@@ -1,6 +1,6 @@
 //! Access requests, the grants they make and end, the audit log and usage, against the real
-//! server: the whole loop over the REST API, expiry judged by an injected clock, and a
-//! product-to-product agreement opened at deploy.
+//! server: the whole loop over the REST API and expiry judged by an injected clock (the
+//! agreements a deploy opens are in `agreements.rs`).
 
 use std::sync::Arc;
 
@@ -11,27 +11,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{DEALS, TestApp, spawn_app, spawn_app_with};
 
-/// A product of `crm` that reads `sales.deals`: its owner team needs a grant.
-const DEAL_COUNT: &str = "apiVersion: atrium/v1
-kind: DataProduct
-metadata:
-  id: crm.deal_count
-  title: Deal count
-  owner: team-crm
-  description: How many deals there are.
-  visibility: internal
-inputs:
-  - { name: deals, product: sales.deals }
-transform:
-  sql: SELECT count(*) AS deals FROM deals
-outputs:
-  - name: deal_count
-    description: One row.
-    columns:
-      - { name: deals, type: int64, required: true }
-";
-
-async fn publish_deals(app: &TestApp) {
+pub(crate) async fn publish_deals(app: &TestApp) {
     app.publish(
         DEALS,
         "sales.deals",
@@ -56,11 +36,11 @@ async fn send(
     (status, response.json().await.unwrap_or_default())
 }
 
-async fn post(client: &Client, app: &TestApp, path: &str, body: Value) -> (u16, Value) {
+pub(crate) async fn post(client: &Client, app: &TestApp, path: &str, body: Value) -> (u16, Value) {
     send(client, app, reqwest::Method::POST, path, Some(body)).await
 }
 
-async fn get(client: &Client, app: &TestApp, path: &str) -> (u16, Value) {
+pub(crate) async fn get(client: &Client, app: &TestApp, path: &str) -> (u16, Value) {
     send(client, app, reqwest::Method::GET, path, None).await
 }
 
@@ -387,102 +367,6 @@ async fn a_grant_is_refused_at_its_instant_and_the_sweep_marks_it_expired() {
         .expect("audit");
     assert_eq!(audit.entries.len(), 1);
     assert_eq!(audit.entries[0].actor, "system");
-}
-
-#[tokio::test]
-async fn a_product_deployed_with_an_ungranted_input_asks_waits_and_runs_once_approved() {
-    let app = spawn_app().await;
-    publish_deals(&app).await;
-    let crm_writer = app.user("cleo", &["team-crm"], &[("crm", Role::Writer)], false).await;
-    let owen = app.user("owen", &[], &[("sales", Role::Owner)], false).await;
-    let response = crm_writer
-        .post(format!("{}/api/v1/products?file=deal_count.yaml", app.address))
-        .header("content-type", "application/yaml")
-        .body(DEAL_COUNT)
-        .send()
-        .await
-        .expect("an answer");
-    let status = response.status();
-    let outcome: Value = response.json().await.expect("json");
-    assert_eq!(status, 201, "{outcome}");
-    let missing = outcome["missing_grants"][0].as_str().unwrap_or_default().to_owned();
-    assert!(missing.contains("access request 1 asks its owners"), "{outcome}");
-    app.wait_until_idle("crm.deal_count").await;
-    let (_, runs) = get(&owen, &app, "/api/v1/products/crm.deal_count/runs").await;
-    assert_eq!(runs[0]["status"], "waiting_for_access", "{runs}");
-
-    let (_, inbox) = get(&owen, &app, "/api/v1/access-requests?role=owner").await;
-    assert_eq!(inbox[0]["for_product"], "crm.deal_count", "{inbox}");
-    assert_eq!(inbox[0]["principal"], "team:team-crm");
-    assert!(
-        inbox[0]["purpose"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("SELECT count(*)"),
-        "{inbox}"
-    );
-    // A second deploy of a changed revision does not ask twice while one is pending.
-    let (status, approved) = post(&owen, &app, "/api/v1/access-requests/1/approve", json!({})).await;
-    assert_eq!(status, 200, "{approved}");
-    // The waiting product runs by itself once approved.
-    for _ in 0..200 {
-        let (_, runs) = get(&owen, &app, "/api/v1/products/crm.deal_count/runs").await;
-        if runs[0]["status"] == "succeeded" {
-            assert_eq!(runs[0]["trigger"], "access", "{runs}");
-            let usage = app
-                .platform
-                .product_usage(&Caller::Operator, "sales.deals", 7)
-                .await
-                .expect("usage");
-            assert_eq!(
-                usage.products.first().map(|p| p.name.as_str()),
-                Some("crm.deal_count"),
-                "{usage:?}"
-            );
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("crm.deal_count did not run after the approval");
-}
-
-#[tokio::test]
-async fn a_deploy_naming_a_restricted_input_learns_no_more_than_of_a_missing_one() {
-    let app = spawn_app().await;
-    let restricted = DEALS.replace("visibility: internal", "visibility: restricted");
-    app.publish(&restricted, "sales.deals", r#"[{"deal_id": 1}]"#).await;
-    let crm_writer = app.user("cleo", &["team-crm"], &[("crm", Role::Writer)], false).await;
-    let deploy = |yaml: String| {
-        let client = crm_writer.clone();
-        let address = app.address.clone();
-        async move {
-            let response = client
-                .post(format!("{address}/api/v1/products?file=deal_count.yaml"))
-                .header("content-type", "application/yaml")
-                .body(yaml)
-                .send()
-                .await
-                .expect("an answer");
-            let status = response.status().as_u16();
-            let outcome: Value = response.json().await.expect("json");
-            (status, outcome)
-        }
-    };
-    let (status, hidden) = deploy(DEAL_COUNT.to_owned()).await;
-    assert_eq!(status, 201, "{hidden}");
-    let (status, missing) = deploy(DEAL_COUNT.replace("sales.deals", "sales.nothing")).await;
-    assert_eq!(status, 200, "a new revision: {missing}");
-    assert_eq!(
-        hidden["missing_grants"], missing["missing_grants"],
-        "{hidden} / {missing}"
-    );
-    assert!(!hidden.to_string().contains("sales.deals"), "{hidden}");
-    let requests = app
-        .platform
-        .access_requests(&Caller::Operator, atrium_types::RequestRole::Owner, None)
-        .await
-        .expect("requests");
-    assert!(requests.is_empty(), "{requests:?}");
 }
 
 #[tokio::test]
