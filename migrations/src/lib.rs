@@ -14,6 +14,7 @@ mod m20261122_000007_run_heartbeat;
 mod m20261201_000008_identity;
 mod m20261201_000009_sign_in_attempts;
 mod m20261202_000010_access_requests;
+mod m20261202_000011_change_feed;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000008_identity::Migration),
             Box::new(m20261201_000009_sign_in_attempts::Migration),
             Box::new(m20261202_000010_access_requests::Migration),
+            Box::new(m20261202_000011_change_feed::Migration),
         ]
     }
 }

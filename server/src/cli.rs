@@ -133,6 +133,17 @@ pub enum Command {
         /// Files of one query each
         files: Vec<PathBuf>,
     },
+    /// Remove a product from the catalog: hidden from lists, pages, runs, schedules and search;
+    /// its tables, runs and audit stay, and deploying it again restores it
+    Remove {
+        /// The product id, e.g. sales.orders
+        product: String,
+    },
+    /// The search index of this data dir: `index rebuild` rebuilds it from the catalog
+    Index {
+        #[command(subcommand)]
+        command: IndexCommand,
+    },
     /// List the deployed products
     Products {
         /// Print JSON instead of a table
@@ -224,4 +235,11 @@ pub enum DomainCommand {
     },
     /// Set the longest grant an access request may ask for in a domain (days; 0 clears it)
     MaxGrantDays { name: String, days: u32 },
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum IndexCommand {
+    /// Rebuild the search index from the catalog (stop `atrium serve` on this data dir first,
+    /// or restart it: it checks its index on start)
+    Rebuild,
 }

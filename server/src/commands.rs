@@ -295,6 +295,25 @@ pub async fn query(platform: &Platform, sql: &str) -> Result<Outcome, CommandErr
 }
 
 /// `atrium products`
+pub async fn remove(platform: &Platform, product: &str) -> Result<Outcome, CommandError> {
+    platform.remove_product(&Caller::Operator, product).await?;
+    println!("removed {product}: hidden from the catalog and search; its tables, runs and audit are kept");
+    Ok(Outcome::Success)
+}
+
+pub async fn index(platform: &Platform, command: crate::cli::IndexCommand) -> Result<Outcome, CommandError> {
+    match command {
+        crate::cli::IndexCommand::Rebuild => {
+            let report = platform.rebuild_search().await?;
+            println!(
+                "rebuilt the search index: {} products, {} documents, at feed position {}",
+                report.products, report.documents, report.position
+            );
+        }
+    }
+    Ok(Outcome::Success)
+}
+
 pub async fn products(platform: &Platform, json: bool) -> Result<Outcome, CommandError> {
     let products = platform.list_products(&Caller::Operator).await?;
     if json {

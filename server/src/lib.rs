@@ -115,6 +115,8 @@ pub async fn run(cli: Cli, env: &BTreeMap<String, String>) -> Result<Outcome, Ru
         Command::Serve { .. } => serve(&config, platform).await,
         Command::Deploy { files, no_run } => Ok(commands::deploy(&platform, &files, no_run).await?),
         Command::Products { json } => Ok(commands::products(&platform, json).await?),
+        Command::Remove { product } => Ok(commands::remove(&platform, &product).await?),
+        Command::Index { command } => Ok(commands::index(&platform, command).await?),
         Command::Run { products, all } => Ok(commands::run(&platform, &products, all).await?),
         Command::Query { sql } => Ok(commands::query(&platform, &sql).await?),
         Command::User { command } => Ok(access_commands::user(&platform, command).await?),
@@ -171,6 +173,10 @@ fn fence_of(config: &config::FenceConfig) -> atrium_platform::Fence {
     }
 }
 
+/// How often `serve` looks for catalog changes made elsewhere (another replica, the CLI): one
+/// indexed read of the feed's head, so that search sees them well within 2 s.
+const FEED_POLL: std::time::Duration = std::time::Duration::from_millis(250);
+
 async fn serve(config: &Config, platform: Platform) -> Result<Outcome, RunError> {
     let addr = config.server.addr;
     let listener = tokio::net::TcpListener::bind(addr)
@@ -182,6 +188,7 @@ async fn serve(config: &Config, platform: Platform) -> Result<Outcome, RunError>
     }
     let poll = std::time::Duration::from_secs(config.engine.scheduler_poll_secs.max(1));
     tokio::spawn(scheduler::run_schedules(platform.clone(), poll));
+    tokio::spawn(scheduler::follow_catalog_feed(platform.clone(), FEED_POLL));
     if config.engine.stream_batch_secs > 0 {
         let every = std::time::Duration::from_secs(config.engine.stream_batch_secs);
         tokio::spawn(scheduler::run_stream_batches(platform.clone(), every));

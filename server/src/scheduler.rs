@@ -2,7 +2,8 @@
 //! due, and every micro-batch interval folds the rows pushed to stream inputs into their products.
 //! Claims are made in the database, so several replicas can run these loops side by side; each
 //! tick also fails the runs a stopped replica left `running` (silent for three heartbeats) and
-//! sweeps the grants that expired (or expire within a week) to tell their holders.
+//! sweeps the grants that expired (or expire within a week) to tell their holders. A third loop
+//! follows the catalog's change feed into the search index.
 
 use std::time::Duration;
 
@@ -47,6 +48,18 @@ pub async fn run_stream_batches(platform: Platform, every: Duration) {
                 }
             }
             Err(error) => tracing::error!(error = %error, "stream micro-batches failed"),
+        }
+    }
+}
+
+/// Follows the catalog's change feed into this replica's search index.
+pub async fn follow_catalog_feed(platform: Platform, every: Duration) {
+    let mut ticker = tokio::time::interval(every);
+    ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    loop {
+        ticker.tick().await;
+        if let Err(error) = platform.follow_feed().await {
+            tracing::error!(error = %atrium_types::error_chain(&error), "following the catalog feed failed");
         }
     }
 }

@@ -110,9 +110,12 @@ impl Catalog {
         now: DateTime<Utc>,
     ) -> Result<Option<RequestRecord>> {
         let txn = self.begin_write().await?;
+        let mut trail = trail;
         let (state, grant_id, days) = match decision {
             Decision::Approve { grant, duration_days } => {
                 let row = crate::grants::insert(&txn, grant, Some(id), now).await?;
+                let given = grant_record(row.clone())?;
+                trail.events.push(crate::feed::grant_event(&given, "given"));
                 (RequestState::Approved, Some(row.id), Some(duration_days))
             }
             Decision::Deny => (RequestState::Denied, None, None),
@@ -248,6 +251,17 @@ impl Catalog {
         }
         if let Some(state) = request_state {
             follow_grant(&txn, id, state).await?;
+        }
+        let mut trail = trail;
+        if !matches!(column, grant::Column::WarnedAt)
+            && let Some(row) = grant::Entity::find_by_id(id).one(&txn).await?
+        {
+            let ended = if matches!(column, grant::Column::ExpiredAt) {
+                "expired"
+            } else {
+                "revoked"
+            };
+            trail.events.push(crate::feed::grant_event(&grant_record(row)?, ended));
         }
         trail.write(&txn, now, None).await?;
         txn.commit().await?;

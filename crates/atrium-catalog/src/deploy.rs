@@ -64,7 +64,11 @@ async fn apply_one(txn: &DatabaseTransaction, deployment: &Deployment) -> Result
     let id = descriptor.id().to_string();
     let content_hash = descriptor.content_hash();
     let existing = product::Entity::find_by_id(id.clone()).one(txn).await?;
-    if let Some(current) = existing.as_ref().filter(|current| current.content_hash == content_hash) {
+    let restored = existing.as_ref().is_some_and(|current| current.removed_at.is_some());
+    if let Some(current) = existing
+        .as_ref()
+        .filter(|current| current.content_hash == content_hash && !restored)
+    {
         return Ok(DeployOutcome {
             product_id: descriptor.id().clone(),
             change: DeployChange::Unchanged,
@@ -75,13 +79,17 @@ async fn apply_one(txn: &DatabaseTransaction, deployment: &Deployment) -> Result
         });
     }
     let domain_created = ensure_domain(txn, deployment).await?;
-    let (revision, changes) = match &existing {
+    let (revision, mut changes) = match &existing {
+        Some(current) if current.content_hash == content_hash => (current.current_revision + 1, Vec::new()),
         Some(current) => (
             current.current_revision + 1,
             changes_since(txn, current, descriptor).await?,
         ),
         None => (1, Vec::new()),
     };
+    if restored {
+        changes.insert(0, "restored after its removal".to_owned());
+    }
     write_product(txn, descriptor, existing.as_ref(), revision, &content_hash).await?;
     write_revision(txn, deployment, revision, &content_hash, &changes).await?;
     crate::schedules::sync_schedule(txn, &id, descriptor.schedule.as_ref()).await?;
@@ -91,6 +99,15 @@ async fn apply_one(txn: &DatabaseTransaction, deployment: &Deployment) -> Result
     } else {
         DeployChange::Created
     };
+    let payload = serde_json::json!({
+        "revision": revision,
+        "change": if existing.is_some() { "updated" } else { "created" },
+        "restored": restored,
+        "status": descriptor.metadata.status.as_str(),
+        "visibility": descriptor.metadata.visibility.as_str(),
+    });
+    let event = crate::feed::event(crate::kinds::PRODUCT_DEPLOYED, descriptor.id(), payload);
+    crate::feed::append(txn, Utc::now(), vec![event]).await?;
     tracing::info!(product = %id, revision, ?change, "product deployed");
     Ok(DeployOutcome {
         product_id: descriptor.id().clone(),
@@ -166,6 +183,8 @@ async fn write_product(
         content_hash: Set(content_hash.to_owned()),
         created_at: Set(existing.map_or(now, |current| current.created_at)),
         updated_at: Set(now),
+        removed_at: Set(None),
+        removed_by: Set(None),
     };
     if existing.is_some() {
         row.update(txn).await?;

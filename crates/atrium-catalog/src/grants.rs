@@ -98,6 +98,7 @@ impl Catalog {
         let row = insert(&txn, grant, None, now).await?;
         let record = record(row)?;
         let mut trail = trail;
+        trail.events.push(crate::feed::grant_event(&record, "given"));
         for audit in &mut trail.audit {
             audit.detail.insert("grant".to_owned(), record.id.to_string());
         }

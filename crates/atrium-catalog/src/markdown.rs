@@ -11,9 +11,36 @@ pub fn render_markdown(markdown: &str) -> String {
     ammonia::clean(&unsafe_html)
 }
 
+/// The words of a Markdown text without its markup (for the search index): text, code and link
+/// texts, separated by spaces; HTML tags are left out.
+pub fn markdown_text(markdown: &str) -> String {
+    use pulldown_cmark::{Event, TagEnd};
+    let mut text = String::with_capacity(markdown.len());
+    for event in Parser::new_ext(markdown, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH) {
+        match event {
+            Event::Text(words) | Event::Code(words) => {
+                text.push_str(&words);
+            }
+            Event::SoftBreak | Event::HardBreak | Event::End(TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::Item) => {
+                text.push(' ');
+            }
+            _ => {}
+        }
+    }
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn markdown_text_keeps_the_words_only() {
+        assert_eq!(
+            markdown_text("# Orders\n\nOne row per **order**, see [the guide](http://x).\n\n- `order_id`\n- <b>x</b>"),
+            "Orders One row per order, see the guide. order_id x"
+        );
+    }
 
     #[test]
     fn renders_and_sanitizes() {

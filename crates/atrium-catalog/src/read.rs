@@ -23,10 +23,20 @@ impl Catalog {
     /// Every product, by id.
     pub async fn list_products(&self) -> Result<Vec<ProductSummary>> {
         let rows = product::Entity::find()
+            .filter(product::Column::RemovedAt.is_null())
             .order_by_asc(product::Column::Id)
             .all(&self.db)
             .await?;
         self.summaries(rows).await
+    }
+
+    /// How many products the catalog holds (removed ones left out).
+    pub async fn product_count(&self) -> Result<u64> {
+        use sea_orm::PaginatorTrait;
+        Ok(product::Entity::find()
+            .filter(product::Column::RemovedAt.is_null())
+            .count(&self.db)
+            .await?)
     }
 
     /// Domains with their product counts and owners, and the latest changes, over `products`
@@ -92,6 +102,7 @@ impl Catalog {
     pub async fn product(&self, id: &ProductId) -> Result<ProductDetail> {
         let id_text = id.to_string();
         let row = product::Entity::find_by_id(id_text.clone())
+            .filter(product::Column::RemovedAt.is_null())
             .one(&self.db)
             .await?
             .ok_or_else(|| not_found("product", &id_text))?;
@@ -151,6 +162,7 @@ impl Catalog {
         let upstream_ids: Vec<String> = rows.iter().filter_map(|row| row.upstream_product_id.clone()).collect();
         let registered: BTreeSet<String> = product::Entity::find()
             .filter(product::Column::Id.is_in(upstream_ids))
+            .filter(product::Column::RemovedAt.is_null())
             .all(&self.db)
             .await?
             .into_iter()
@@ -242,12 +254,20 @@ impl Catalog {
 
     /// Products that read this one.
     async fn consumers(&self, id: &str) -> Result<Vec<ProductId>> {
-        let consumers: BTreeSet<String> = product_input::Entity::find()
+        let readers: Vec<String> = product_input::Entity::find()
             .filter(product_input::Column::UpstreamProductId.eq(id))
             .all(&self.db)
             .await?
             .into_iter()
             .map(|row| row.product_id)
+            .collect();
+        let consumers: BTreeSet<String> = product::Entity::find()
+            .filter(product::Column::Id.is_in(readers))
+            .filter(product::Column::RemovedAt.is_null())
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|row| row.id)
             .collect();
         consumers.iter().map(|consumer| parse_id(consumer)).collect()
     }

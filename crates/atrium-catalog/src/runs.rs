@@ -48,6 +48,7 @@ impl Catalog {
     pub async fn runnable(&self, id: &ProductId) -> Result<RunnableProduct> {
         let id_text = id.to_string();
         let current = product::Entity::find_by_id(id_text.clone())
+            .filter(product::Column::RemovedAt.is_null())
             .one(&self.db)
             .await?
             .ok_or_else(|| CatalogError::NotFound {
@@ -73,7 +74,15 @@ impl Catalog {
     /// The published version of each output of the given products, in the order the product lists
     /// its outputs; an output the current revision no longer has is left out.
     pub async fn published_versions(&self, ids: &[ProductId]) -> Result<HashMap<ProductId, Vec<PublishedOutput>>> {
-        let texts: Vec<String> = ids.iter().map(ToString::to_string).collect();
+        let requested: Vec<String> = ids.iter().map(ToString::to_string).collect();
+        let texts: Vec<String> = product::Entity::find()
+            .filter(product::Column::Id.is_in(requested))
+            .filter(product::Column::RemovedAt.is_null())
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|row| row.id)
+            .collect();
         let mut declared: HashMap<String, HashMap<String, i32>> = HashMap::new();
         for row in product_output::Entity::find()
             .filter(product_output::Column::ProductId.is_in(texts.clone()))
@@ -137,9 +146,11 @@ impl Catalog {
                 id: run_id.to_string(),
             })?;
         let now = Utc::now();
+        let mut published = Vec::new();
         if record.status == RunStatus::Succeeded {
             for output in &record.outputs {
                 let Some(version) = output.version else { continue };
+                published.push(serde_json::json!({ "output": output.name, "version": version }));
                 let row = published_version::ActiveModel {
                     product_id: Set(existing.product_id.clone()),
                     output: Set(output.name.clone()),
@@ -173,6 +184,10 @@ impl Catalog {
         row.outputs = Set(to_json(&record.outputs));
         row.log = Set(to_json(&record.log));
         let row = row.update(&transaction).await?;
+        let product = parse_product(&row.product_id)?;
+        let payload = serde_json::json!({ "run": run_id, "status": row.status, "published": published });
+        let event = crate::feed::event(crate::kinds::RUN_FINISHED, &product, payload);
+        crate::feed::append(&transaction, now, vec![event]).await?;
         transaction.commit().await?;
         run_view(row)
     }
@@ -194,27 +209,51 @@ impl Catalog {
     /// product may run again. Safe with several replicas on one database: a run whose process is
     /// alive keeps beating.
     pub async fn fail_abandoned_runs(&self, silent_since: chrono::DateTime<Utc>) -> Result<u64> {
-        let abandoned = run::Entity::update_many()
+        let silent = || {
+            Condition::all()
+                .add(run::Column::Status.eq(RunStatus::Running.as_str()))
+                .add(
+                    Condition::any()
+                        .add(run::Column::HeartbeatAt.is_null())
+                        .add(run::Column::HeartbeatAt.lt(silent_since)),
+                )
+        };
+        let transaction = self.begin_write().await?;
+        let abandoned = run::Entity::find().filter(silent()).all(&transaction).await?;
+        if abandoned.is_empty() {
+            transaction.rollback().await?;
+            return Ok(0);
+        }
+        let now = Utc::now();
+        let ids: Vec<i32> = abandoned.iter().map(|row| row.id).collect();
+        let failed = run::Entity::update_many()
             .col_expr(
                 run::Column::Status,
                 sea_orm::sea_query::Expr::value(RunStatus::Failed.as_str()),
             )
-            .col_expr(run::Column::FinishedAt, sea_orm::sea_query::Expr::value(Utc::now()))
+            .col_expr(run::Column::FinishedAt, sea_orm::sea_query::Expr::value(now))
             .col_expr(
                 run::Column::Error,
                 sea_orm::sea_query::Expr::value(
                     "interrupted: the process running it stopped during the run; nothing was published",
                 ),
             )
-            .filter(run::Column::Status.eq(RunStatus::Running.as_str()))
-            .filter(
-                Condition::any()
-                    .add(run::Column::HeartbeatAt.is_null())
-                    .add(run::Column::HeartbeatAt.lt(silent_since)),
-            )
-            .exec(&self.db)
+            .filter(silent())
+            .filter(run::Column::Id.is_in(ids))
+            .exec(&transaction)
             .await?;
-        Ok(abandoned.rows_affected)
+        let mut events = Vec::with_capacity(abandoned.len());
+        for row in &abandoned {
+            let payload = serde_json::json!({ "run": row.id, "status": RunStatus::Failed.as_str(), "published": [] });
+            events.push(crate::feed::event(
+                crate::kinds::RUN_FINISHED,
+                &parse_product(&row.product_id)?,
+                payload,
+            ));
+        }
+        crate::feed::append(&transaction, now, events).await?;
+        transaction.commit().await?;
+        Ok(failed.rows_affected)
     }
 
     /// The latest runs of a product, newest first.
@@ -315,4 +354,8 @@ fn run_view(row: run::Model) -> Result<RunView> {
         outputs: from_json("outputs", row.id, &row.outputs)?,
         log: from_json("log", row.id, &row.log)?,
     })
+}
+
+fn parse_product(id: &str) -> Result<ProductId> {
+    ProductId::parse(id).map_err(|error| CatalogError::Corrupt(format!("run of product `{id}`: {error}")))
 }

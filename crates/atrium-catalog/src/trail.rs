@@ -8,7 +8,7 @@ use atrium_types::{AuditOutcome, ProductId, UserName};
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
 
-use crate::entity::{audit_entry, domain_event, notification};
+use crate::entity::{audit_entry, notification};
 use crate::{Catalog, Result};
 
 /// One audit row to append.
@@ -79,20 +79,13 @@ impl Trail {
             }
             audit_row(record)?.insert(db).await?;
         }
-        for mut event in self.events {
+        let mut events = self.events;
+        for event in &mut events {
             if let (Some(id), serde_json::Value::Object(payload)) = (request_id, &mut event.payload) {
                 payload.entry("request").or_insert_with(|| id.into());
             }
-            domain_event::ActiveModel {
-                id: sea_orm::NotSet,
-                occurred_at: Set(now),
-                kind: Set(event.kind),
-                product_id: Set(event.product.map(|product| product.to_string())),
-                payload: Set(event.payload.to_string()),
-            }
-            .insert(db)
-            .await?;
         }
+        crate::feed::append(db, now, events).await?;
         for notice in self.notices {
             notification::ActiveModel {
                 id: sea_orm::NotSet,

@@ -46,7 +46,7 @@ pub struct Origin {
 
 impl User {
     /// Whether `principal` names this user or one of their teams.
-    fn is(&self, principal: &Principal) -> bool {
+    pub(crate) fn is(&self, principal: &Principal) -> bool {
         match principal {
             Principal::User(name) => name == &self.name,
             Principal::Team(team) => self.teams.contains(team),
@@ -184,6 +184,8 @@ pub enum Action<'a> {
     PushRows,
     /// Give and revoke grants on it.
     ManageGrants,
+    /// Remove it from the catalog (its tables and audit stay).
+    Remove,
     /// Manage users, tokens of others, domains.
     Administer,
     /// Read the audit log: of a domain (its owners), or of the platform (admins).
@@ -375,7 +377,7 @@ fn user_decision(user: &User, action: Action<'_>, resource: Resource<'_>, now: D
         Action::See => Ok(()),
         Action::ReadData { output } => user_read(user, facts, output, now).map(|_| ()),
         Action::Deploy | Action::Run | Action::PushRows => needs(Role::Writer),
-        Action::ManageGrants | Action::ReadAudit => needs(Role::Owner),
+        Action::ManageGrants | Action::Remove | Action::ReadAudit => needs(Role::Owner),
         Action::Administer => Err(Refusal::AdminOnly),
     }
 }

@@ -123,6 +123,7 @@ impl Platform {
                 outcome.missing_grants.push(words);
             }
         }
+        self.after_change().await;
         Ok(outcomes)
     }
 }

@@ -53,6 +53,10 @@ pub enum PlatformError {
     NotAUser,
     #[error("{0}")]
     Internal(String),
+    #[error("{0}")]
+    Search(String),
+    #[error("{0}")]
+    Unavailable(String),
     #[error(transparent)]
     Catalog(#[from] CatalogError),
     #[error(transparent)]
@@ -72,7 +76,10 @@ impl PlatformError {
             | PlatformError::NoSuchRun { .. } => ErrorCode::NotFound,
             PlatformError::Unreadable { .. } => ErrorCode::Invalid,
             PlatformError::Conflict(_) => ErrorCode::Conflict,
-            PlatformError::Storage { .. } | PlatformError::Internal(_) => ErrorCode::Internal,
+            PlatformError::Storage { .. } | PlatformError::Internal(_) | PlatformError::Search(_) => {
+                ErrorCode::Internal
+            }
+            PlatformError::Unavailable(_) => ErrorCode::Unavailable,
             PlatformError::Refused(Refusal::Hidden { .. }) => ErrorCode::NotFound,
             PlatformError::Refused(_) | PlatformError::NotAUser => ErrorCode::Forbidden,
             PlatformError::SignIn => ErrorCode::Unauthenticated,

@@ -17,8 +17,10 @@ mod identity;
 mod order;
 mod published;
 mod query;
+mod removal;
 mod requests;
 mod runs;
+mod search;
 mod secret;
 pub mod starter;
 mod usage;
@@ -35,6 +37,7 @@ pub use atrium_engine::{AnswerChunk, AnswerStream, EngineError, QueryResult, Str
 pub use deploy::DescriptorSource;
 pub use error::{PlatformError, Result};
 pub use runs::{RunAllEntry, RunTrigger};
+pub use search::{Hit, RebuildReport, SearchParams, SearchResults, Suggestion};
 
 use std::path::{Path, PathBuf};
 
@@ -135,6 +138,8 @@ pub struct Platform {
     password_cost: PasswordCost,
     sessions: SessionPolicy,
     data_dir: PathBuf,
+    /// `None` when another process holds the index (a CLI beside a running server).
+    search: Option<std::sync::Arc<search::SearchService>>,
 }
 
 impl Platform {
@@ -168,7 +173,15 @@ impl Platform {
             timeout: settings.query_timeout,
             memory_bytes: settings.memory_limit_bytes,
         };
+        let (search, opened) = match search::SearchService::open(settings.data_dir.join("index")).await {
+            Ok((search, opened)) => (Some(std::sync::Arc::new(search)), Some(opened)),
+            Err(error) => {
+                tracing::debug!(%error, "the search index is not opened by this process");
+                (None, None)
+            }
+        };
         let platform = Self {
+            search,
             catalog,
             engine,
             query_limits,
@@ -179,6 +192,9 @@ impl Platform {
             data_dir: settings.data_dir.clone(),
         };
         platform.fail_abandoned_runs(&Caller::System).await?;
+        if let Some(opened) = opened {
+            platform.start_search(opened);
+        }
         Ok(platform)
     }
 

@@ -146,6 +146,7 @@ impl Platform {
             let mut record = record_of(report, Some(refusal));
             record.status = RunStatus::WaitingForAccess;
             let view = self.catalog.finish_run(run_id, record).await?;
+            self.after_change().await;
             tracing::info!(product = %id, run_id, status = view.status.as_str(), "run waits for access to an input");
             return Ok(view);
         }
@@ -175,6 +176,7 @@ impl Platform {
             Err((error, report)) => record_of(report, Some(error)),
         };
         let view = self.catalog.finish_run(run_id, record).await?;
+        self.after_change().await;
         tracing::info!(product = %id, run_id, status = view.status.as_str(), "run finished");
         Ok(view)
     }

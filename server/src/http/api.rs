@@ -20,7 +20,9 @@ use super::{AppState, HttpError, access_api, answer};
 pub fn router() -> Router<AppState> {
     let v1 = Router::new()
         .route("/products", get(list_products).post(deploy_product))
-        .route("/products/{id}", get(get_product))
+        .route("/products/{id}", get(get_product).delete(remove_product))
+        .route("/search", get(search))
+        .route("/search/suggest", get(suggest))
         .route("/products/{id}/runs", get(list_runs).post(start_run))
         .route("/products/{id}/runs/{run}/rejected", get(list_rejected_rows))
         .route("/products/{id}/inputs/{input}/rows", axum::routing::post(append_rows))
@@ -76,6 +78,77 @@ async fn get_product(
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<ProductDetail>, HttpError> {
     Ok(Json(state.platform.product(&caller, &id).await?))
+}
+
+/// Removes a product from the catalog (its owners): hidden everywhere, search included, before
+/// this answers; its tables, runs and audit stay.
+async fn remove_product(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    ApiPath(id): ApiPath<String>,
+) -> Result<StatusCode, HttpError> {
+    state.platform.remove_product(&caller, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize)]
+struct SearchQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    limit: Option<usize>,
+    #[serde(default)]
+    offset: Option<usize>,
+    #[serde(default)]
+    domain: Option<String>,
+    #[serde(default)]
+    tag: Option<String>,
+    #[serde(default)]
+    owner: Option<String>,
+    #[serde(default, rename = "type")]
+    kind: Option<String>,
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    classification: Option<String>,
+    #[serde(default)]
+    explain: bool,
+}
+
+/// Full-text search over the catalog as the caller may see it, with facets.
+async fn search(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    ApiQuery(query): ApiQuery<SearchQuery>,
+) -> Result<Json<atrium_platform::SearchResults>, HttpError> {
+    let params = atrium_platform::SearchParams {
+        q: query.q,
+        limit: query.limit,
+        offset: query.offset,
+        domain: query.domain,
+        tag: query.tag,
+        owner: query.owner,
+        kind: query.kind,
+        status: query.status,
+        classification: query.classification,
+        explain: query.explain,
+    };
+    Ok(Json(state.platform.search(&caller, params).await?))
+}
+
+#[derive(Debug, Deserialize)]
+struct SuggestQuery {
+    #[serde(default)]
+    q: String,
+}
+
+/// Up to 10 completions of what is being typed: product ids and titles, outputs, column names.
+async fn suggest(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    ApiQuery(query): ApiQuery<SuggestQuery>,
+) -> Result<Json<Vec<atrium_platform::Suggestion>>, HttpError> {
+    Ok(Json(state.platform.suggest(&caller, &query.q).await?))
 }
 
 /// Runs the product now and answers with the recorded run (201), whether it succeeded or not.

@@ -9,7 +9,7 @@ use atrium_types::{Role, UserName};
 use crate::helpers::{DEALS, TestApp, spawn_app, spawn_app_with};
 
 /// A restricted product of `hr`: for outsiders it does not exist.
-const RESTRICTED: &str = "apiVersion: atrium/v1
+pub const RESTRICTED: &str = "apiVersion: atrium/v1
 kind: DataProduct
 metadata:
   id: hr.employees

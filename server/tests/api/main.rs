@@ -4,6 +4,7 @@
 mod access;
 mod agreements;
 mod answers;
+mod feed;
 mod fence;
 mod helpers;
 mod matrix;
@@ -14,4 +15,5 @@ mod rejections;
 mod replicas;
 mod requests;
 mod s3_store;
+mod search;
 mod streams;

@@ -263,6 +263,18 @@ async fn every_rest_route_answers_each_caller_as_the_rules_say() {
         row(Method::GET, "/openapi.yaml", "/api/v1/openapi.yaml", [200; 7]),
         row(
             Method::GET,
+            "/search",
+            "/api/v1/search?q=ledger",
+            [401, 200, 200, 200, 200, 200, 200],
+        ),
+        row(
+            Method::GET,
+            "/search/suggest",
+            "/api/v1/search/suggest?q=led",
+            [401, 200, 200, 200, 200, 200, 200],
+        ),
+        row(
+            Method::GET,
             "/products",
             "/api/v1/products",
             [401, 200, 200, 200, 200, 200, 200],

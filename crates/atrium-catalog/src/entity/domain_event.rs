@@ -1,5 +1,5 @@
 //! The outbox of domain events: written in the transaction of the change it tells, read later by
-//! consumers (webhooks) that keep their own position.
+//! consumers that keep their own position, in the order of `seq` (see `feed.rs`).
 
 use sea_orm::entity::prelude::*;
 
@@ -8,6 +8,8 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
+    /// The event's place in the feed, taken from `feed_head` in the writing transaction.
+    pub seq: i64,
     pub occurred_at: DateTimeUtc,
     pub kind: String,
     pub product_id: Option<String>,

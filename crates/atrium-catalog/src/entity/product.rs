@@ -25,6 +25,9 @@ pub struct Model {
     pub content_hash: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// When the product was removed from the catalog (hidden; its rows, tables and audit stay).
+    pub removed_at: Option<DateTimeUtc>,
+    pub removed_by: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

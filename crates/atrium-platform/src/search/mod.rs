@@ -1,0 +1,265 @@
+//! Catalog search: the Tantivy index under `<data-dir>/index` follows the catalog's change feed.
+//! Each batch of events re-reads the products they name from the catalog and replaces their
+//! documents (idempotent: replaying a batch gives the same index), committed with the feed
+//! position it covers. Opening the platform checks the index against the catalog (position and
+//! counts) and rebuilds it in the background when it is behind or damaged; `atrium index
+//! rebuild` does it by hand. The replica that made a change applies it before answering
+//! ([`Platform::after_change`]); the others follow the feed ([`Platform::follow_feed`]).
+//!
+//! A search's audience is computed per request from the caller (roles, teams, live grants) and
+//! is part of the Tantivy query: a hidden product is neither listed nor counted.
+
+mod documents;
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use atrium_search::{Audience, AudienceKey, Change, DocKind, Opened, SearchIndex, SearchRequest};
+use atrium_types::ProductId;
+
+use crate::{Caller, Platform, PlatformError, Result};
+
+pub use atrium_search::{Hit, SearchResults, Suggestion};
+
+/// How many feed events one catch-up step reads.
+const FEED_BATCH: u64 = 500;
+
+/// The index and the lock that lets one catch-up run at a time.
+#[derive(Debug)]
+pub(crate) struct SearchService {
+    index: Arc<SearchIndex>,
+    catching_up: tokio::sync::Mutex<()>,
+}
+
+/// What a search asks, beside the caller.
+#[derive(Debug, Clone, Default)]
+pub struct SearchParams {
+    pub q: String,
+    pub limit: Option<usize>,
+    pub offset: Option<usize>,
+    pub domain: Option<String>,
+    pub tag: Option<String>,
+    pub owner: Option<String>,
+    pub kind: Option<String>,
+    pub status: Option<String>,
+    pub classification: Option<String>,
+    pub explain: bool,
+}
+
+/// What a rebuild did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RebuildReport {
+    pub products: u64,
+    pub documents: u64,
+    pub position: i64,
+}
+
+async fn blocking<T: Send + 'static>(work: impl FnOnce() -> atrium_search::Result<T> + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|error| PlatformError::Search(format!("the index task stopped: {error}")))?
+        .map_err(|error| PlatformError::Search(error.to_string()))
+}
+
+impl SearchService {
+    pub(crate) async fn open(dir: std::path::PathBuf) -> Result<(Self, Opened)> {
+        let (index, opened) = blocking(move || SearchIndex::open(&dir)).await?;
+        Ok((
+            Self {
+                index: Arc::new(index),
+                catching_up: tokio::sync::Mutex::new(()),
+            },
+            opened,
+        ))
+    }
+}
+
+impl Platform {
+    fn search_service(&self) -> Result<&Arc<SearchService>> {
+        self.search.as_ref().ok_or_else(|| {
+            PlatformError::Unavailable(
+                "search is not open in this process: another one (`atrium serve`) holds the index of this data dir"
+                    .to_owned(),
+            )
+        })
+    }
+
+    /// Brings the index up to the catalog when the platform opens: caught up from the feed when
+    /// it is behind, rebuilt (in the background) when it is fresh, damaged, or its product count
+    /// differs from the catalog's at the same position.
+    pub(crate) fn start_search(&self, opened: Opened) {
+        let platform = self.clone();
+        tokio::spawn(async move {
+            let outcome = async {
+                let rebuild = match &opened {
+                    Opened::Fresh | Opened::Damaged { .. } => true,
+                    Opened::Resumed { seq } => {
+                        let head = platform.catalog.feed_head().await?;
+                        if *seq > head {
+                            true
+                        } else if *seq == head {
+                            let index = platform.search_service()?.index.clone();
+                            let indexed = blocking(move || index.count(DocKind::Product)).await?;
+                            indexed != platform.catalog.product_count().await?
+                        } else {
+                            false
+                        }
+                    }
+                };
+                if rebuild {
+                    let report = platform.rebuild_search().await?;
+                    tracing::info!(
+                        ?opened,
+                        products = report.products,
+                        position = report.position,
+                        "search index rebuilt"
+                    );
+                } else {
+                    platform.catch_up_search().await?;
+                }
+                Ok::<_, PlatformError>(())
+            }
+            .await;
+            if let Err(error) = outcome {
+                tracing::error!(%error, "the search index could not be brought up to date");
+            }
+        });
+    }
+
+    /// Rebuilds the index from the catalog: every live product's documents, at the feed's head
+    /// read first (so the events after it, applied again, change nothing or something newer).
+    pub async fn rebuild_search(&self) -> Result<RebuildReport> {
+        let service = self.search_service()?;
+        let _turn = service.catching_up.lock().await;
+        let head = self.catalog.feed_head().await?;
+        let now = self.clock.now();
+        let mut docs = Vec::new();
+        let products = self.catalog.list_products().await?;
+        for product in &products {
+            match self.catalog.product(&product.id).await {
+                Ok(detail) => docs.extend(documents::product_documents(&detail, now)),
+                Err(atrium_catalog::CatalogError::NotFound { .. }) => {}
+                Err(error) => return Err(error.into()),
+            }
+        }
+        let index = service.index.clone();
+        let documents = blocking(move || index.rebuild(docs, head)).await?;
+        Ok(RebuildReport {
+            products: products.len() as u64,
+            documents,
+            position: head,
+        })
+    }
+
+    /// Applies every feed event after the index's position, in order.
+    pub async fn catch_up_search(&self) -> Result<i64> {
+        let Some(service) = &self.search else {
+            // Another process holds the index; it follows the feed.
+            return Ok(0);
+        };
+        let _turn = service.catching_up.lock().await;
+        loop {
+            let position = service.index.position();
+            let events = self.catalog.feed_after(position, FEED_BATCH).await?;
+            let Some(last) = events.last().map(|event| event.seq) else {
+                return Ok(position);
+            };
+            let products: BTreeSet<ProductId> = events.into_iter().filter_map(|event| event.product).collect();
+            let now = self.clock.now();
+            let mut changes = Vec::with_capacity(products.len());
+            for id in products {
+                let docs = match self.catalog.product(&id).await {
+                    Ok(detail) => documents::product_documents(&detail, now),
+                    Err(atrium_catalog::CatalogError::NotFound { .. }) => Vec::new(),
+                    Err(error) => return Err(error.into()),
+                };
+                changes.push(Change::Product {
+                    id: id.to_string(),
+                    docs,
+                });
+            }
+            let index = service.index.clone();
+            blocking(move || index.apply(changes, last)).await?;
+        }
+    }
+
+    /// After a change this replica made: its search answers it before the request does.
+    pub(crate) async fn after_change(&self) {
+        if let Err(error) = self.catch_up_search().await {
+            tracing::error!(%error, "the search index did not take the change; the follower retries");
+        }
+    }
+
+    /// Follows the feed for changes made elsewhere (another replica, `atrium deploy`): call
+    /// it every few hundred milliseconds; it reads one row when nothing changed.
+    pub async fn follow_feed(&self) -> Result<()> {
+        let Some(service) = &self.search else {
+            return Ok(());
+        };
+        if self.catalog.feed_head().await? != service.index.position() {
+            self.catch_up_search().await?;
+        }
+        Ok(())
+    }
+
+    /// The index's feed position.
+    pub fn search_position(&self) -> Option<i64> {
+        self.search.as_ref().map(|service| service.index.position())
+    }
+
+    /// The audience of `caller`: everything for the operator, the system and admins; otherwise
+    /// the keys the decision's visibility rule lets them see by.
+    async fn audience(&self, caller: &Caller) -> Result<Audience> {
+        let user = match caller {
+            Caller::Operator | Caller::System => return Ok(Audience::Everything),
+            Caller::User(user) if user.admin => return Ok(Audience::Everything),
+            Caller::User(user) => user,
+        };
+        let mut keys = vec![AudienceKey::Everyone, AudienceKey::Owner(user.name.to_string())];
+        keys.extend(user.teams.iter().map(|team| AudienceKey::Owner(team.to_string())));
+        keys.extend(user.roles.keys().map(|domain| AudienceKey::Domain(domain.to_string())));
+        let now = self.clock.now();
+        for grant in self.catalog.grants().await? {
+            let live = grant.expires_at.is_none_or(|at| at > now);
+            if live && user.is(&grant.principal) {
+                keys.push(AudienceKey::Product(grant.product.to_string()));
+            }
+        }
+        Ok(Audience::Keys(keys))
+    }
+
+    /// Searches the catalog as `caller` may see it.
+    pub async fn search(&self, caller: &Caller, params: SearchParams) -> Result<SearchResults> {
+        let audience = self.audience(caller).await?;
+        let mut query = atrium_search::parse_query(&params.q);
+        let given = [
+            (atrium_search::FilterField::Domain, &params.domain),
+            (atrium_search::FilterField::Tag, &params.tag),
+            (atrium_search::FilterField::Owner, &params.owner),
+            (atrium_search::FilterField::Type, &params.kind),
+            (atrium_search::FilterField::Status, &params.status),
+            (atrium_search::FilterField::Classification, &params.classification),
+        ];
+        for (field, value) in given {
+            if let Some(value) = value {
+                query = query.with_filter(field, value);
+            }
+        }
+        let request = SearchRequest {
+            query,
+            limit: params.limit.unwrap_or(20),
+            offset: params.offset.unwrap_or(0).min(10_000),
+            explain: params.explain,
+        };
+        let index = self.search_service()?.index.clone();
+        blocking(move || index.search(&request, &audience)).await
+    }
+
+    /// Up to 10 completions of `prefix` as `caller` may see them.
+    pub async fn suggest(&self, caller: &Caller, prefix: &str) -> Result<Vec<Suggestion>> {
+        let audience = self.audience(caller).await?;
+        let prefix: String = prefix.chars().take(200).collect();
+        let index = self.search_service()?.index.clone();
+        blocking(move || index.suggest(&prefix, &audience, 10)).await
+    }
+}

@@ -1,0 +1,420 @@
+//! Answering a search: the lenient query becomes one Tantivy query (the caller's audience is one
+//! of its required clauses, so a hidden document is never counted, not even in a facet), ranked
+//! by exact names first, then names and columns over descriptions, BM25 within, a modest nudge
+//! from the product's signals, and deprecated products down.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use tantivy::collector::{Count, FacetCollector, TopDocs};
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, FuzzyTermQuery, Occur, PhraseQuery,
+    Query, TermQuery, TermSetQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption, Value};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::{DocAddress, DocId, Score, Searcher, SegmentReader, TantivyDocument, Term};
+
+use crate::document::{AudienceKey, DocKind};
+use crate::index::SearchIndex;
+use crate::query::{FilterField, ParsedQuery};
+use crate::schema::{FACET_DIMENSIONS, Fields};
+use crate::tokenize::{english_stem, words};
+use crate::{Result, SearchError};
+
+/// The most hits one page returns.
+pub const MAX_LIMIT: usize = 100;
+/// How many typo-tolerant words one query expands at most.
+const MAX_FUZZY_WORDS: usize = 4;
+/// How many values each facet lists.
+const FACET_VALUES: usize = 20;
+
+/// Who searches: everything (an admin, the operator), or the documents of these audience keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Audience {
+    Everything,
+    Keys(Vec<AudienceKey>),
+}
+
+/// One search.
+#[derive(Debug, Clone)]
+pub struct SearchRequest {
+    pub query: ParsedQuery,
+    pub limit: usize,
+    pub offset: usize,
+    pub explain: bool,
+}
+
+/// One hit.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Hit {
+    pub id: String,
+    pub kind: DocKind,
+    pub title: String,
+    pub domain: Option<String>,
+    /// The product it belongs to (outputs and columns), or itself.
+    pub product: Option<String>,
+    pub status: Option<String>,
+    pub freshness: Option<String>,
+    pub score: f32,
+    /// Where the match was, HTML-escaped with `<b>` around the matched words.
+    pub snippet: String,
+    /// Why it scored as it did (`explain=true`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explain: Option<serde_json::Value>,
+}
+
+/// The answer to a search.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SearchResults {
+    pub total: u64,
+    pub hits: Vec<Hit>,
+    /// Per dimension (`domain`, `tag`, `owner`, `status`, `classification`, `type`), value → count.
+    pub facets: BTreeMap<String, BTreeMap<String, u64>>,
+    /// How the query was read (shown when it was not read literally).
+    pub read_as: String,
+    pub notes: Vec<String>,
+}
+
+/// One completion.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Suggestion {
+    pub id: String,
+    pub kind: DocKind,
+    pub label: String,
+    pub product: Option<String>,
+}
+
+impl SearchIndex {
+    /// Searches for `request` as `audience` may.
+    pub fn search(&self, request: &SearchRequest, audience: &Audience) -> Result<SearchResults> {
+        let searcher = self.reader.searcher();
+        let query = self.build(&searcher, &request.query, audience)?;
+        let limit = request.limit.clamp(1, MAX_LIMIT);
+        let top = TopDocs::with_limit(limit)
+            .and_offset(request.offset)
+            .tweak_score(move |segment: &SegmentReader| {
+                let boosts = segment
+                    .fast_fields()
+                    .f64("boost")
+                    .ok()
+                    .map(|column| column.first_or_default_col(1.0));
+                move |doc: DocId, score: Score| {
+                    // The nudge is modest by construction (`Signals::boost`), f32 is enough.
+                    #[allow(clippy::cast_possible_truncation)]
+                    let nudge = boosts.as_ref().map_or(1.0, |column| column.get_val(doc) as f32);
+                    score * nudge
+                }
+            });
+        let mut facets = FacetCollector::for_field("facets");
+        for dimension in FACET_DIMENSIONS {
+            facets.add_facet(tantivy::schema::Facet::from_path([dimension]));
+        }
+        let (top, total, facet_counts) = searcher.search(&query, &(top, Count, facets))?;
+        let snippets = SnippetGenerator::create(&searcher, &*query, self.fields.body)?;
+        let title_snippets = SnippetGenerator::create(&searcher, &*query, self.fields.title)?;
+        let mut hits = Vec::with_capacity(top.len());
+        for (score, address) in top {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            let mut snippet = snippets.snippet_from_doc(&doc).to_html();
+            if snippet.is_empty() {
+                snippet = title_snippets.snippet_from_doc(&doc).to_html();
+            }
+            let explain = if request.explain {
+                Some(explanation(&searcher, &*query, address)?)
+            } else {
+                None
+            };
+            hits.push(self.hit(&doc, score, snippet, explain));
+        }
+        let mut by_dimension = BTreeMap::new();
+        for dimension in FACET_DIMENSIONS {
+            let prefix = format!("/{dimension}");
+            let values: BTreeMap<String, u64> = facet_counts
+                .top_k(prefix.as_str(), FACET_VALUES)
+                .into_iter()
+                .filter_map(|(facet, count)| {
+                    let value = facet.to_path().last().map(|segment| (*segment).to_owned())?;
+                    Some((value, count))
+                })
+                .collect();
+            by_dimension.insert(dimension.to_owned(), values);
+        }
+        Ok(SearchResults {
+            total: total as u64,
+            hits,
+            facets: by_dimension,
+            read_as: request.query.to_string(),
+            notes: request.query.notes.clone(),
+        })
+    }
+
+    /// Up to `limit` completions of what is being typed: ids, titles and column names that
+    /// begin with the last word (after the earlier ones).
+    pub fn suggest(&self, prefix: &str, audience: &Audience, limit: usize) -> Result<Vec<Suggestion>> {
+        let typed = words(prefix);
+        let Some((last, earlier)) = typed.split_last() else {
+            return Ok(Vec::new());
+        };
+        let searcher = self.reader.searcher();
+        let fields = &self.fields;
+        let mut words_clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for word in earlier {
+            words_clauses.push((Occur::Must, name_or_title(fields, word)));
+        }
+        let mut last_clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for field in [fields.names, fields.title] {
+            let prefix_term = FuzzyTermQuery::new_prefix(Term::from_field_text(field, last), 0, true);
+            last_clauses.push((Occur::Should, Box::new(prefix_term)));
+        }
+        words_clauses.push((Occur::Must, Box::new(BooleanQuery::new(last_clauses))));
+        let kinds = [DocKind::Product, DocKind::Output, DocKind::Column]
+            .iter()
+            .map(|kind| Term::from_field_text(fields.kind, kind.as_str()))
+            .collect::<Vec<_>>();
+        words_clauses.push((Occur::Must, Box::new(TermSetQuery::new(kinds))));
+        if let Some(filter) = audience_filter(fields, audience) {
+            words_clauses.push((Occur::Must, filter));
+        }
+        let query = ConstScoreQuery::new(Box::new(BooleanQuery::new(words_clauses)), 1.0);
+        let top = TopDocs::with_limit(limit.clamp(1, 10)).tweak_score(move |segment: &SegmentReader| {
+            let boosts = segment
+                .fast_fields()
+                .f64("boost")
+                .ok()
+                .map(|column| column.first_or_default_col(1.0));
+            move |doc: DocId, _score: Score| boosts.as_ref().map_or(1.0, |column| column.get_val(doc))
+        });
+        let mut suggestions = Vec::new();
+        for (_, address) in searcher.search(&query, &top)? {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            let hit = self.hit(&doc, 0.0, String::new(), None);
+            suggestions.push(Suggestion {
+                id: hit.id,
+                kind: hit.kind,
+                label: hit.title,
+                product: hit.product,
+            });
+        }
+        Ok(suggestions)
+    }
+
+    fn hit(&self, doc: &TantivyDocument, score: f32, snippet: String, explain: Option<serde_json::Value>) -> Hit {
+        let text = |field: Field| doc.get_first(field).and_then(|value| value.as_str()).map(str::to_owned);
+        let kind = text(self.fields.kind)
+            .as_deref()
+            .and_then(DocKind::parse)
+            .unwrap_or(DocKind::Product);
+        Hit {
+            id: text(self.fields.id).unwrap_or_default(),
+            kind,
+            title: text(self.fields.title).unwrap_or_default(),
+            domain: text(self.fields.domain),
+            product: text(self.fields.product),
+            status: text(self.fields.status),
+            freshness: text(self.fields.freshness),
+            score,
+            snippet,
+            explain,
+        }
+    }
+
+    /// The one query of a search: what is asked, filters, exclusions, and the audience.
+    fn build(&self, searcher: &Searcher, parsed: &ParsedQuery, audience: &Audience) -> Result<Box<dyn Query>> {
+        let fields = &self.fields;
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        if parsed.is_browse() {
+            clauses.push((Occur::Must, Box::new(AllQuery)));
+        } else {
+            clauses.push((Occur::Must, self.relevance(searcher, parsed)?));
+        }
+        for excluded in &parsed.excluded {
+            for word in words(excluded) {
+                for field in [fields.title, fields.names, fields.columns] {
+                    clauses.push((Occur::MustNot, term(field, &word)));
+                }
+                clauses.push((Occur::MustNot, term(fields.body, &english_stem(&word))));
+            }
+        }
+        let mut by_field: BTreeMap<FilterField, Vec<Term>> = BTreeMap::new();
+        for filter in &parsed.filters {
+            let field = match filter.field {
+                FilterField::Domain => fields.domain,
+                FilterField::Tag => fields.tag,
+                FilterField::Owner => fields.owner,
+                FilterField::Status => fields.status,
+                FilterField::Classification => fields.classification,
+                FilterField::Type => fields.kind,
+            };
+            let value = match filter.field {
+                FilterField::Type => {
+                    DocKind::parse(&filter.value).map_or(filter.value.clone(), |k| k.as_str().to_owned())
+                }
+                _ => filter.value.clone(),
+            };
+            by_field
+                .entry(filter.field)
+                .or_default()
+                .push(Term::from_field_text(field, &value));
+        }
+        for terms in by_field.into_values() {
+            clauses.push((Occur::Must, Box::new(TermSetQuery::new(terms))));
+        }
+        if let Some(filter) = audience_filter(fields, audience) {
+            clauses.push((Occur::Must, filter));
+        }
+        Ok(Box::new(BooleanQuery::new(clauses)))
+    }
+
+    /// The scoring part: every word counts (a hit missing one still ranks), exact names first.
+    fn relevance(&self, searcher: &Searcher, parsed: &ParsedQuery) -> Result<Box<dyn Query>> {
+        let fields = &self.fields;
+        let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let whole = parsed.text().trim().to_lowercase();
+        if !whole.is_empty() {
+            should.push((Occur::Should, constant(term(fields.exact, &whole), 60.0)));
+        }
+        let mut fuzzy_left = MAX_FUZZY_WORDS;
+        for word in &parsed.words {
+            let lower = word.to_lowercase();
+            if lower != whole {
+                should.push((Occur::Should, constant(term(fields.exact, &lower), 3.0)));
+            }
+            let tokens = words(word);
+            if tokens.len() > 1 {
+                for field in [fields.names, fields.title] {
+                    should.push((Occur::Should, boosted(phrase(field, &tokens), 4.0)));
+                }
+            }
+            for token in &tokens {
+                let stem = english_stem(token);
+                // The best of the name fields (a column's name is also its title: not twice),
+                // plus the description.
+                let names = DisjunctionMaxQuery::with_tie_breaker(
+                    vec![
+                        boosted(term(fields.names, token), 3.0),
+                        boosted(term(fields.title, token), 3.0),
+                        boosted(term(fields.columns, token), 2.0),
+                    ],
+                    0.1,
+                );
+                let per_field: Vec<(Occur, Box<dyn Query>)> = vec![
+                    (Occur::Should, Box::new(names)),
+                    (Occur::Should, term(fields.body, &stem)),
+                ];
+                let matched = BooleanQuery::new(per_field);
+                // Every word found adds the same amount: hits with more of the words rank higher,
+                // and a hit missing one still ranks (no AND cliff).
+                should.push((
+                    Occur::Should,
+                    Box::new(ConstScoreQuery::new(Box::new(matched.clone()), 10.0)),
+                ));
+                should.push((Occur::Should, Box::new(matched)));
+                // Typo tolerance on names: a word no name, title or column has is expanded.
+                let known = [fields.names, fields.title, fields.columns]
+                    .into_iter()
+                    .map(|field| Term::from_field_text(field, token))
+                    .map(|term| searcher.doc_freq(&term))
+                    .try_fold(0u64, |sum, freq| freq.map(|freq| sum + freq))?;
+                let letters = token.chars().count();
+                if known == 0 && letters >= 4 && fuzzy_left > 0 {
+                    fuzzy_left -= 1;
+                    // Fuzzy hits score alike, so each distance is its own clause: one typo scores
+                    // above two, and both far below an exact word.
+                    let distances: &[(u8, f32)] = if letters >= 8 {
+                        &[(1, 0.5), (2, 0.3)]
+                    } else {
+                        &[(1, 0.5)]
+                    };
+                    for &(distance, weight) in distances {
+                        for field in [fields.names, fields.title, fields.columns] {
+                            let fuzzy = FuzzyTermQuery::new(Term::from_field_text(field, token), distance, true);
+                            let constant = ConstScoreQuery::new(Box::new(fuzzy), 1.0);
+                            should.push((Occur::Should, boosted(Box::new(constant), weight)));
+                        }
+                    }
+                }
+            }
+        }
+        for text in &parsed.phrases {
+            let tokens = words(text);
+            let stems: Vec<String> = tokens.iter().map(|token| english_stem(token)).collect();
+            if tokens.len() == 1 {
+                should.push((Occur::Should, boosted(term(fields.title, &tokens[0]), 3.0)));
+                should.push((Occur::Should, term(fields.body, &stems[0])));
+            } else if !tokens.is_empty() {
+                should.push((Occur::Should, boosted(phrase(fields.title, &tokens), 3.0)));
+                should.push((Occur::Should, boosted(phrase(fields.names, &tokens), 3.0)));
+                should.push((Occur::Should, phrase(fields.body, &stems)));
+            }
+        }
+        // A phrase must appear: the phrase clauses alone are not enough for the others to match.
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(BooleanQuery::new(should)))];
+        for text in &parsed.phrases {
+            let tokens = words(text);
+            if tokens.len() > 1 {
+                let stems: Vec<String> = tokens.iter().map(|token| english_stem(token)).collect();
+                let any: Vec<(Occur, Box<dyn Query>)> = vec![
+                    (Occur::Should, phrase(fields.title, &tokens)),
+                    (Occur::Should, phrase(fields.names, &tokens)),
+                    (Occur::Should, phrase(fields.body, &stems)),
+                ];
+                clauses.push((
+                    Occur::Must,
+                    Box::new(ConstScoreQuery::new(Box::new(BooleanQuery::new(any)), 0.0)),
+                ));
+            }
+        }
+        Ok(Box::new(BooleanQuery::new(clauses)))
+    }
+}
+
+fn term(field: Field, text: &str) -> Box<dyn Query> {
+    Box::new(TermQuery::new(
+        Term::from_field_text(field, text),
+        IndexRecordOption::WithFreqs,
+    ))
+}
+
+fn phrase(field: Field, tokens: &[String]) -> Box<dyn Query> {
+    let terms: Vec<Term> = tokens.iter().map(|token| Term::from_field_text(field, token)).collect();
+    if terms.len() == 1 {
+        return term(field, &tokens[0]);
+    }
+    Box::new(PhraseQuery::new(terms))
+}
+
+/// Scores `weight` for a match, whatever the field's statistics.
+fn constant(query: Box<dyn Query>, weight: f32) -> Box<dyn Query> {
+    Box::new(ConstScoreQuery::new(query, weight))
+}
+
+fn boosted(query: Box<dyn Query>, boost: f32) -> Box<dyn Query> {
+    Box::new(BoostQuery::new(query, boost))
+}
+
+fn name_or_title(fields: &Fields, word: &str) -> Box<dyn Query> {
+    Box::new(BooleanQuery::new(vec![
+        (Occur::Should, term(fields.names, word)),
+        (Occur::Should, term(fields.title, word)),
+    ]))
+}
+
+/// The audience clause: `None` for a caller who sees everything.
+fn audience_filter(fields: &Fields, audience: &Audience) -> Option<Box<dyn Query>> {
+    match audience {
+        Audience::Everything => None,
+        Audience::Keys(keys) => {
+            let terms: Vec<Term> = keys
+                .iter()
+                .map(|key| Term::from_field_text(fields.audience, &key.term()))
+                .collect();
+            Some(Box::new(ConstScoreQuery::new(Box::new(TermSetQuery::new(terms)), 0.0)))
+        }
+    }
+}
+
+fn explanation(searcher: &Searcher, query: &dyn Query, address: DocAddress) -> Result<serde_json::Value> {
+    let explanation = query.explain(searcher, address)?;
+    serde_json::from_str(&explanation.to_pretty_json()).map_err(|error| SearchError::Payload(error.to_string()))
+}
