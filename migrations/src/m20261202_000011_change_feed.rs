@@ -73,10 +73,7 @@ impl MigrationTrait for Migration {
                     .select_from(
                         Query::select()
                             .expr(Expr::val(1))
-                            .expr(Func::coalesce([
-                                Expr::col(DomainEvents::Id).max(),
-                                Expr::val(0i64).into(),
-                            ]))
+                            .expr(Func::coalesce([Expr::col(DomainEvents::Id).max(), Expr::val(0i64)]))
                             .from(DomainEvents::Table)
                             .to_owned(),
                     )

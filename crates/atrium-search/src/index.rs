@@ -38,12 +38,11 @@ pub enum Opened {
     Damaged { reason: String },
 }
 
-/// One change to apply: every document of a product, or of a group, replaced by these (none: the
-/// product or group is gone).
+/// One change to apply: every document of a product replaced by these (none: the product is
+/// gone). The documents of its domain, owner and tags follow.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Change {
     Product { id: String, docs: Vec<SearchDoc> },
-    Group { key: String, doc: Option<SearchDoc> },
 }
 
 /// The search index of one server, under `<data-dir>/index`.
@@ -167,29 +166,17 @@ impl SearchIndex {
         let mut writer = self.writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let searcher = self.reader.searcher();
         let mut groups = std::collections::BTreeSet::new();
-        for change in &changes {
-            if let Change::Product { id, docs } = change {
-                groups.extend(self.groups_of_product(&searcher, id)?);
-                for doc in docs.iter().filter(|doc| doc.kind() == DocKind::Product) {
-                    groups.extend(crate::groups::keys_of(doc));
-                }
+        for Change::Product { id, docs } in &changes {
+            groups.extend(self.groups_of_product(&searcher, id)?);
+            for doc in docs.iter().filter(|doc| doc.kind() == DocKind::Product) {
+                groups.extend(crate::groups::keys_of(doc));
             }
         }
         drop(searcher);
-        for change in changes {
-            match change {
-                Change::Product { id, docs } => {
-                    writer.delete_term(Term::from_field_text(self.fields.product, &id));
-                    for doc in &docs {
-                        writer.add_document(self.fields.document(doc))?;
-                    }
-                }
-                Change::Group { key, doc } => {
-                    writer.delete_term(Term::from_field_text(self.fields.group, &key));
-                    if let Some(doc) = &doc {
-                        writer.add_document(self.fields.document(doc))?;
-                    }
-                }
+        for Change::Product { id, docs } in changes {
+            writer.delete_term(Term::from_field_text(self.fields.product, &id));
+            for doc in &docs {
+                writer.add_document(self.fields.document(doc))?;
             }
         }
         if groups.is_empty() {
