@@ -72,7 +72,7 @@ impl Fields {
             audience: builder.add_text_field("audience", STRING | STORED),
             facets: builder.add_facet_field("facets", FacetOptions::default()),
             updated_at: builder.add_i64_field("updated_at", INDEXED | STORED | FAST),
-            boost: builder.add_f64_field("boost", FAST),
+            boost: builder.add_f64_field("boost", FAST | STORED),
             freshness: builder.add_text_field("freshness", STORED),
         };
         (builder.build(), fields)

@@ -89,7 +89,7 @@ impl SearchIndex {
     /// Searches for `request` as `audience` may.
     pub fn search(&self, request: &SearchRequest, audience: &Audience) -> Result<SearchResults> {
         let searcher = self.reader.searcher();
-        let query = self.build(&searcher, &request.query, audience)?;
+        let (query, parts) = self.build(&searcher, &request.query, audience)?;
         let limit = request.limit.clamp(1, MAX_LIMIT);
         let top = TopDocs::with_limit(limit)
             .and_offset(request.offset)
@@ -120,12 +120,11 @@ impl SearchIndex {
             if snippet.is_empty() {
                 snippet = title_snippets.snippet_from_doc(&doc).to_html();
             }
-            let explain = if request.explain {
-                Some(explanation(&searcher, &*query, address)?)
-            } else {
-                None
-            };
-            hits.push(self.hit(&doc, score, snippet, explain));
+            let mut hit = self.hit(&doc, score, snippet, None);
+            if request.explain {
+                hit.explain = Some(self.explanation(&searcher, &parts, &hit, &doc)?);
+            }
+            hits.push(hit);
         }
         let mut by_dimension = BTreeMap::new();
         for dimension in FACET_DIMENSIONS {
@@ -220,13 +219,21 @@ impl SearchIndex {
     }
 
     /// The one query of a search: what is asked, filters, exclusions, and the audience.
-    fn build(&self, searcher: &Searcher, parsed: &ParsedQuery, audience: &Audience) -> Result<Box<dyn Query>> {
+    fn build(
+        &self,
+        searcher: &Searcher,
+        parsed: &ParsedQuery,
+        audience: &Audience,
+    ) -> Result<(Box<dyn Query>, Vec<Part>)> {
         let fields = &self.fields;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut parts = Vec::new();
         if parsed.is_browse() {
             clauses.push((Occur::Must, Box::new(AllQuery)));
         } else {
-            clauses.push((Occur::Must, self.relevance(searcher, parsed)?));
+            let (relevance, scored) = self.relevance(searcher, parsed)?;
+            clauses.push((Occur::Must, relevance));
+            parts = scored;
         }
         for excluded in &parsed.excluded {
             for word in words(excluded) {
@@ -263,27 +270,36 @@ impl SearchIndex {
         if let Some(filter) = audience_filter(fields, audience) {
             clauses.push((Occur::Must, filter));
         }
-        Ok(Box::new(BooleanQuery::new(clauses)))
+        Ok((Box::new(BooleanQuery::new(clauses)), parts))
     }
 
     /// The scoring part: every word counts (a hit missing one still ranks), exact names first.
-    fn relevance(&self, searcher: &Searcher, parsed: &ParsedQuery) -> Result<Box<dyn Query>> {
+    fn relevance(&self, searcher: &Searcher, parsed: &ParsedQuery) -> Result<(Box<dyn Query>, Vec<Part>)> {
         let fields = &self.fields;
-        let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut parts: Vec<Part> = Vec::new();
         let whole = parsed.text().trim().to_lowercase();
         if !whole.is_empty() {
-            should.push((Occur::Should, constant(term(fields.exact, &whole), 60.0)));
+            parts.push((
+                format!("the exact name `{whole}`"),
+                constant(term(fields.exact, &whole), 60.0),
+            ));
         }
         let mut fuzzy_left = MAX_FUZZY_WORDS;
         for word in &parsed.words {
             let lower = word.to_lowercase();
             if lower != whole {
-                should.push((Occur::Should, constant(term(fields.exact, &lower), 3.0)));
+                parts.push((
+                    format!("the exact name `{lower}`"),
+                    constant(term(fields.exact, &lower), 3.0),
+                ));
             }
             let tokens = words(word);
             if tokens.len() > 1 {
-                for field in [fields.names, fields.title] {
-                    should.push((Occur::Should, boosted(phrase(field, &tokens), 4.0)));
+                for (field, name) in [(fields.names, "name"), (fields.title, "title")] {
+                    parts.push((
+                        format!("`{word}` as a {name} phrase"),
+                        boosted(phrase(field, &tokens), 4.0),
+                    ));
                 }
             }
             for token in &tokens {
@@ -305,11 +321,14 @@ impl SearchIndex {
                 let matched = BooleanQuery::new(per_field);
                 // Every word found adds the same amount: hits with more of the words rank higher,
                 // and a hit missing one still ranks (no AND cliff).
-                should.push((
-                    Occur::Should,
+                parts.push((
+                    format!("the word `{token}` is there"),
                     Box::new(ConstScoreQuery::new(Box::new(matched.clone()), 10.0)),
                 ));
-                should.push((Occur::Should, Box::new(matched)));
+                parts.push((
+                    format!("`{token}` in names, columns (best) and description (BM25)"),
+                    Box::new(matched),
+                ));
                 // Typo tolerance on names: a word no name, title or column has is expanded.
                 let known = [fields.names, fields.title, fields.columns]
                     .into_iter()
@@ -330,7 +349,10 @@ impl SearchIndex {
                         for field in [fields.names, fields.title, fields.columns] {
                             let fuzzy = FuzzyTermQuery::new(Term::from_field_text(field, token), distance, true);
                             let constant = ConstScoreQuery::new(Box::new(fuzzy), 1.0);
-                            should.push((Occur::Should, boosted(Box::new(constant), weight)));
+                            parts.push((
+                                format!("`{token}` within {distance} typo(s)"),
+                                boosted(Box::new(constant), weight),
+                            ));
                         }
                     }
                 }
@@ -340,15 +362,28 @@ impl SearchIndex {
             let tokens = words(text);
             let stems: Vec<String> = tokens.iter().map(|token| english_stem(token)).collect();
             if tokens.len() == 1 {
-                should.push((Occur::Should, boosted(term(fields.title, &tokens[0]), 3.0)));
-                should.push((Occur::Should, term(fields.body, &stems[0])));
+                parts.push((
+                    format!("`{text}` in the title"),
+                    boosted(term(fields.title, &tokens[0]), 3.0),
+                ));
+                parts.push((format!("`{text}` in the description"), term(fields.body, &stems[0])));
             } else if !tokens.is_empty() {
-                should.push((Occur::Should, boosted(phrase(fields.title, &tokens), 3.0)));
-                should.push((Occur::Should, boosted(phrase(fields.names, &tokens), 3.0)));
-                should.push((Occur::Should, phrase(fields.body, &stems)));
+                parts.push((
+                    format!("\"{text}\" in the title"),
+                    boosted(phrase(fields.title, &tokens), 3.0),
+                ));
+                parts.push((
+                    format!("\"{text}\" in a name"),
+                    boosted(phrase(fields.names, &tokens), 3.0),
+                ));
+                parts.push((format!("\"{text}\" in the description"), phrase(fields.body, &stems)));
             }
         }
         // A phrase must appear: the phrase clauses alone are not enough for the others to match.
+        let should: Vec<(Occur, Box<dyn Query>)> = parts
+            .iter()
+            .map(|(_, query)| (Occur::Should, query.box_clone()))
+            .collect();
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(BooleanQuery::new(should)))];
         for text in &parsed.phrases {
             let tokens = words(text);
@@ -365,7 +400,7 @@ impl SearchIndex {
                 ));
             }
         }
-        Ok(Box::new(BooleanQuery::new(clauses)))
+        Ok((Box::new(BooleanQuery::new(clauses)), parts))
     }
 }
 
@@ -414,7 +449,44 @@ fn audience_filter(fields: &Fields, audience: &Audience) -> Option<Box<dyn Query
     }
 }
 
-fn explanation(searcher: &Searcher, query: &dyn Query, address: DocAddress) -> Result<serde_json::Value> {
-    let explanation = query.explain(searcher, address)?;
-    serde_json::from_str(&explanation.to_pretty_json()).map_err(|error| SearchError::Payload(error.to_string()))
+/// One named part of a query's score, for `explain`.
+type Part = (String, Box<dyn Query>);
+
+impl SearchIndex {
+    /// Why `hit` scored as it did: what each part of the query gave it, and the nudge of its
+    /// signals. Each part is asked on this document alone (by its id).
+    fn explanation(
+        &self,
+        searcher: &Searcher,
+        parts: &[Part],
+        hit: &Hit,
+        doc: &TantivyDocument,
+    ) -> Result<serde_json::Value> {
+        let mut given = Vec::new();
+        let mut sum = 0.0;
+        for (why, query) in parts {
+            let alone = BooleanQuery::new(vec![
+                (Occur::Must, query.box_clone()),
+                (Occur::Must, constant(term(self.fields.id, &hit.id), 0.0)),
+            ]);
+            if let Some((score, _)) = searcher
+                .search(&alone, &TopDocs::with_limit(1).order_by_score())?
+                .first()
+            {
+                sum += score;
+                given.push(serde_json::json!({ "why": why, "score": score }));
+            }
+        }
+        let nudge = doc
+            .get_first(self.fields.boost)
+            .and_then(|value| value.as_f64())
+            .unwrap_or(1.0);
+        Ok(serde_json::json!({
+            "score": hit.score,
+            "matched": sum,
+            "nudge": nudge,
+            "nudge_is": "usage, last run, quality and freshness, times the kind (products before their columns) and ×0.6 when deprecated",
+            "parts": given,
+        }))
+    }
 }
