@@ -13,14 +13,14 @@ use tantivy::query::{
 };
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
-use tantivy::{DocAddress, DocId, Score, Searcher, SegmentReader, TantivyDocument, Term};
+use tantivy::{DocId, Score, Searcher, SegmentReader, TantivyDocument, Term};
 
+use crate::Result;
 use crate::document::{AudienceKey, DocKind};
 use crate::index::SearchIndex;
 use crate::query::{FilterField, ParsedQuery};
 use crate::schema::{FACET_DIMENSIONS, Fields};
 use crate::tokenize::{english_stem, words};
-use crate::{Result, SearchError};
 
 /// The most hits one page returns.
 pub const MAX_LIMIT: usize = 100;

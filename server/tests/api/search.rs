@@ -126,3 +126,128 @@ async fn a_malformed_query_never_fails_and_says_how_it_was_read() {
         );
     }
 }
+
+mod restarts_and_replicas {
+    use atrium_platform::{Caller, DescriptorSource, PasswordCost, Platform, PlatformSettings, SearchParams};
+
+    use crate::helpers::{DEALS, postgres_database_for};
+
+    fn settings(dir: &std::path::Path, database_url: Option<String>) -> PlatformSettings {
+        PlatformSettings {
+            database_url,
+            password_cost: PasswordCost::Cheap,
+            pii_secret: Some("one secret for every replica".to_owned()),
+            ..PlatformSettings::embedded(dir.to_owned())
+        }
+    }
+
+    async fn open(settings: &PlatformSettings) -> Platform {
+        let platform = Platform::open(settings).await.expect("the platform opens");
+        platform.search_ready().await;
+        platform
+    }
+
+    async fn found(platform: &Platform, q: &str) -> Vec<String> {
+        let params = SearchParams {
+            q: q.to_owned(),
+            ..SearchParams::default()
+        };
+        platform
+            .search(&Caller::Operator, params)
+            .await
+            .expect("searches")
+            .hits
+            .into_iter()
+            .map(|hit| hit.id)
+            .collect()
+    }
+
+    async fn deploy(platform: &Platform, yaml: &str) {
+        platform
+            .deploy(
+                &Caller::Operator,
+                &[DescriptorSource::new(yaml, Some("deals.yaml".to_owned()))],
+            )
+            .await
+            .expect("deploys");
+    }
+
+    fn database_of(dir: &std::path::Path, postgres: Option<String>) -> String {
+        postgres.unwrap_or_else(|| atrium_catalog::Catalog::sqlite_url(&dir.join("atrium.db")))
+    }
+
+    #[tokio::test]
+    async fn a_change_the_index_never_took_is_repaired_on_restart() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let postgres = postgres_database_for(dir.path()).await;
+        let settings = settings(dir.path(), postgres.clone());
+        let first = open(&settings).await;
+        deploy(&first, DEALS).await;
+        assert_eq!(
+            found(&first, "sales.deals").await.first().map(String::as_str),
+            Some("sales.deals")
+        );
+        drop(first);
+
+        // The catalog commits a removal and the process dies before its index commit: the same
+        // as a change written by a process that does not follow the feed.
+        let catalog = atrium_catalog::Catalog::connect(&database_of(dir.path(), postgres))
+            .await
+            .expect("the catalog opens");
+        let id = atrium_types::ProductId::parse("sales.deals").expect("an id");
+        let removed = catalog
+            .remove_product(&id, "operator", atrium_catalog::Trail::default(), chrono::Utc::now())
+            .await
+            .expect("removes");
+        assert!(removed);
+        let head = catalog.feed_head().await.expect("the head");
+
+        let second = open(&settings).await;
+        assert_eq!(second.search_position(), Some(head), "caught up on start");
+        assert!(
+            found(&second, "deals")
+                .await
+                .iter()
+                .all(|id| !id.starts_with("sales.deals"))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_damaged_index_is_set_aside_and_rebuilt_on_start() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let settings = settings(dir.path(), postgres_database_for(dir.path()).await);
+        let first = open(&settings).await;
+        deploy(&first, DEALS).await;
+        drop(first);
+        std::fs::write(dir.path().join("index").join("meta.json"), b"{ torn").expect("damages");
+
+        let second = open(&settings).await;
+        assert!(dir.path().join("index.damaged").is_dir(), "kept for a post-mortem");
+        assert_eq!(
+            found(&second, "sales.deals").await.first().map(String::as_str),
+            Some("sales.deals")
+        );
+    }
+
+    #[tokio::test]
+    async fn a_deploy_through_another_replica_reaches_this_ones_search() {
+        let one_dir = tempfile::tempdir().expect("temp dir");
+        let two_dir = tempfile::tempdir().expect("temp dir");
+        let shared = database_of(one_dir.path(), postgres_database_for(one_dir.path()).await);
+        let one = open(&settings(one_dir.path(), Some(shared.clone()))).await;
+        let two = open(&settings(two_dir.path(), Some(shared))).await;
+        deploy(&two, DEALS).await;
+        assert_eq!(
+            found(&two, "sales.deals").await.first().map(String::as_str),
+            Some("sales.deals")
+        );
+        assert!(found(&one, "sales.deals").await.is_empty(), "not followed yet");
+        // What `atrium serve` does every 250 ms.
+        one.follow_feed().await.expect("follows");
+        assert_eq!(
+            found(&one, "sales.deals").await.first().map(String::as_str),
+            Some("sales.deals")
+        );
+        assert_eq!(one.search_position(), two.search_position());
+    }
+}

@@ -29,6 +29,8 @@ const FEED_BATCH: u64 = 500;
 pub(crate) struct SearchService {
     index: Arc<SearchIndex>,
     catching_up: tokio::sync::Mutex<()>,
+    /// Whether the start-up check (catch-up or rebuild) is over.
+    ready: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 /// What a search asks, beside the caller.
@@ -68,6 +70,7 @@ impl SearchService {
             Self {
                 index: Arc::new(index),
                 catching_up: tokio::sync::Mutex::new(()),
+                ready: Arc::new(tokio::sync::watch::Sender::new(false)),
             },
             opened,
         ))
@@ -89,6 +92,7 @@ impl Platform {
     /// differs from the catalog's at the same position.
     pub(crate) fn start_search(&self, opened: Opened) {
         let platform = self.clone();
+        let ready = self.search.as_ref().map(|service| service.ready.clone());
         tokio::spawn(async move {
             let outcome = async {
                 let rebuild = match &opened {
@@ -123,7 +127,21 @@ impl Platform {
             if let Err(error) = outcome {
                 tracing::error!(%error, "the search index could not be brought up to date");
             }
+            // The task lets go of the platform (and so of the index) before it says so.
+            drop(platform);
+            if let Some(ready) = ready {
+                ready.send_replace(true);
+            }
         });
+    }
+
+    /// Waits until the start-up check of the index (a catch-up, or a rebuild) is over; at once
+    /// in a process that does not hold the index.
+    pub async fn search_ready(&self) {
+        if let Some(service) = &self.search {
+            let mut ready = service.ready.subscribe();
+            let _ = ready.wait_for(|ready| *ready).await;
+        }
     }
 
     /// Rebuilds the index from the catalog: every live product's documents, at the feed's head
