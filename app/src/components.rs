@@ -40,6 +40,7 @@ pub fn TopNav() -> impl IntoView {
                     })}
                 </Transition>
             </nav>
+            <crate::search::HeaderSearch />
             <UserMenu counts />
         </header>
     }

@@ -11,6 +11,7 @@ mod access;
 pub mod api;
 mod components;
 mod pages;
+mod search;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
@@ -20,6 +21,7 @@ use leptos_router::{SsrMode, path};
 use crate::access::{AuditPage, InboxPage, MyAccessPage, UsagePage};
 use crate::components::{NotFound, TopNav};
 use crate::pages::{DomainPage, HomePage, LoginPage, NewProductPage, ProductPage, QueryPage, TokensPage};
+use crate::search::SearchPage;
 
 /// The label of the installation's identity provider ("Sign in with …"), when one is configured:
 /// the server provides it to the pages.
@@ -68,6 +70,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
                     <Route path=path!("/domains/:domain") view=DomainPage ssr=SsrMode::Async />
                     <Route path=path!("/products/:id") view=ProductPage ssr=SsrMode::Async />
+                    <Route path=path!("/search") view=SearchPage ssr=SsrMode::Async />
                     <Route path=path!("/query") view=QueryPage />
                     <Route path=path!("/new") view=NewProductPage />
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />

@@ -45,20 +45,16 @@ test('PII columns show how they are handled', async ({ page }) => {
   await expect(schema.locator('tr', { hasText: /^\s*name/ }).first()).toContainText('hashed');
 });
 
-test('the filter on the home page narrows products by name once the page is hydrated', async ({ page }) => {
-  // Typing only filters once the wasm bundle has hydrated the page: this checks the bundle too.
-  await gotoHydrated(page, '/');
-  const filter = page.getByRole('searchbox', { name: 'Filter products by name' });
-  await filter.pressSequentially('revenue');
-  await expect(page.getByRole('heading', { name: /matching product/ })).toHaveText('3 matching products');
-  const results = page.locator('section[aria-live]');
-  await expect(results.getByRole('link', { name: 'Daily revenue' })).toBeVisible();
-  await expect(results.getByRole('link', { name: 'Revenue by nation' })).toBeVisible();
-  await filter.fill('supplier');
-  await expect(page.getByRole('heading', { name: /matching product/ })).toHaveText('3 matching products');
-  await expect(results.getByRole('link', { name: 'Part availability by supplier' })).toBeVisible();
-  await filter.fill('zzz');
-  await expect(page.getByRole('heading', { name: /matching product/ })).toHaveText('0 matching products');
+test('the home page searches the catalog with a plain form, and no longer ships every product', async ({ page }) => {
+  await page.goto('/');
+  const box = page.getByRole('searchbox', { name: 'Search the catalog' }).first();
+  await box.fill('revenue');
+  await box.press('Enter');
+  await expect(page).toHaveURL(/\/search\?q=revenue$/);
+  await expect(page.getByTestId('search-hit').filter({ hasText: 'Daily revenue' })).toBeVisible();
+  // The home page lists only the recently changed products.
+  await page.goto('/');
+  await expect(page.locator('main table tbody tr')).toHaveCount(8);
 });
 
 test('an unknown product answers 404 with a readable page', async ({ page }) => {
@@ -69,7 +65,7 @@ test('an unknown product answers 404 with a readable page', async ({ page }) => 
 
 test('pages fit a phone screen, also with the browser set to large text', async ({ page }) => {
   await page.setViewportSize({ width: 390, height: 844 });
-  const pages = ['/', '/domains/crm', '/products/sales.orders', '/products/crm.customers', '/query', '/new'];
+  const pages = ['/', '/domains/crm', '/products/sales.orders', '/products/crm.customers', '/query', '/new', '/search?q=customer'];
   // 20px is Chromium's "Large" font size; the layout has to hold with any content (e.g. a long source path).
   for (const textSize of ['default', '20px']) {
     for (const path of pages) {

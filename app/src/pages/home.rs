@@ -1,9 +1,8 @@
-//! The home page: a name filter over every product, the domains, and what changed last.
+//! The home page: a search box (a GET form to `/search`), the domains, and what changed last.
 
-use atrium_types::{HomeView, ProductSummary, plural};
+use atrium_types::{HomeView, plural};
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::use_query_map;
 
 use crate::api::get_home;
 use crate::components::{ErrorPanel, Loading, ProductTable};
@@ -25,46 +24,27 @@ pub fn HomePage() -> impl IntoView {
 
 #[component]
 fn Home(home: HomeView) -> impl IntoView {
-    let initial = use_query_map().read_untracked().get("q").unwrap_or_default();
-    let (filter, set_filter) = signal(initial);
-    let products = StoredValue::new(home.products.clone());
-    let matches = move || {
-        let needle = filter.get().trim().to_lowercase();
-        (!needle.is_empty()).then(|| products.with_value(|all| matching(all, &needle)))
-    };
     let domain_count = home.domains.len();
-    let product_count = home.products.len();
+    let product_count = usize::try_from(home.product_count).unwrap_or(usize::MAX);
     view! {
         <section class="hero">
             <h1>"Data products"</h1>
             <p class="lede">
                 {format!("{} published by {}. ", plural(product_count, "product"), plural(domain_count, "domain team"))}
-                "Find one by name, or browse a domain."
+                "Search by name, column, tag or words of a description, or browse a domain."
             </p>
-            <form class="search" method="get" action="/" role="search" on:submit=|event| event.prevent_default()>
+            <form class="search" method="get" action="/search" role="search">
+                <label for="home-search" class="visually-hidden">"Search the catalog"</label>
                 <input
+                    id="home-search"
                     type="search"
                     name="q"
-                    placeholder="Filter products by name or id…"
-                    aria-label="Filter products by name"
+                    placeholder="Search products, columns, domains, tags…"
                     autocomplete="off"
-                    prop:value=filter
-                    on:input=move |event| set_filter.set(event_target_value(&event))
                 />
+                <button type="submit" class="button">"Search"</button>
             </form>
         </section>
-        {move || {
-            matches()
-                .map(|found| {
-                    let count = found.len();
-                    view! {
-                        <section class="panel" aria-live="polite">
-                            <h2>{plural(count, "matching product")}</h2>
-                            {(count > 0).then(|| view! { <ProductTable products=found show_domain=true /> })}
-                        </section>
-                    }
-                })
-        }}
         <section class="panel" id="domains">
             <h2>"Domains"</h2>
             <ul class="cards">
@@ -91,13 +71,4 @@ fn Home(home: HomeView) -> impl IntoView {
             <ProductTable products=home.recent show_domain=true />
         </section>
     }
-}
-
-/// Products whose title or id contains `needle` (already lower-case).
-fn matching(products: &[ProductSummary], needle: &str) -> Vec<ProductSummary> {
-    products
-        .iter()
-        .filter(|product| product.title.to_lowercase().contains(needle) || product.id.to_string().contains(needle))
-        .cloned()
-        .collect()
 }

@@ -43,13 +43,14 @@ impl Catalog {
     /// (the ones the caller may see).
     pub async fn home(&self, products: Vec<ProductSummary>) -> Result<HomeView> {
         let domains = self.domains(&products).await?;
-        let mut recent = products.clone();
+        let product_count = products.len();
+        let mut recent = products;
         recent.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then_with(|| a.id.cmp(&b.id)));
         recent.truncate(RECENT_ON_HOME);
         Ok(HomeView {
             domains,
             recent,
-            products,
+            product_count: product_count as u64,
         })
     }
 

@@ -3,47 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// What a document stands for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum DocKind {
-    Product,
-    Output,
-    Column,
-    Domain,
-    Owner,
-    Tag,
-}
-
-impl DocKind {
-    pub const ALL: [DocKind; 6] = [
-        DocKind::Product,
-        DocKind::Output,
-        DocKind::Column,
-        DocKind::Domain,
-        DocKind::Owner,
-        DocKind::Tag,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DocKind::Product => "product",
-            DocKind::Output => "output",
-            DocKind::Column => "column",
-            DocKind::Domain => "domain",
-            DocKind::Owner => "owner",
-            DocKind::Tag => "tag",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        let text = text.to_ascii_lowercase();
-        let text = text.strip_suffix('s').unwrap_or(&text);
-        Self::ALL
-            .into_iter()
-            .find(|kind| kind.as_str() == text || (text == "port" && *kind == DocKind::Output))
-    }
-}
+pub use atrium_types::SearchKind as DocKind;
 
 /// Who may see a document: it is found by a caller holding any of its audience keys.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

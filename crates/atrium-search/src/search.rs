@@ -5,7 +5,6 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
 use tantivy::collector::{Count, FacetCollector, TopDocs};
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, FuzzyTermQuery, Occur, PhraseQuery,
@@ -45,45 +44,7 @@ pub struct SearchRequest {
     pub explain: bool,
 }
 
-/// One hit.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Hit {
-    pub id: String,
-    pub kind: DocKind,
-    pub title: String,
-    pub domain: Option<String>,
-    /// The product it belongs to (outputs and columns), or itself.
-    pub product: Option<String>,
-    pub status: Option<String>,
-    pub freshness: Option<String>,
-    pub score: f32,
-    /// Where the match was, HTML-escaped with `<b>` around the matched words.
-    pub snippet: String,
-    /// Why it scored as it did (`explain=true`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub explain: Option<serde_json::Value>,
-}
-
-/// The answer to a search.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct SearchResults {
-    pub total: u64,
-    pub hits: Vec<Hit>,
-    /// Per dimension (`domain`, `tag`, `owner`, `status`, `classification`, `type`), value → count.
-    pub facets: BTreeMap<String, BTreeMap<String, u64>>,
-    /// How the query was read (shown when it was not read literally).
-    pub read_as: String,
-    pub notes: Vec<String>,
-}
-
-/// One completion.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Suggestion {
-    pub id: String,
-    pub kind: DocKind,
-    pub label: String,
-    pub product: Option<String>,
-}
+pub use atrium_types::{ScoreExplanation, ScorePart, SearchHit as Hit, SearchResults, Suggestion};
 
 impl SearchIndex {
     /// Searches for `request` as `audience` may.
@@ -176,7 +137,7 @@ impl SearchIndex {
             words_clauses.push((Occur::Must, filter));
         }
         let query = ConstScoreQuery::new(Box::new(BooleanQuery::new(words_clauses)), 1.0);
-        let top = TopDocs::with_limit(limit.clamp(1, 10)).tweak_score(move |segment: &SegmentReader| {
+        let top = TopDocs::with_limit(limit.clamp(1, 10) * 2).tweak_score(move |segment: &SegmentReader| {
             let boosts = segment
                 .fast_fields()
                 .f64("boost")
@@ -184,10 +145,17 @@ impl SearchIndex {
                 .map(|column| column.first_or_default_col(1.0));
             move |doc: DocId, _score: Score| boosts.as_ref().map_or(1.0, |column| column.get_val(doc))
         });
-        let mut suggestions = Vec::new();
+        let mut suggestions: Vec<Suggestion> = Vec::new();
         for (_, address) in searcher.search(&query, &top)? {
             let doc: TantivyDocument = searcher.doc(address)?;
             let hit = self.hit(&doc, 0.0, String::new(), None);
+            // A column of the same name in two outputs of one product is one completion.
+            if suggestions
+                .iter()
+                .any(|seen| seen.label == hit.title && seen.product == hit.product && seen.kind == hit.kind)
+            {
+                continue;
+            }
             suggestions.push(Suggestion {
                 id: hit.id,
                 kind: hit.kind,
@@ -195,10 +163,11 @@ impl SearchIndex {
                 product: hit.product,
             });
         }
+        suggestions.truncate(limit.clamp(1, 10));
         Ok(suggestions)
     }
 
-    fn hit(&self, doc: &TantivyDocument, score: f32, snippet: String, explain: Option<serde_json::Value>) -> Hit {
+    fn hit(&self, doc: &TantivyDocument, score: f32, snippet: String, explain: Option<ScoreExplanation>) -> Hit {
         let text = |field: Field| doc.get_first(field).and_then(|value| value.as_str()).map(str::to_owned);
         let kind = text(self.fields.kind)
             .as_deref()
@@ -461,9 +430,9 @@ impl SearchIndex {
         parts: &[Part],
         hit: &Hit,
         doc: &TantivyDocument,
-    ) -> Result<serde_json::Value> {
+    ) -> Result<ScoreExplanation> {
         let mut given = Vec::new();
-        let mut sum = 0.0;
+        let mut matched = 0.0;
         for (why, query) in parts {
             let alone = BooleanQuery::new(vec![
                 (Occur::Must, query.box_clone()),
@@ -473,20 +442,22 @@ impl SearchIndex {
                 .search(&alone, &TopDocs::with_limit(1).order_by_score())?
                 .first()
             {
-                sum += score;
-                given.push(serde_json::json!({ "why": why, "score": score }));
+                matched += score;
+                given.push(ScorePart {
+                    why: why.clone(),
+                    score: *score,
+                });
             }
         }
         let nudge = doc
             .get_first(self.fields.boost)
             .and_then(|value| value.as_f64())
             .unwrap_or(1.0);
-        Ok(serde_json::json!({
-            "score": hit.score,
-            "matched": sum,
-            "nudge": nudge,
-            "nudge_is": "usage, last run, quality and freshness, times the kind (products before their columns) and ×0.6 when deprecated",
-            "parts": given,
-        }))
+        Ok(ScoreExplanation {
+            score: hit.score,
+            matched,
+            nudge,
+            parts: given,
+        })
     }
 }

@@ -28,13 +28,14 @@ pub struct DomainSummary {
     pub owners: Vec<String>,
 }
 
-/// The home page: every domain, the most recently changed products, and every product for the
-/// name filter.
+/// The home page: every domain and the most recently changed products (the catalog itself is
+/// found through search, not shipped to the browser).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HomeView {
     pub domains: Vec<DomainSummary>,
     pub recent: Vec<ProductSummary>,
-    pub products: Vec<ProductSummary>,
+    /// How many products the caller may see.
+    pub product_count: u64,
 }
 
 /// A domain page: its products and their owners.

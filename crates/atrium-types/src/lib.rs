@@ -11,6 +11,7 @@ pub mod error;
 pub mod identity;
 pub mod ids;
 pub mod profile;
+pub mod search;
 pub mod text;
 pub mod vocabulary;
 
@@ -24,6 +25,7 @@ pub use identity::{
 };
 pub use ids::{DomainName, Name, NameError, ProductId};
 pub use profile::{ColumnProfile, CreatedProduct, FileProfile, PiiFinding, StarterForm, StarterPreview};
+pub use search::{ScoreExplanation, ScorePart, SearchHit, SearchKind, SearchResults, Suggestion};
 pub use text::{error_chain, human_bytes, plural, snake_name, sql_error_excerpt};
 pub use vocabulary::{
     AuditOutcome, Classification, GrantStatus, PiiHandling, ProductStatus, RequestRole, RequestState, Role, Visibility,
