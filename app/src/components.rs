@@ -40,8 +40,10 @@ pub fn TopNav() -> impl IntoView {
                     })}
                 </Transition>
             </nav>
-            <crate::search::HeaderSearch />
-            <UserMenu counts />
+            <div class="topbar-tools">
+                <crate::search::HeaderSearch />
+                <UserMenu counts />
+            </div>
         </header>
     }
 }

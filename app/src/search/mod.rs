@@ -2,6 +2,9 @@
 //! hydration, updated as you type once hydrated) and the header's search box with suggestions.
 //! The server functions here are thin calls into the platform, like those of `api.rs`.
 
+// The search server function takes each filter as its own argument (see `search_catalog`).
+#![allow(clippy::too_many_arguments)]
+
 mod combobox;
 mod page;
 mod params;
@@ -48,7 +51,6 @@ pub struct SearchPageView {
 
 /// One search page. The filters come as separate arguments: server functions send their
 /// arguments URL-encoded, which has no form for a list of pairs.
-#[allow(clippy::too_many_arguments)]
 #[server(prefix = "/portal", endpoint = "search")]
 pub async fn search_catalog(
     q: String,

@@ -265,7 +265,7 @@ fn Empty(view_q: String, did_you_mean: Vec<atrium_types::Suggestion>, popular: V
                         .into_iter()
                         .map(|hit| {
                             let href = hit.kind.href(&hit.id);
-                            view! { <li><A href=href>{hit.title}</A> <span class="muted mono">{hit.id}</span></li> }
+                            view! { <li><A href=href>{hit.title}</A>" "<span class="muted mono">{hit.id}</span></li> }
                         })
                         .collect_view()}
                 </ul>

@@ -11,7 +11,7 @@ use crate::tokenize::{ENGLISH, IDENTIFIER};
 
 /// The version of the schema and of the documents' meaning: an index of another version is
 /// rebuilt.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The fields of the index.
 #[derive(Debug, Clone, Copy)]
@@ -21,6 +21,8 @@ pub struct Fields {
     pub product: Field,
     pub group: Field,
     pub title: Field,
+    /// The title's words stemmed, as descriptions are.
+    pub title_stems: Field,
     pub names: Field,
     pub columns: Field,
     pub body: Field,
@@ -58,6 +60,7 @@ impl Fields {
             product: builder.add_text_field("product", STRING | STORED),
             group: builder.add_text_field("group", STRING),
             title: builder.add_text_field("title", text(IDENTIFIER, true)),
+            title_stems: builder.add_text_field("title_stems", text(ENGLISH, false)),
             names: builder.add_text_field("names", text(IDENTIFIER, false)),
             columns: builder.add_text_field("columns", text(IDENTIFIER, false)),
             body: builder.add_text_field("body", text(ENGLISH, true)),
@@ -92,6 +95,7 @@ impl Fields {
             out.add_text(self.group, group);
         }
         out.add_text(self.title, &doc.title);
+        out.add_text(self.title_stems, &doc.title);
         out.add_text(self.exact, doc.title.trim().to_lowercase());
         out.add_text(self.exact, doc.id.to_lowercase());
         for name in &doc.names {
@@ -146,7 +150,7 @@ fn kind_weight(kind: crate::DocKind) -> f64 {
     match kind {
         crate::DocKind::Product => 1.0,
         crate::DocKind::Output => 0.85,
-        crate::DocKind::Column => 0.75,
+        crate::DocKind::Column => 0.7,
         crate::DocKind::Domain | crate::DocKind::Owner | crate::DocKind::Tag => 0.6,
     }
 }

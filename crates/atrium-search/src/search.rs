@@ -122,33 +122,38 @@ impl SearchIndex {
         for word in earlier {
             words_clauses.push((Occur::Must, name_or_title(fields, word)));
         }
+        // A title that begins with the word first, then a name (an id's words, a column's).
         let mut last_clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for field in [fields.names, fields.title] {
+        for (field, weight) in [(fields.title, 3.0), (fields.names, 1.0)] {
             let prefix_term = FuzzyTermQuery::new_prefix(Term::from_field_text(field, last), 0, true);
-            last_clauses.push((Occur::Should, Box::new(prefix_term)));
+            last_clauses.push((Occur::Should, constant(Box::new(prefix_term), weight)));
         }
         words_clauses.push((Occur::Must, Box::new(BooleanQuery::new(last_clauses))));
         let kinds = [DocKind::Product, DocKind::Output, DocKind::Column]
             .iter()
             .map(|kind| Term::from_field_text(fields.kind, kind.as_str()))
             .collect::<Vec<_>>();
-        words_clauses.push((Occur::Must, Box::new(TermSetQuery::new(kinds))));
+        words_clauses.push((Occur::Must, constant(Box::new(TermSetQuery::new(kinds)), 0.0)));
         if let Some(filter) = audience_filter(fields, audience) {
             words_clauses.push((Occur::Must, filter));
         }
-        let query = ConstScoreQuery::new(Box::new(BooleanQuery::new(words_clauses)), 1.0);
+        let query = BooleanQuery::new(words_clauses);
         let top = TopDocs::with_limit(limit.clamp(1, 10) * 2).tweak_score(move |segment: &SegmentReader| {
             let boosts = segment
                 .fast_fields()
                 .f64("boost")
                 .ok()
                 .map(|column| column.first_or_default_col(1.0));
-            move |doc: DocId, _score: Score| boosts.as_ref().map_or(1.0, |column| column.get_val(doc))
+            move |doc: DocId, score: Score| f64::from(score) * boosts.as_ref().map_or(1.0, |column| column.get_val(doc))
         });
         let mut suggestions: Vec<Suggestion> = Vec::new();
         for (_, address) in searcher.search(&query, &top)? {
             let doc: TantivyDocument = searcher.doc(address)?;
             let hit = self.hit(&doc, 0.0, String::new(), None);
+            // An output named like its product adds nothing to the product's completion.
+            if hit.kind == DocKind::Output && hit.product.as_deref() == Some(hit.title.as_str()) {
+                continue;
+            }
             // A column of the same name in two outputs of one product is one completion.
             if suggestions
                 .iter()
@@ -254,6 +259,8 @@ impl SearchIndex {
             ));
         }
         let mut fuzzy_left = MAX_FUZZY_WORDS;
+        // With several words, each one found adds the same amount (see below).
+        let several = parsed.words.iter().map(|word| words(word).len()).sum::<usize>() + parsed.phrases.len() > 1;
         for word in &parsed.words {
             let lower = word.to_lowercase();
             if lower != whole {
@@ -279,6 +286,8 @@ impl SearchIndex {
                     vec![
                         boosted(term(fields.names, token), 3.0),
                         boosted(term(fields.title, token), 3.0),
+                        // `customer` finds the title "Customers", a little below an exact word.
+                        boosted(term(fields.title_stems, &stem), 1.5),
                         boosted(term(fields.columns, token), 2.0),
                     ],
                     0.1,
@@ -290,10 +299,12 @@ impl SearchIndex {
                 let matched = BooleanQuery::new(per_field);
                 // Every word found adds the same amount: hits with more of the words rank higher,
                 // and a hit missing one still ranks (no AND cliff).
-                parts.push((
-                    format!("the word `{token}` is there"),
-                    Box::new(ConstScoreQuery::new(Box::new(matched.clone()), 10.0)),
-                ));
+                if several {
+                    parts.push((
+                        format!("the word `{token}` is there"),
+                        Box::new(ConstScoreQuery::new(Box::new(matched.clone()), 10.0)),
+                    ));
+                }
                 parts.push((
                     format!("`{token}` in names, columns (best) and description (BM25)"),
                     Box::new(matched),

@@ -502,6 +502,9 @@ async fn every_server_function_needs_a_caller_and_hides_restricted_products() {
         ("audit", FORM, "", 401, 403, 403),
         ("product-usage", FORM, "id=sales.ledger&days=7", 401, 404, 200),
         ("usage-graph", FORM, "days=7", 401, 200, 200),
+        // The outsider finds nothing of the restricted ledger (nor its title in a count).
+        ("search", FORM, "q=ledger&offset=0", 401, 200, 200),
+        ("suggest", FORM, "q=led", 401, 200, 200),
     ];
     let registered: Vec<String> = leptos::server_fn::axum::server_fn_paths()
         .map(|(path, _)| path.trim_start_matches("/portal/").to_owned())

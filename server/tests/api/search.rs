@@ -251,3 +251,71 @@ mod restarts_and_replicas {
         assert_eq!(one.search_position(), two.search_position());
     }
 }
+
+/// Relevance over the demo mesh (`examples/mesh`, deployed without running): query → the product
+/// a user means, first.
+#[tokio::test]
+async fn over_the_demo_mesh_the_product_meant_comes_first() {
+    let app = spawn_app().await;
+    let mesh = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/mesh");
+    let mut sources = Vec::new();
+    for domain in std::fs::read_dir(&mesh).expect("the demo mesh") {
+        let domain = domain.expect("an entry").path();
+        if !domain.is_dir() {
+            continue;
+        }
+        for file in std::fs::read_dir(&domain).expect("a domain folder") {
+            let file = file.expect("an entry").path();
+            if file.extension().is_some_and(|ext| ext == "yaml") {
+                let text = std::fs::read_to_string(&file).expect("a descriptor");
+                let mut source = atrium_platform::DescriptorSource::new(text, Some(file.display().to_string()));
+                source.base_dir = Some(domain.clone());
+                sources.push(source);
+            }
+        }
+    }
+    app.platform
+        .deploy(&atrium_platform::Caller::Operator, &sources)
+        .await
+        .expect("the demo mesh deploys");
+    let table = [
+        ("customers", "crm.customers"),
+        ("Customers", "crm.customers"),
+        ("crm.customers", "crm.customers"),
+        ("customer orders", "sales.orders"),
+        ("sales.orders", "sales.orders"),
+        ("daily revenue", "sales.daily_revenue"),
+        ("daily_revenue", "sales.daily_revenue"),
+        ("DailyRevenue", "sales.daily_revenue"),
+        ("revenue by nation", "finance.revenue_by_nation"),
+        ("revenue nation", "finance.revenue_by_nation"),
+        ("supplier performance", "supply.supplier_performance"),
+        ("suppliers", "supply.suppliers"),
+        ("parts catalogue", "supply.parts"),
+        ("customer 360", "marketing.customer_360"),
+        ("nations regions", "crm.nations"),
+        ("line items", "sales.line_items"),
+        ("order status events", "sales.order_events"),
+        ("revenue by market segment", "marketing.segment_revenue"),
+        ("campaign audience", "marketing.campaign_audience"),
+        ("supply cost per part", "finance.supply_costs"),
+        ("receivables", "finance.receivables"),
+        ("custmers", "crm.customers"),
+        ("supplers", "supply.suppliers"),
+        ("customer segments", "crm.customer_segments"),
+    ];
+    let mut failures = Vec::new();
+    for (query, expected) in table {
+        let results = search(&app.client, &app.address, &format!("{query} type:product")).await;
+        let got = ids(&results).into_iter().next();
+        if got.as_deref() != Some(expected) {
+            failures.push(format!("{query:?}: expected {expected}, got {got:?}"));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}

@@ -1,6 +1,6 @@
 //! The search documents of one product, made from the catalog: the product, each output port
 //! and each column, with who may see them (the decision's visibility rule as audience keys) and
-//! the ranking signals of its last run.
+//! the ranking signals (its reads, its last run's status and checks, the age of its data).
 
 use atrium_search::{AudienceKey, DocKind, SearchDoc, Signals};
 use atrium_types::{InputView, ProductDetail, RunStatus, Visibility};
@@ -20,7 +20,7 @@ pub(crate) fn audience(detail: &ProductDetail) -> Vec<AudienceKey> {
     keys
 }
 
-fn signals(detail: &ProductDetail, now: chrono::DateTime<chrono::Utc>) -> Signals {
+fn signals(detail: &ProductDetail, reads: u64, now: chrono::DateTime<chrono::Utc>) -> Signals {
     let last = detail.runs.iter().find(|run| run.status != RunStatus::Running);
     let quality = last.filter(|run| !run.checks.is_empty()).map(|run| {
         let passed = run.checks.iter().filter(|check| check.passed).count();
@@ -38,7 +38,7 @@ fn signals(detail: &ProductDetail, now: chrono::DateTime<chrono::Utc>) -> Signal
     #[allow(clippy::cast_precision_loss)]
     let age_days = published.map(|at| (now - at.with_timezone(&chrono::Utc)).num_seconds() as f64 / 86_400.0);
     Signals {
-        reads: 0,
+        reads,
         last_run_ok: last.map(|run| run.status == RunStatus::Succeeded),
         quality,
         age_days,
@@ -49,11 +49,18 @@ fn signals(detail: &ProductDetail, now: chrono::DateTime<chrono::Utc>) -> Signal
 fn freshness(detail: &ProductDetail) -> Option<String> {
     let last = detail.runs.iter().find(|run| run.status != RunStatus::Running)?;
     let at = last.finished_at.as_deref().unwrap_or(&last.started_at);
-    Some(format!("last run {} {}", last.status.as_str(), at))
+    let at = chrono::DateTime::parse_from_rfc3339(at)
+        .map(|at| at.with_timezone(&chrono::Utc).format("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_else(|_| at.to_owned());
+    Some(format!("last run {} {at}", last.status.as_str()))
 }
 
 /// Every document of a product.
-pub(crate) fn product_documents(detail: &ProductDetail, now: chrono::DateTime<chrono::Utc>) -> Vec<SearchDoc> {
+pub(crate) fn product_documents(
+    detail: &ProductDetail,
+    reads: u64,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Vec<SearchDoc> {
     let summary = &detail.summary;
     let id = summary.id.to_string();
     let name = summary.id.name().to_string();
@@ -91,7 +98,7 @@ pub(crate) fn product_documents(detail: &ProductDetail, now: chrono::DateTime<ch
         updated_at,
         freshness: freshness(detail),
         audience: audience(detail),
-        signals: signals(detail, now),
+        signals: signals(detail, reads, now),
         ..SearchDoc::default()
     };
     let description = atrium_catalog::markdown_text(&detail.description_markdown);

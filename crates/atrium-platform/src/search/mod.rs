@@ -21,6 +21,9 @@ use crate::{Caller, Platform, PlatformError, Result};
 
 pub use atrium_search::{Hit, SearchResults, Suggestion};
 
+/// The window of reads the usage signal counts.
+const USAGE_DAYS: i64 = 30;
+
 /// How many feed events one catch-up step reads.
 const FEED_BATCH: u64 = 500;
 
@@ -154,11 +157,7 @@ impl Platform {
         let mut docs = Vec::new();
         let products = self.catalog.list_products().await?;
         for product in &products {
-            match self.catalog.product(&product.id).await {
-                Ok(detail) => docs.extend(documents::product_documents(&detail, now)),
-                Err(atrium_catalog::CatalogError::NotFound { .. }) => {}
-                Err(error) => return Err(error.into()),
-            }
+            docs.extend(self.documents_of(&product.id, now).await?);
         }
         let index = service.index.clone();
         let documents = blocking(move || index.rebuild(docs, head)).await?;
@@ -167,6 +166,29 @@ impl Platform {
             documents,
             position: head,
         })
+    }
+
+    /// The documents of a product as the catalog holds it now (none when it is gone), with its
+    /// reads of the last 30 days as the usage signal.
+    async fn documents_of(
+        &self,
+        id: &ProductId,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<atrium_search::SearchDoc>> {
+        let detail = match self.catalog.product(id).await {
+            Ok(detail) => detail,
+            Err(atrium_catalog::CatalogError::NotFound { .. }) => return Ok(Vec::new()),
+            Err(error) => return Err(error.into()),
+        };
+        let since = now - chrono::Duration::days(USAGE_DAYS);
+        let reads = self
+            .catalog
+            .read_groups(crate::audit::DATA_ACTIONS, Some(id), since)
+            .await?
+            .iter()
+            .map(|group| group.reads)
+            .sum();
+        Ok(documents::product_documents(&detail, reads, now))
     }
 
     /// Applies every feed event after the index's position, in order.
@@ -186,11 +208,7 @@ impl Platform {
             let now = self.clock.now();
             let mut changes = Vec::with_capacity(products.len());
             for id in products {
-                let docs = match self.catalog.product(&id).await {
-                    Ok(detail) => documents::product_documents(&detail, now),
-                    Err(atrium_catalog::CatalogError::NotFound { .. }) => Vec::new(),
-                    Err(error) => return Err(error.into()),
-                };
+                let docs = self.documents_of(&id, now).await?;
                 changes.push(Change::Product {
                     id: id.to_string(),
                     docs,
