@@ -21,7 +21,7 @@ NATIVE_PACKAGES := -p atrium-types -p atrium-descriptor -p atrium-catalog -p atr
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: help run run-release build site demo serve test fmt-check clippy wasm-fence unit test-postgres api-check e2e site-debug deps \
-        deps-wasm deps-e2e deps-api-check screenshots clean-data bench
+        deps-wasm deps-e2e deps-api-check screenshots clean-data bench bench-search
 
 help:
 	@echo "make run          build (dev profile), deploy the demo mesh into $(DATA_DIR), serve http://$(ADDR)"
@@ -29,6 +29,7 @@ help:
 	@echo "make build        release binary target/release/atrium and site target/site"
 	@echo "make test    fmt, clippy, wasm fence, unit + API tests (SQLite, PostgreSQL), the OpenAPI check, browser tests"
 	@echo "make bench   TPC-H SF1 (SF=…) through the query API beside DuckDB; writes BENCHMARKS.md"
+	@echo "make bench-search   the search index at 10k/100k/1M products beside SQLite FTS5; writes BENCHMARKS.md"
 
 # --- run ---------------------------------------------------------------------------------
 
@@ -140,6 +141,12 @@ bench:
 	@[ -x bench/.venv/bin/python ] || { python3 -m venv bench/.venv && \
 	  bench/.venv/bin/pip install -q 'duckdb==$(DUCKDB_VERSION)' 'duckdb-extension-tpch==$(DUCKDB_VERSION)'; }
 	bench/.venv/bin/python bench/tpch.py --atrium $(TARGET_DIR)/release/atrium --sf $(SF) --work bench/work --out BENCHMARKS.md
+
+# The search index at 10k, 100k and 1M synthetic products beside SQLite FTS5 (SIZES=…): build
+# throughput, size, memory, query latency with facets and the access filter; into BENCHMARKS.md.
+SIZES ?= 10000,100000,1000000
+bench-search:
+	$(CARGO) run --release -p atrium-search --example bench_search -- --sizes $(SIZES) --out BENCHMARKS.md
 
 # README screenshots, from a server started with `make run`.
 screenshots: deps-e2e

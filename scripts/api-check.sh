@@ -31,9 +31,11 @@ base=http://127.0.0.1:$port
 for _ in $(seq 1 100); do curl -sf "$base/healthz" > /dev/null && break; sleep 0.1; done
 
 checks=not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance
+# One worker: with two threads, hypothesis' `ast.parse` of its own filters sometimes dies inside
+# CPython 3.11 ("AST constructor recursion depth mismatch", a thread-safety bug of the parser).
 run() {
   "$st" run "$base/api/v1/openapi.yaml" --url "$base" -H "Authorization: Bearer $token" \
-    --checks "$checks" --seed "$seed" --max-examples 40 --workers 2 --no-color \
+    --checks "$checks" --seed "$seed" --max-examples 40 --workers 1 --no-color \
     --suppress-health-check too_slow,filter_too_much --warnings off --request-timeout 30 "$@"
 }
 status=0
