@@ -26,7 +26,18 @@ pub fn DomainPage() -> impl IntoView {
 
 #[component]
 fn Domain(domain: DomainView) -> impl IntoView {
-    let count = domain.products.len();
+    let count = domain.product_count;
+    let shown = domain.products.len() as u64;
+    let more = (shown < count).then(|| {
+        let href = format!("/search?q=&domain={}&type=product", crate::search::encode(&domain.name));
+        view! {
+            <p class="muted">
+                {format!("The first {shown} of {count}, by id. ")}
+                <a href=href>"Search this domain"</a>
+                " to find the others."
+            </p>
+        }
+    });
     view! {
         <Title text=format!("{} domain", domain.name) />
         <section class="hero">
@@ -54,6 +65,7 @@ fn Domain(domain: DomainView) -> impl IntoView {
         <section class="panel">
             <h2>"Products"</h2>
             <ProductTable products=domain.products />
+            {more}
         </section>
     }
 }

@@ -11,7 +11,7 @@ mod params;
 
 pub use combobox::HeaderSearch;
 pub use page::SearchPage;
-pub use params::SearchParams;
+pub use params::{SearchParams, encode};
 
 use atrium_types::{SearchHit, SearchResults, Suggestion};
 use leptos::prelude::*;

@@ -22,6 +22,7 @@ mod runs;
 mod schedules;
 mod time;
 mod trail;
+mod visible;
 
 pub use access_requests::{Decision, NewRequest, RequestRecord};
 pub use audit::{AuditQuery, ReadGroup};
@@ -37,6 +38,7 @@ pub use runs::{PublishedOutput, RunRecord, RunnableProduct};
 pub use schedules::ClaimedRun;
 pub use time::rfc3339;
 pub use trail::{AuditRecord, DomainEvent, Notice, Trail};
+pub use visible::SeenBy;
 
 use sea_orm::DatabaseConnection;
 

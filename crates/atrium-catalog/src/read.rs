@@ -1,10 +1,11 @@
-//! Reading the catalog into views: product lists, the home page, domain and product pages.
+//! Reading the catalog into views: product summaries, domain and product pages (the lists one
+//! caller may see are in `visible.rs`).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 use atrium_types::{
-    ColumnView, DomainSummary, DomainView, HomeView, InputView, OutputView, ProductDetail, ProductId, ProductSummary,
-    QualityCheckView, RevisionView, SloView,
+    ColumnView, DomainView, InputView, OutputView, ProductDetail, ProductId, ProductSummary, QualityCheckView,
+    RevisionView, SloView,
 };
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
@@ -14,8 +15,6 @@ use crate::entity::{
 use crate::time::rfc3339;
 use crate::{Catalog, CatalogError, Result, render_markdown};
 
-/// How many recently changed products the home page lists.
-const RECENT_ON_HOME: usize = 8;
 /// How many runs the product page lists.
 const RUNS_ON_PAGE: u64 = 20;
 
@@ -39,62 +38,26 @@ impl Catalog {
             .await?)
     }
 
-    /// Domains with their product counts and owners, and the latest changes, over `products`
-    /// (the ones the caller may see).
-    pub async fn home(&self, products: Vec<ProductSummary>) -> Result<HomeView> {
-        let domains = self.domains(&products).await?;
-        let product_count = products.len();
-        let mut recent = products;
-        recent.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then_with(|| a.id.cmp(&b.id)));
-        recent.truncate(RECENT_ON_HOME);
-        Ok(HomeView {
-            domains,
-            recent,
-            product_count: product_count as u64,
-        })
-    }
-
-    /// Every domain with its count and owners of `products` (the ones the caller may see).
-    pub async fn domains(&self, products: &[ProductSummary]) -> Result<Vec<DomainSummary>> {
-        let domains = domain::Entity::find()
-            .order_by_asc(domain::Column::Name)
-            .all(&self.db)
-            .await?;
-        let mut by_domain: BTreeMap<&str, (u64, BTreeSet<&str>)> = BTreeMap::new();
-        for product in products {
-            let entry = by_domain.entry(product.domain.as_str()).or_default();
-            entry.0 += 1;
-            entry.1.insert(product.owner.as_str());
-        }
-        Ok(domains
-            .iter()
-            .map(|domain| {
-                let (product_count, owners) = by_domain.remove(domain.name.as_str()).unwrap_or_default();
-                DomainSummary {
-                    name: domain.name.clone(),
-                    product_count,
-                    owners: owners.into_iter().map(str::to_owned).collect(),
-                }
-            })
-            .collect())
-    }
-
-    /// A domain's page, with those of `products` (the ones the caller may see) that are its own.
-    pub async fn domain(&self, name: &str, products: &[ProductSummary]) -> Result<DomainView> {
+    /// A domain's page: its owners and the first `limit` of its products `seen` admits, with
+    /// how many there are.
+    pub async fn domain(&self, name: &str, seen: &crate::SeenBy, limit: u64) -> Result<DomainView> {
         let domain = domain::Entity::find_by_id(name.to_owned())
             .one(&self.db)
             .await?
             .ok_or_else(|| not_found("domain", name))?;
-        let products: Vec<ProductSummary> = products
-            .iter()
-            .filter(|product| product.domain == domain.name)
-            .cloned()
-            .collect();
-        let owners: BTreeSet<String> = products.iter().map(|p| p.owner.clone()).collect();
+        let products = self
+            .visible_products(seen, Some(&domain.name), None, Some(limit))
+            .await?;
+        let summary = self
+            .visible_domains(seen)
+            .await?
+            .into_iter()
+            .find(|summary| summary.name == domain.name);
         Ok(DomainView {
-            name: domain.name,
             created_at: rfc3339(&domain.created_at),
-            owners: owners.into_iter().collect(),
+            owners: summary.as_ref().map(|s| s.owners.clone()).unwrap_or_default(),
+            product_count: summary.map_or(0, |s| s.product_count),
+            name: domain.name,
             products,
             storage_prefix: domain.storage_prefix,
         })
@@ -135,7 +98,7 @@ impl Catalog {
         })
     }
 
-    async fn summaries(&self, rows: Vec<product::Model>) -> Result<Vec<ProductSummary>> {
+    pub(crate) async fn summaries(&self, rows: Vec<product::Model>) -> Result<Vec<ProductSummary>> {
         let ids: Vec<String> = rows.iter().map(|row| row.id.clone()).collect();
         let mut tags: HashMap<String, Vec<String>> = HashMap::new();
         for tag in product_tag::Entity::find()

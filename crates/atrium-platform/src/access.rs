@@ -272,6 +272,39 @@ fn output_words(output: &Option<String>) -> String {
     output.as_ref().map(|o| format!(" (output `{o}`)")).unwrap_or_default()
 }
 
+/// What `caller` may know exists, as keys the catalog turns into a `WHERE` and search into a
+/// clause of its query: the same rule as the decision's for [`Action::See`] (a product is seen
+/// when it is not restricted, of a domain the user has a role in, owned by the user or a team of
+/// theirs, or held through a live grant). `grants` are the ones the caller's user and teams hold.
+pub fn seen_by(caller: &Caller, grants: &[GrantRecord], now: DateTime<Utc>) -> atrium_catalog::SeenBy {
+    let user = match caller {
+        Caller::Operator | Caller::System => return atrium_catalog::SeenBy::Everything,
+        Caller::User(user) if user.admin => return atrium_catalog::SeenBy::Everything,
+        Caller::User(user) => user,
+    };
+    let mut owners: BTreeSet<String> = user.teams.iter().map(ToString::to_string).collect();
+    owners.insert(user.name.to_string());
+    atrium_catalog::SeenBy::Keys {
+        domains: user.roles.keys().map(ToString::to_string).collect(),
+        owners,
+        products: grants
+            .iter()
+            .filter(|grant| grant.revoked_at.is_none() && grant.expires_at.is_none_or(|at| at > now))
+            .filter(|grant| user.is(&grant.principal))
+            .map(|grant| grant.product.to_string())
+            .collect(),
+    }
+}
+
+/// The principals a caller's grants are held by: the user and each of their teams.
+pub fn principals(caller: &Caller) -> Vec<String> {
+    caller.as_user().map_or_else(Vec::new, |user| {
+        let mut all = vec![Principal::User(user.name.clone()).to_string()];
+        all.extend(user.teams.iter().map(|team| Principal::Team(team.clone()).to_string()));
+        all
+    })
+}
+
 /// The decision: `Ok` when `subject` may do `action` to `resource` at `now`.
 pub fn authorize(
     subject: Subject<'_>,

@@ -327,3 +327,64 @@ fn a_users_home_domain_is_where_they_hold_their_highest_role() {
     };
     assert_eq!(none.home_domain(), None);
 }
+
+/// The catalog's `WHERE` and search's audience come from `seen_by`: over every combination of
+/// caller, visibility, domain, owner and grant (live, expired, to a team), it admits exactly the
+/// products the decision lets the caller see.
+#[test]
+fn seen_by_admits_exactly_what_the_decision_lets_one_see() {
+    let callers = [
+        user("olga", &[], &[]),
+        user("ann", &["team-sales"], &[]),
+        user("will", &[], &[("sales", Role::Writer)]),
+        user("rita", &["team-crm"], &[("crm", Role::Reader)]),
+        user("owen", &[], &[("finance", Role::Owner)]),
+        Caller::Operator,
+    ];
+    let grant_sets: Vec<Vec<GrantRecord>> = vec![
+        Vec::new(),
+        vec![grant("sales.ledger", None, "user:olga", None)],
+        vec![grant("sales.ledger", Some("lines"), "team:team-crm", Some(20))],
+        vec![grant("sales.ledger", None, "user:olga", Some(1))],
+        vec![grant("crm.accounts", None, "user:ann", None)],
+    ];
+    let mut cases = 0;
+    for caller in &callers {
+        for grants in &grant_sets {
+            let seen = seen_by(caller, grants, at(10));
+            for (product, owner) in [
+                ("sales.ledger", "team-sales"),
+                ("crm.accounts", "olga"),
+                ("finance.books", "team-x"),
+            ] {
+                for visibility in [Visibility::Public, Visibility::Internal, Visibility::Restricted] {
+                    let summary = atrium_types::ProductSummary {
+                        id: id(product),
+                        title: product.to_owned(),
+                        domain: id(product).domain().to_string(),
+                        owner: owner.to_owned(),
+                        status: atrium_types::ProductStatus::Active,
+                        visibility,
+                        tags: Vec::new(),
+                        revision: 1,
+                        updated_at: String::new(),
+                    };
+                    let facts = ProductFacts {
+                        id: &summary.id,
+                        owner: &summary.owner,
+                        visibility,
+                        grants,
+                    };
+                    let decided = authorize(caller.into(), Action::See, Resource::Product(facts), at(10)).is_ok();
+                    assert_eq!(
+                        seen.admits(&summary),
+                        decided,
+                        "{caller:?} on {product} ({visibility:?}, owner {owner}) with {grants:?}"
+                    );
+                    cases += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(cases, 6 * 5 * 3 * 3);
+}

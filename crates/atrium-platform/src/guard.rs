@@ -69,9 +69,26 @@ impl Platform {
         })
     }
 
-    /// Loads the facts and checks one action on one product.
+    /// The facts of these products only (their summaries and the grants on them): what a
+    /// decision about them needs, whatever the size of the catalog.
+    pub(crate) async fn facts_for(&self, ids: &[ProductId]) -> Result<Facts> {
+        Ok(Facts {
+            products: self.catalog.summaries_of(ids).await?,
+            grants: self.catalog.grants_on(ids).await?,
+            now: self.clock.now(),
+        })
+    }
+
+    /// What the caller may know exists, for the catalog's lists and search (see
+    /// [`crate::access::seen_by`]).
+    pub(crate) async fn seen_by(&self, caller: &Caller) -> Result<atrium_catalog::SeenBy> {
+        let held = self.catalog.grants_held(&crate::access::principals(caller)).await?;
+        Ok(crate::access::seen_by(caller, &held, self.clock.now()))
+    }
+
+    /// Loads the product's facts and checks one action on it.
     pub(crate) async fn guard(&self, caller: &Caller, id: &ProductId, action: Action<'_>) -> Result<ProductSummary> {
-        let facts = self.facts().await?;
+        let facts = self.facts_for(std::slice::from_ref(id)).await?;
         facts.check(caller, id, action).cloned()
     }
 

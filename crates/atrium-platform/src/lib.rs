@@ -127,6 +127,11 @@ impl PlatformSettings {
     }
 }
 
+/// How many recently changed products the home page lists.
+const RECENT_ON_HOME: u64 = 8;
+/// How many products a domain's page lists (search finds the others).
+const DOMAIN_PAGE: u64 = 200;
+
 /// The running platform. Cheap to clone: clones share the database pool.
 #[derive(Debug, Clone)]
 pub struct Platform {
@@ -198,33 +203,51 @@ impl Platform {
         Ok(platform)
     }
 
-    /// The products the caller may know of.
+    /// The products the caller may know of, by id.
     pub async fn list_products(&self, caller: &Caller) -> Result<Vec<ProductSummary>> {
-        Ok(self.facts().await?.visible(caller))
+        let seen = self.seen_by(caller).await?;
+        Ok(self.catalog.visible_products(&seen, None, None, None).await?)
+    }
+
+    /// A page of the products the caller may know of, by id, after the product `after`.
+    pub async fn products_page(&self, caller: &Caller, after: Option<&str>, limit: u64) -> Result<Vec<ProductSummary>> {
+        let seen = self.seen_by(caller).await?;
+        Ok(self.catalog.visible_products(&seen, None, after, Some(limit)).await?)
     }
 
     pub async fn home(&self, caller: &Caller) -> Result<HomeView> {
-        let visible = self.facts().await?.visible(caller);
-        Ok(self.catalog.home(visible).await?)
+        let seen = self.seen_by(caller).await?;
+        Ok(HomeView {
+            domains: self.catalog.visible_domains(&seen).await?,
+            recent: self.catalog.recent_products(&seen, RECENT_ON_HOME).await?,
+            product_count: self.catalog.visible_count(&seen).await?,
+        })
     }
 
     pub async fn domains(&self, caller: &Caller) -> Result<Vec<DomainSummary>> {
-        let visible = self.facts().await?.visible(caller);
-        Ok(self.catalog.domains(&visible).await?)
+        let seen = self.seen_by(caller).await?;
+        Ok(self.catalog.visible_domains(&seen).await?)
     }
 
+    /// A domain's page: its owners and the first [`DOMAIN_PAGE`] of its products the caller may
+    /// see (search lists them all).
     pub async fn domain(&self, caller: &Caller, name: &str) -> Result<DomainView> {
-        let visible = self.facts().await?.visible(caller);
-        Ok(self.catalog.domain(name, &visible).await?)
+        let seen = self.seen_by(caller).await?;
+        Ok(self.catalog.domain(name, &seen, DOMAIN_PAGE).await?)
     }
 
     /// A product's page: its contract, runs and consumers. Inputs and consumers the caller may
     /// not see are not named.
     pub async fn product(&self, caller: &Caller, id: &str) -> Result<ProductDetail> {
         let id = runs::parse_id(id)?;
-        let facts = self.facts().await?;
-        facts.check(caller, &id, Action::See)?;
+        self.guard(caller, &id, Action::See).await?;
         let mut detail = self.catalog.product(&id).await?;
+        let mut related: Vec<atrium_types::ProductId> = detail.consumers.clone();
+        related.extend(detail.inputs.iter().filter_map(|input| match input {
+            InputView::Product { product, .. } => Some(product.clone()),
+            _ => None,
+        }));
+        let facts = self.facts_for(&related).await?;
         let sees = |product: &atrium_types::ProductId| facts.find(product).is_some_and(|p| facts.sees(caller, p));
         detail.consumers.retain(|consumer| sees(consumer));
         for input in &mut detail.inputs {

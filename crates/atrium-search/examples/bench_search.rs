@@ -457,7 +457,13 @@ async fn run_size(size: usize, rounds: usize) -> Row {
     for (label, _, matched, domain) in QUERIES {
         let _ = fts5_query(&db, matched, *domain, &keys).await;
         // FTS5 takes seconds a query at a million: fewer rounds there (the p99 of 10 is their max).
-        let fts_rounds = rounds.min(if size >= 1_000_000 { 10 } else if size >= 100_000 { 30 } else { rounds });
+        let fts_rounds = rounds.min(if size >= 1_000_000 {
+            10
+        } else if size >= 100_000 {
+            30
+        } else {
+            rounds
+        });
         let mut samples = Vec::with_capacity(fts_rounds);
         for _ in 0..fts_rounds {
             let started = Instant::now();

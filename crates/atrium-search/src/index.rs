@@ -19,6 +19,31 @@ use crate::{Result, SearchError};
 /// The memory budget of the index writer.
 const WRITER_BUDGET: usize = 50_000_000;
 
+/// Takes the lock of the index in `dir` (the file `dir.lock`), without waiting.
+fn take_lock(dir: &Path) -> Result<std::fs::File> {
+    let path = dir.with_extension("lock");
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|source| SearchError::Io {
+            path: parent.to_owned(),
+            source,
+        })?;
+    }
+    let file = std::fs::File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|source| SearchError::Io {
+            path: path.clone(),
+            source,
+        })?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(SearchError::Busy { path: dir.to_owned() }),
+        Err(std::fs::TryLockError::Error(source)) => Err(SearchError::Io { path, source }),
+    }
+}
+
 /// What a commit records beside the documents.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 struct Payload {
@@ -47,6 +72,8 @@ pub enum Change {
 
 /// The search index of one server, under `<data-dir>/index`.
 pub struct SearchIndex {
+    /// Held while the index is open: one process owns an index directory at a time.
+    _lock: Option<std::fs::File>,
     pub(crate) reader: IndexReader,
     pub(crate) fields: Fields,
     writer: Mutex<IndexWriter>,
@@ -64,8 +91,17 @@ impl std::fmt::Debug for SearchIndex {
 
 impl SearchIndex {
     /// Opens the index in `dir`, creating it when missing; a damaged one (unreadable, another
-    /// schema) is moved aside to `dir.damaged` and replaced by an empty one.
+    /// schema) is moved aside to `dir.damaged` and replaced by an empty one. Nothing is looked at
+    /// before the lock beside it (`dir.lock`) is held: when another process holds it (a server,
+    /// for a CLI on its data dir), this answers [`SearchError::Busy`] and leaves the index alone.
     pub fn open(dir: &Path) -> Result<(Self, Opened)> {
+        let lock = take_lock(dir)?;
+        let (mut index, opened) = Self::open_locked(dir)?;
+        index._lock = Some(lock);
+        Ok((index, opened))
+    }
+
+    fn open_locked(dir: &Path) -> Result<(Self, Opened)> {
         match Self::open_existing(dir) {
             Ok(Some((index, seq))) => Ok((index, Opened::Resumed { seq })),
             Ok(None) => Ok((Self::create(dir)?, Opened::Fresh)),
@@ -140,6 +176,7 @@ impl SearchIndex {
         let writer = index.writer_with_num_threads(1, WRITER_BUDGET)?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         Ok(Self {
+            _lock: None,
             reader,
             fields,
             writer: Mutex::new(writer),

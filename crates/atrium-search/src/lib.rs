@@ -35,6 +35,8 @@ pub enum SearchError {
     Directory(#[from] tantivy::directory::error::OpenDirectoryError),
     #[error("the search index payload: {0}")]
     Payload(String),
+    #[error("the search index {} is held by another process", path.display())]
+    Busy { path: std::path::PathBuf },
 }
 
 pub type Result<T> = std::result::Result<T, SearchError>;

@@ -499,3 +499,32 @@ fn explain_one() {
         );
     }
 }
+
+#[test]
+fn a_second_opener_of_an_index_leaves_it_alone() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("index");
+    let (first, opened) = SearchIndex::open(&path).expect("opens");
+    assert_eq!(opened, atrium_search::Opened::Fresh);
+    first
+        .apply(
+            vec![Change::Product {
+                id: CATALOG[0].id.to_owned(),
+                docs: documents(&CATALOG[0]),
+            }],
+            1,
+        )
+        .expect("applies");
+    // Another process (a CLI beside the server) finds it held: it neither reads nor moves it.
+    let second = SearchIndex::open(&path);
+    assert!(
+        matches!(second, Err(atrium_search::SearchError::Busy { .. })),
+        "{second:?}"
+    );
+    assert!(!dir.path().join("index.damaged").exists());
+    assert_eq!(first.count(DocKind::Product).expect("counts"), 1);
+    drop(first);
+    let (again, opened) = SearchIndex::open(&path).expect("opens once let go");
+    assert_eq!(opened, atrium_search::Opened::Resumed { seq: 1 });
+    assert_eq!(again.count(DocKind::Product).expect("counts"), 1);
+}

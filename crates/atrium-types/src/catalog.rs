@@ -44,7 +44,10 @@ pub struct DomainView {
     pub name: String,
     pub created_at: String,
     pub owners: Vec<String>,
+    /// The first of its products (by id) the caller may see; `product_count` says how many.
     pub products: Vec<ProductSummary>,
+    #[serde(default)]
+    pub product_count: u64,
     /// Where the domain's data lives, e.g. `store/sales/`.
     pub storage_prefix: String,
 }

@@ -3,7 +3,7 @@
 use atrium_platform::{DescriptorSource, RunTrigger, StreamFormat};
 use atrium_types::{
     CreatedToken, DeployChange, DeployOutcome, DomainSummary, DomainView, ErrorCode, GrantRequest, GrantView, MeView,
-    ProductDetail, ProductSummary, RunView, TokenView,
+    ProductDetail, RunView, TokenView,
 };
 use axum::body::Bytes;
 use axum::extract::State;
@@ -65,11 +65,42 @@ async fn healthz() -> Json<serde_json::Value> {
     Json(serde_json::json!({ "status": "ok" }))
 }
 
+/// The most products one page lists (and the default).
+const PRODUCTS_PAGE: u64 = 1_000;
+
+#[derive(Debug, Deserialize)]
+struct ProductsQuery {
+    #[serde(default)]
+    limit: Option<u64>,
+    /// The last id of the previous page.
+    #[serde(default)]
+    cursor: Option<String>,
+}
+
+/// A page of the products the caller may see, by id; a full page links to the next one
+/// (`Link: <…?cursor=LAST&limit=N>; rel="next"`).
 async fn list_products(
     State(state): State<AppState>,
     Signed(caller): Signed,
-) -> Result<Json<Vec<ProductSummary>>, HttpError> {
-    Ok(Json(state.platform.list_products(&caller).await?))
+    ApiQuery(query): ApiQuery<ProductsQuery>,
+) -> Result<axum::response::Response, HttpError> {
+    use axum::response::IntoResponse;
+    let limit = query.limit.unwrap_or(PRODUCTS_PAGE).clamp(1, PRODUCTS_PAGE);
+    let page = state
+        .platform
+        .products_page(&caller, query.cursor.as_deref(), limit)
+        .await?;
+    let next = (page.len() as u64 == limit)
+        .then(|| {
+            page.last()
+                .map(|last| format!("</api/v1/products?limit={limit}&cursor={}>; rel=\"next\"", last.id))
+        })
+        .flatten();
+    let mut response = Json(page).into_response();
+    if let Some(link) = next.and_then(|link| axum::http::HeaderValue::from_str(&link).ok()) {
+        response.headers_mut().insert(axum::http::header::LINK, link);
+    }
+    Ok(response)
 }
 
 async fn get_product(

@@ -319,3 +319,53 @@ async fn over_the_demo_mesh_the_product_meant_comes_first() {
         failures.join("\n")
     );
 }
+
+/// `GET /api/v1/products` a page at a time: a full page links to the next, by id, and an
+/// outsider's pages leave out the restricted product without a gap in the count.
+#[tokio::test]
+async fn the_product_list_is_paged_with_a_cursor() {
+    let app = spawn_app().await;
+    for name in ["deals", "deals_b", "deals_c"] {
+        let yaml = DEALS.replace("id: sales.deals", &format!("id: sales.{name}"));
+        assert!(app.deploy(&yaml).await.status().is_success());
+    }
+    app.publish(
+        RESTRICTED,
+        "hr.employees",
+        r#"[{"employee_id": 1, "email": "ann@example.com"}]"#,
+    )
+    .await;
+    let outsider = app.user("olga", &[], &[], false).await;
+    let page = |cursor: Option<String>| {
+        let client = outsider.clone();
+        let address = app.address.clone();
+        async move {
+            let mut url = format!("{address}/api/v1/products?limit=2");
+            if let Some(cursor) = cursor {
+                url.push_str(&format!("&cursor={cursor}"));
+            }
+            let response = client.get(url).send().await.expect("answers");
+            assert_eq!(response.status(), 200);
+            let link = response
+                .headers()
+                .get("link")
+                .and_then(|value| value.to_str().ok())
+                .map(str::to_owned);
+            let body: Vec<serde_json::Value> = response.json().await.expect("json");
+            let ids: Vec<String> = body
+                .iter()
+                .filter_map(|p| p["id"].as_str().map(str::to_owned))
+                .collect();
+            (ids, link)
+        }
+    };
+    let (first, link) = page(None).await;
+    assert_eq!(first, ["sales.deals", "sales.deals_b"]);
+    let link = link.expect("a full page links to the next");
+    assert!(link.contains("cursor=sales.deals_b"), "{link}");
+    let (second, link) = page(Some("sales.deals_b".to_owned())).await;
+    assert_eq!(second, ["sales.deals_c"], "the restricted hr.employees is not there");
+    assert!(link.is_none());
+    let everything: Vec<serde_json::Value> = app.get("/api/v1/products").await.json().await.expect("json");
+    assert_eq!(everything.len(), 4, "the admin sees all four");
+}

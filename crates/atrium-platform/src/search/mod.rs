@@ -243,25 +243,23 @@ impl Platform {
         self.search.as_ref().map(|service| service.index.position())
     }
 
-    /// The audience of `caller`: everything for the operator, the system and admins; otherwise
-    /// the keys the decision's visibility rule lets them see by.
+    /// The audience of `caller`: the decision's visibility rule ([`crate::access::seen_by`]) as
+    /// the index's audience keys.
     async fn audience(&self, caller: &Caller) -> Result<Audience> {
-        let user = match caller {
-            Caller::Operator | Caller::System => return Ok(Audience::Everything),
-            Caller::User(user) if user.admin => return Ok(Audience::Everything),
-            Caller::User(user) => user,
-        };
-        let mut keys = vec![AudienceKey::Everyone, AudienceKey::Owner(user.name.to_string())];
-        keys.extend(user.teams.iter().map(|team| AudienceKey::Owner(team.to_string())));
-        keys.extend(user.roles.keys().map(|domain| AudienceKey::Domain(domain.to_string())));
-        let now = self.clock.now();
-        for grant in self.catalog.grants().await? {
-            let live = grant.expires_at.is_none_or(|at| at > now);
-            if live && user.is(&grant.principal) {
-                keys.push(AudienceKey::Product(grant.product.to_string()));
+        Ok(match self.seen_by(caller).await? {
+            atrium_catalog::SeenBy::Everything => Audience::Everything,
+            atrium_catalog::SeenBy::Keys {
+                domains,
+                owners,
+                products,
+            } => {
+                let mut keys = vec![AudienceKey::Everyone];
+                keys.extend(domains.into_iter().map(AudienceKey::Domain));
+                keys.extend(owners.into_iter().map(AudienceKey::Owner));
+                keys.extend(products.into_iter().map(AudienceKey::Product));
+                Audience::Keys(keys)
             }
-        }
-        Ok(Audience::Keys(keys))
+        })
     }
 
     /// Searches the catalog as `caller` may see it.
