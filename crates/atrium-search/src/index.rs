@@ -170,8 +170,11 @@ impl SearchIndex {
         Self::with_index(index, Path::new(":memory:"))
     }
 
-    fn with_index(index: Index, dir: &Path) -> Result<Self> {
+    fn with_index(mut index: Index, dir: &Path) -> Result<Self> {
         crate::tokenize::register(index.tokenizers());
+        // The segments of one search are read side by side (the machine's cores, at most 4).
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+        index.set_multithread_executor(threads)?;
         let (_, fields) = Fields::schema();
         let writer = index.writer_with_num_threads(1, WRITER_BUDGET)?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;

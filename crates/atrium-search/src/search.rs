@@ -3,7 +3,7 @@
 //! by exact names first, then names and columns over descriptions, BM25 within, a modest nudge
 //! from the product's signals, and deprecated products down.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use tantivy::collector::{Count, FacetCollector, TopDocs};
 use tantivy::query::{
@@ -259,8 +259,18 @@ impl SearchIndex {
             ));
         }
         let mut fuzzy_left = MAX_FUZZY_WORDS;
+        // The words searched one by one: a stop word only counts when the query has nothing else
+        // (it still counts inside a name's phrase, `revenue_by_nation`).
+        let all_tokens: Vec<String> = parsed.words.iter().flat_map(|word| words(word)).collect();
+        let only_stop_words = all_tokens.iter().all(|token| is_stop_word(token));
+        let searched = all_tokens
+            .iter()
+            .filter(|token| only_stop_words || !is_stop_word(token))
+            .count();
         // With several words, each one found adds the same amount (see below).
-        let several = parsed.words.iter().map(|word| words(word).len()).sum::<usize>() + parsed.phrases.len() > 1;
+        let several = searched + parsed.phrases.len() > 1;
+        // The parts of each searched word, and the parts that stand alone (exact names, phrases).
+        let mut groups: Vec<Vec<usize>> = Vec::new();
         for word in &parsed.words {
             let lower = word.to_lowercase();
             if lower != whole {
@@ -279,6 +289,10 @@ impl SearchIndex {
                 }
             }
             for token in &tokens {
+                if !only_stop_words && is_stop_word(token) {
+                    continue;
+                }
+                let first_part = parts.len();
                 let stem = english_stem(token);
                 // The best of the name fields (a column's name is also its title: not twice),
                 // plus the description.
@@ -336,6 +350,7 @@ impl SearchIndex {
                         }
                     }
                 }
+                groups.push((first_part..parts.len()).collect());
             }
         }
         for text in &parsed.phrases {
@@ -359,11 +374,35 @@ impl SearchIndex {
                 parts.push((format!("\"{text}\" in the description"), phrase(fields.body, &stems)));
             }
         }
-        // A phrase must appear: the phrase clauses alone are not enough for the others to match.
-        let should: Vec<(Occur, Box<dyn Query>)> = parts
+        // A hit has an exact name or a phrase, or enough of the words: every word when there are
+        // one or two, two thirds of them beyond (a hit missing one still ranks, and a long
+        // identifier does not match every document that has one of its common words).
+        let in_groups: BTreeSet<usize> = groups.iter().flatten().copied().collect();
+        let mut should: Vec<(Occur, Box<dyn Query>)> = parts
             .iter()
-            .map(|(_, query)| (Occur::Should, query.box_clone()))
+            .enumerate()
+            .filter(|(index, _)| !in_groups.contains(index))
+            .map(|(_, (_, query))| (Occur::Should, query.box_clone()))
             .collect();
+        if !groups.is_empty() {
+            let count = groups.len();
+            let needed = if count >= 3 { count - count / 3 } else { 1 };
+            let words_clauses: Vec<(Occur, Box<dyn Query>)> = groups
+                .iter()
+                .map(|group| {
+                    let group: Vec<(Occur, Box<dyn Query>)> = group
+                        .iter()
+                        .map(|&index| (Occur::Should, parts[index].1.box_clone()))
+                        .collect();
+                    (Occur::Should, Box::new(BooleanQuery::new(group)) as Box<dyn Query>)
+                })
+                .collect();
+            should.push((
+                Occur::Should,
+                Box::new(BooleanQuery::with_minimum_required_clauses(words_clauses, needed)),
+            ));
+        }
+        // A phrase must appear: the phrase clauses alone are not enough for the others to match.
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(BooleanQuery::new(should)))];
         for text in &parsed.phrases {
             let tokens = words(text);
@@ -382,6 +421,31 @@ impl SearchIndex {
         }
         Ok((Box::new(BooleanQuery::new(clauses)), parts))
     }
+}
+
+/// Words too common to search on their own in English text.
+fn is_stop_word(token: &str) -> bool {
+    matches!(
+        token,
+        "a" | "an"
+            | "and"
+            | "are"
+            | "as"
+            | "at"
+            | "be"
+            | "by"
+            | "for"
+            | "from"
+            | "in"
+            | "is"
+            | "it"
+            | "of"
+            | "on"
+            | "or"
+            | "the"
+            | "to"
+            | "with"
+    )
 }
 
 fn term(field: Field, text: &str) -> Box<dyn Query> {
