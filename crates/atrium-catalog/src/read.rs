@@ -124,14 +124,7 @@ impl Catalog {
             .all(&self.db)
             .await?;
         let upstream_ids: Vec<String> = rows.iter().filter_map(|row| row.upstream_product_id.clone()).collect();
-        let registered: BTreeSet<String> = product::Entity::find()
-            .filter(product::Column::Id.is_in(upstream_ids))
-            .filter(product::Column::RemovedAt.is_null())
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|row| row.id)
-            .collect();
+        let registered = self.live_ids(upstream_ids).await?;
         rows.into_iter().map(|row| input_view(row, &registered)).collect()
     }
 
@@ -225,14 +218,7 @@ impl Catalog {
             .into_iter()
             .map(|row| row.product_id)
             .collect();
-        let consumers: BTreeSet<String> = product::Entity::find()
-            .filter(product::Column::Id.is_in(readers))
-            .filter(product::Column::RemovedAt.is_null())
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|row| row.id)
-            .collect();
+        let consumers = self.live_ids(readers).await?;
         consumers.iter().map(|consumer| parse_id(consumer)).collect()
     }
 }

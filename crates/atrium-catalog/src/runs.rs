@@ -74,14 +74,10 @@ impl Catalog {
     /// The published version of each output of the given products, in the order the product lists
     /// its outputs; an output the current revision no longer has is left out.
     pub async fn published_versions(&self, ids: &[ProductId]) -> Result<HashMap<ProductId, Vec<PublishedOutput>>> {
-        let requested: Vec<String> = ids.iter().map(ToString::to_string).collect();
-        let texts: Vec<String> = product::Entity::find()
-            .filter(product::Column::Id.is_in(requested))
-            .filter(product::Column::RemovedAt.is_null())
-            .all(&self.db)
+        let texts: Vec<String> = self
+            .live_ids(ids.iter().map(ToString::to_string))
             .await?
             .into_iter()
-            .map(|row| row.id)
             .collect();
         let mut declared: HashMap<String, HashMap<String, i32>> = HashMap::new();
         for row in product_output::Entity::find()

@@ -155,6 +155,23 @@ impl Catalog {
             .collect())
     }
 
+    /// Which of these ids name a product in the catalog (not removed).
+    pub(crate) async fn live_ids(&self, ids: impl IntoIterator<Item = String>) -> Result<BTreeSet<String>> {
+        let ids: Vec<String> = ids.into_iter().collect();
+        if ids.is_empty() {
+            return Ok(BTreeSet::new());
+        }
+        let live: Vec<String> = product::Entity::find()
+            .select_only()
+            .column(product::Column::Id)
+            .filter(product::Column::Id.is_in(ids))
+            .filter(product::Column::RemovedAt.is_null())
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        Ok(live.into_iter().collect())
+    }
+
     /// The summaries of these products (the live ones), for the decision.
     pub async fn summaries_of(&self, ids: &[ProductId]) -> Result<Vec<ProductSummary>> {
         if ids.is_empty() {
