@@ -262,7 +262,14 @@ async fn an_outsider_sees_no_trace_of_a_restricted_product() {
         let url = format!("{}{path}", app.address);
         let client = client.clone();
         async move {
-            let response = client.get(url).send().await.expect("an answer");
+            // Bounded: a request that never answers fails here, naming its path, rather than
+            // holding the suite (seen once in CI, not understood yet).
+            let response = client
+                .get(&url)
+                .timeout(std::time::Duration::from_secs(60))
+                .send()
+                .await
+                .unwrap_or_else(|error| panic!("{url} did not answer: {error}"));
             (response.status().as_u16(), response.text().await.expect("text"))
         }
     };
