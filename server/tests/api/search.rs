@@ -39,6 +39,17 @@ async fn a_removed_product_is_gone_from_search_in_the_request_that_removed_it() 
         "{found}"
     );
 
+    // Only its owners remove it: a reader of the domain is refused, and the product stays.
+    let reader = app
+        .user("rita", &[], &[("sales", atrium_types::Role::Reader)], false)
+        .await;
+    let refused = reader
+        .delete(format!("{}/api/v1/products/sales.deals", app.address))
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(refused.status(), 403);
+    assert_eq!(app.get("/api/v1/products/sales.deals").await.status(), 200);
     let removed = app
         .client
         .delete(format!("{}/api/v1/products/sales.deals", app.address))
