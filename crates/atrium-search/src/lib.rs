@@ -13,6 +13,7 @@ mod index;
 pub mod query;
 mod schema;
 mod search;
+mod suggest;
 pub mod tokenize;
 
 pub use document::{AudienceKey, DocKind, SearchDoc, Signals};

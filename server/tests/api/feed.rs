@@ -117,12 +117,7 @@ async fn every_catalog_change_leaves_its_event_in_the_feed() {
         "{events:?}"
     );
     let position = catalog.feed_head().await.expect("the head");
-    let removed = app
-        .client
-        .delete(format!("{}/api/v1/products/sales.deals", app.address))
-        .send()
-        .await
-        .expect("answers");
+    let removed = app.delete("/api/v1/products/sales.deals").await;
     assert_eq!(removed.status(), 204);
     let events = kinds_after(catalog.feed_after(position, 100).await.expect("reads"));
     assert_eq!(events, vec![(kinds::PRODUCT_REMOVED.to_owned(), deals)]);

@@ -286,6 +286,15 @@ impl TestApp {
         assert_eq!(run.status, atrium_types::RunStatus::Succeeded, "{run:?}");
     }
 
+    /// `DELETE path` as the admin.
+    pub async fn delete(&self, path: &str) -> reqwest::Response {
+        self.client
+            .delete(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("an answer")
+    }
+
     pub async fn deploy(&self, yaml: &str) -> reqwest::Response {
         self.client
             .post(format!("{}/api/v1/products?file=orders.yaml", self.address))

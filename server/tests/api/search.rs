@@ -50,22 +50,12 @@ async fn a_removed_product_is_gone_from_search_in_the_request_that_removed_it() 
         .expect("answers");
     assert_eq!(refused.status(), 403);
     assert_eq!(app.get("/api/v1/products/sales.deals").await.status(), 200);
-    let removed = app
-        .client
-        .delete(format!("{}/api/v1/products/sales.deals", app.address))
-        .send()
-        .await
-        .expect("answers");
+    let removed = app.delete("/api/v1/products/sales.deals").await;
     assert_eq!(removed.status(), 204);
     let after = search(&app.client, &app.address, "deals").await;
     assert!(ids(&after).iter().all(|id| !id.starts_with("sales.deals")), "{after}");
     assert_eq!(app.get("/api/v1/products/sales.deals").await.status(), 404);
-    let again = app
-        .client
-        .delete(format!("{}/api/v1/products/sales.deals", app.address))
-        .send()
-        .await
-        .expect("answers");
+    let again = app.delete("/api/v1/products/sales.deals").await;
     assert_eq!(again.status(), 404, "removed once");
 
     // Deploying it again restores it, in search too.
