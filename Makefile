@@ -21,7 +21,7 @@ NATIVE_PACKAGES := -p atrium-types -p atrium-descriptor -p atrium-catalog -p atr
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: help run run-release build site demo serve test fmt-check clippy wasm-fence unit test-postgres api-check e2e site-debug deps \
-        deps-wasm deps-e2e deps-api-check screenshots clean-data bench bench-search
+        deps-wasm deps-e2e deps-api-check screenshots clean-data bench bench-search bench-catalog
 
 help:
 	@echo "make run          build (dev profile), deploy the demo mesh into $(DATA_DIR), serve http://$(ADDR)"
@@ -30,6 +30,7 @@ help:
 	@echo "make test    fmt, clippy, wasm fence, unit + API tests (SQLite, PostgreSQL), the OpenAPI check, browser tests"
 	@echo "make bench   TPC-H SF1 (SF=…) through the query API beside DuckDB; writes BENCHMARKS.md"
 	@echo "make bench-search   the search index at 10k/100k/1M products beside SQLite FTS5; writes BENCHMARKS.md"
+	@echo "make bench-catalog  the portal and the API at 100k products under 50 connections; writes BENCHMARKS.md"
 
 # --- run ---------------------------------------------------------------------------------
 
@@ -147,6 +148,14 @@ bench:
 SIZES ?= 10000,100000,1000000
 bench-search:
 	$(CARGO) run --release -p atrium-search --example bench_search -- --sizes $(SIZES) --out BENCHMARKS.md
+
+# The catalog at 100k synthetic products (PRODUCTS=…): deploy time, then the home, product and
+# domain pages and the products API under 50 connections (wrk), and idle RSS; into BENCHMARKS.md.
+PRODUCTS ?= 100000
+bench-catalog:
+	$(CARGO) build --release -p server
+	@command -v wrk > /dev/null || $(SUDO) apt-get install -y -q wrk
+	python3 bench/catalog.py --atrium $(TARGET_DIR)/release/atrium --products $(PRODUCTS) --work bench/work-catalog --out BENCHMARKS.md
 
 # README screenshots, from a server started with `make run`.
 screenshots: deps-e2e

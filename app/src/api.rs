@@ -14,11 +14,7 @@ pub async fn get_home() -> Result<HomeView, ServerFnError> {
 
 #[server(prefix = "/portal", endpoint = "domains")]
 pub async fn list_domains() -> Result<Vec<DomainSummary>, ServerFnError> {
-    // The navigation of the sign-in page has no domains to show.
-    let Some(caller) = signed_in() else {
-        return Ok(Vec::new());
-    };
-    platform()?.domains(&caller).await.map_err(portal_error)
+    platform()?.domains(&caller()?).await.map_err(portal_error)
 }
 
 #[server(prefix = "/portal", endpoint = "domain")]

@@ -4,12 +4,12 @@ use atrium_types::{ProductStatus, ProductSummary, Visibility};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::api::{error_message, get_me, list_domains};
+use crate::api::{error_message, get_me};
 
-/// The top navigation: the catalog and each domain.
+/// The top navigation: the catalog, its domains, the SQL console, new products, usage (a fixed
+/// set of links: nothing here grows with the catalog).
 #[component]
 pub fn TopNav() -> impl IntoView {
-    let domains = Resource::new(|| (), |_| list_domains());
     // Created here, in the same order on the server and in the browser (resources are matched to
     // their serialized values by that order), and asked again on every navigation, so that a
     // decision made on one page shows on the next.
@@ -25,20 +25,8 @@ pub fn TopNav() -> impl IntoView {
                 <A href="/" attr:class="navlink" exact=true>"Catalog"</A>
                 <A href="/query" attr:class="navlink">"SQL"</A>
                 <A href="/new" attr:class="navlink">"New product"</A>
+                <A href="/domains" attr:class="navlink" exact=true>"Domains"</A>
                 <A href="/usage" attr:class="navlink">"Usage"</A>
-                <Transition fallback=|| ()>
-                    {move || Suspend::new(async move {
-                        domains
-                            .await
-                            .unwrap_or_default()
-                            .into_iter()
-                            .map(|domain| {
-                                let href = format!("/domains/{}", domain.name);
-                                view! { <A href=href attr:class="navlink">{domain.name}</A> }
-                            })
-                            .collect_view()
-                    })}
-                </Transition>
             </nav>
             <div class="topbar-tools">
                 <crate::search::HeaderSearch />

@@ -20,7 +20,7 @@ use leptos_router::{SsrMode, path};
 
 use crate::access::{AuditPage, InboxPage, MyAccessPage, UsagePage};
 use crate::components::{NotFound, TopNav};
-use crate::pages::{DomainPage, HomePage, LoginPage, NewProductPage, ProductPage, QueryPage, TokensPage};
+use crate::pages::{DomainPage, DomainsPage, HomePage, LoginPage, NewProductPage, ProductPage, QueryPage, TokensPage};
 use crate::search::SearchPage;
 
 /// The label of the installation's identity provider ("Sign in with …"), when one is configured:
@@ -68,6 +68,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=|| view! { <NotFound /> }>
                     // Async rendering waits for the data, so that a missing product answers 404.
                     <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
+                    <Route path=path!("/domains") view=DomainsPage ssr=SsrMode::Async />
                     <Route path=path!("/domains/:domain") view=DomainPage ssr=SsrMode::Async />
                     <Route path=path!("/products/:id") view=ProductPage ssr=SsrMode::Async />
                     <Route path=path!("/search") view=SearchPage ssr=SsrMode::Async />

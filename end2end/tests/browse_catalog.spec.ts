@@ -6,8 +6,11 @@ test('a visitor goes from the home page to a domain and a product, and sees its 
   await expect(page.getByRole('heading', { name: 'Data products' })).toBeVisible();
   await expect(page.getByRole('heading', { name: 'Domains' })).toBeVisible();
 
-  // The top navigation lists the domains.
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'sales', exact: true }).click();
+  // The top navigation leads to the domains, and each domain to its page.
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Domains', exact: true }).click();
+  await expect(page).toHaveURL(/\/domains$/);
+  await expect(page.getByRole('heading', { name: 'Domains', level: 1 })).toBeVisible();
+  await page.getByRole('link', { name: 'sales', exact: true }).click();
   await expect(page).toHaveURL(/\/domains\/sales$/);
   await expect(page.getByRole('heading', { name: 'sales', level: 1 })).toBeVisible();
   await expect(page.getByText('team-sales').first()).toBeVisible();

@@ -1,6 +1,6 @@
 //! The home page: a search box (a GET form to `/search`), the domains, and what changed last.
 
-use atrium_types::{HomeView, plural};
+use atrium_types::{DomainSummary, HomeView, plural};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -47,28 +47,34 @@ fn Home(home: HomeView) -> impl IntoView {
         </section>
         <section class="panel" id="domains">
             <h2>"Domains"</h2>
-            <ul class="cards">
-                {home
-                    .domains
-                    .into_iter()
-                    .map(|domain| {
-                        let href = format!("/domains/{}", domain.name);
-                        view! {
-                            <li class="card">
-                                <A href=href attr:class="card-title">{domain.name.clone()}</A>
-                                <p class="card-count">
-                                    {plural(domain.product_count as usize, "product")}
-                                </p>
-                                <p class="muted">{domain.owners.join(", ")}</p>
-                            </li>
-                        }
-                    })
-                    .collect_view()}
-            </ul>
+            <DomainCards domains=home.domains />
         </section>
         <section class="panel">
             <h2>"Recently changed"</h2>
             <ProductTable products=home.recent show_domain=true />
         </section>
+    }
+}
+
+/// The domains as cards: name (a link to the domain page), the products the caller sees in it
+/// and their owners.
+#[component]
+pub fn DomainCards(domains: Vec<DomainSummary>) -> impl IntoView {
+    view! {
+        <ul class="cards">
+            {domains
+                .into_iter()
+                .map(|domain| {
+                    let href = format!("/domains/{}", domain.name);
+                    view! {
+                        <li class="card">
+                            <A href=href attr:class="card-title">{domain.name.clone()}</A>
+                            <p class="card-count">{plural(domain.product_count as usize, "product")}</p>
+                            <p class="muted">{domain.owners.join(", ")}</p>
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ul>
     }
 }

@@ -22,6 +22,15 @@ pub struct TokenRecord {
     pub user: UserName,
     pub secret_hash: String,
     pub expires_at: Option<DateTime<Utc>>,
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+impl TokenRecord {
+    /// Whether its last use is worth recording now: once a minute at most, so that a token in
+    /// steady use costs no write per request.
+    pub fn touch_due(&self, now: DateTime<Utc>) -> bool {
+        self.last_used_at.is_none_or(|last| now - last >= Duration::minutes(1))
+    }
 }
 
 impl std::fmt::Debug for TokenRecord {
@@ -180,6 +189,7 @@ impl Catalog {
             user: UserName::parse(&row.user_name).map_err(|e| CatalogError::Corrupt(format!("token user: {e}")))?,
             secret_hash: row.secret_hash,
             expires_at: row.expires_at,
+            last_used_at: row.last_used_at,
         }))
     }
 

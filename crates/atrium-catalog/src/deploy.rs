@@ -4,7 +4,9 @@
 use atrium_descriptor::{Descriptor, InputSource, describe_changes};
 use atrium_types::{DeployChange, DeployOutcome};
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect, Set};
+
+use crate::counts::{CountChanges, CountKey};
 
 use crate::entity::{
     domain, output_column, product, product_input, product_output, product_revision, product_tag, quality_check,
@@ -36,12 +38,14 @@ impl Catalog {
     pub async fn apply(&self, deployments: &[Deployment]) -> Result<Vec<DeployOutcome>> {
         let transaction = self.begin_write().await?;
         let mut outcomes = Vec::with_capacity(deployments.len());
+        let mut counts = CountChanges::default();
         for deployment in deployments {
-            let outcome = apply_one(&transaction, deployment)
+            let outcome = apply_one(&transaction, deployment, &mut counts)
                 .await
                 .map_err(|error| conflict_on_race(error, deployment))?;
             outcomes.push(outcome);
         }
+        counts.write(&transaction).await?;
         transaction.commit().await?;
         Ok(outcomes)
     }
@@ -59,11 +63,20 @@ fn conflict_on_race(error: CatalogError, deployment: &Deployment) -> CatalogErro
     }
 }
 
-async fn apply_one(txn: &DatabaseTransaction, deployment: &Deployment) -> Result<DeployOutcome> {
+async fn apply_one(
+    txn: &DatabaseTransaction,
+    deployment: &Deployment,
+    counts: &mut CountChanges,
+) -> Result<DeployOutcome> {
     let descriptor = &deployment.descriptor;
     let id = descriptor.id().to_string();
     let content_hash = descriptor.content_hash();
-    let existing = product::Entity::find_by_id(id.clone()).one(txn).await?;
+    // Locked (PostgreSQL; SQLite's write transaction holds the whole database) so that the counts
+    // move from what this row was to what it becomes, whatever else deploys at the same time.
+    let existing = product::Entity::find_by_id(id.clone())
+        .lock_exclusive()
+        .one(txn)
+        .await?;
     let restored = existing.as_ref().is_some_and(|current| current.removed_at.is_some());
     if let Some(current) = existing
         .as_ref()
@@ -90,6 +103,17 @@ async fn apply_one(txn: &DatabaseTransaction, deployment: &Deployment) -> Result
     if restored {
         changes.insert(0, "restored after its removal".to_owned());
     }
+    if let Some(current) = existing.as_ref().filter(|_| !restored) {
+        counts.add(CountKey::of(current), -1);
+    }
+    counts.add(
+        CountKey {
+            domain: descriptor.metadata.domain.to_string(),
+            owner: descriptor.metadata.owner.clone(),
+            visibility: descriptor.metadata.visibility.as_str().to_owned(),
+        },
+        1,
+    );
     write_product(txn, descriptor, existing.as_ref(), revision, &content_hash).await?;
     write_revision(txn, deployment, revision, &content_hash, &changes).await?;
     crate::schedules::sync_schedule(txn, &id, descriptor.schedule.as_ref()).await?;

@@ -7,6 +7,7 @@
 mod access_requests;
 mod audit;
 mod connect;
+mod counts;
 mod credentials;
 mod deploy;
 mod entity;

@@ -101,13 +101,15 @@ impl Catalog {
     pub(crate) async fn summaries(&self, rows: Vec<product::Model>) -> Result<Vec<ProductSummary>> {
         let ids: Vec<String> = rows.iter().map(|row| row.id.clone()).collect();
         let mut tags: HashMap<String, Vec<String>> = HashMap::new();
-        for tag in product_tag::Entity::find()
-            .filter(product_tag::Column::ProductId.is_in(ids))
-            .order_by_asc(product_tag::Column::Tag)
-            .all(&self.db)
-            .await?
-        {
-            tags.entry(tag.product_id).or_default().push(tag.tag);
+        for chunk in ids.chunks(crate::visible::IN_LIST) {
+            for tag in product_tag::Entity::find()
+                .filter(product_tag::Column::ProductId.is_in(chunk.iter().cloned()))
+                .order_by_asc(product_tag::Column::Tag)
+                .all(&self.db)
+                .await?
+            {
+                tags.entry(tag.product_id).or_default().push(tag.tag);
+            }
         }
         rows.into_iter()
             .map(|row| {

@@ -33,6 +33,11 @@ impl Catalog {
             txn.rollback().await?;
             return Ok(false);
         }
+        if let Some(row) = product::Entity::find_by_id(id.to_string()).one(&txn).await? {
+            let mut counts = crate::counts::CountChanges::default();
+            counts.add(crate::counts::CountKey::of(&row), -1);
+            counts.write(&txn).await?;
+        }
         schedule::Entity::delete_by_id(id.to_string()).exec(&txn).await?;
         let mut trail = trail;
         trail.events.push(crate::feed::event(

@@ -71,6 +71,23 @@ impl Catalog {
         })
     }
 
+    /// The products with at least one published version (live or not: [`Self::published_versions`]
+    /// leaves the removed out).
+    pub async fn published_product_ids(&self) -> Result<Vec<ProductId>> {
+        let ids: Vec<String> = published_version::Entity::find()
+            .select_only()
+            .column(published_version::Column::ProductId)
+            .distinct()
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        ids.iter()
+            .map(|id| {
+                ProductId::parse(id).map_err(|error| CatalogError::Corrupt(format!("product id `{id}`: {error}")))
+            })
+            .collect()
+    }
+
     /// The published version of each output of the given products, in the order the product lists
     /// its outputs; an output the current revision no longer has is left out.
     pub async fn published_versions(&self, ids: &[ProductId]) -> Result<HashMap<ProductId, Vec<PublishedOutput>>> {
@@ -80,22 +97,27 @@ impl Catalog {
             .into_iter()
             .collect();
         let mut declared: HashMap<String, HashMap<String, i32>> = HashMap::new();
-        for row in product_output::Entity::find()
-            .filter(product_output::Column::ProductId.is_in(texts.clone()))
-            .all(&self.db)
-            .await?
-        {
-            declared
-                .entry(row.product_id)
-                .or_default()
-                .insert(row.name, row.position);
+        let mut published = Vec::new();
+        for chunk in texts.chunks(crate::visible::IN_LIST) {
+            for row in product_output::Entity::find()
+                .filter(product_output::Column::ProductId.is_in(chunk.iter().cloned()))
+                .all(&self.db)
+                .await?
+            {
+                declared
+                    .entry(row.product_id)
+                    .or_default()
+                    .insert(row.name, row.position);
+            }
+            published.extend(
+                published_version::Entity::find()
+                    .filter(published_version::Column::ProductId.is_in(chunk.iter().cloned()))
+                    .all(&self.db)
+                    .await?,
+            );
         }
         let mut versions: HashMap<ProductId, Vec<(i32, PublishedOutput)>> = HashMap::new();
-        for row in published_version::Entity::find()
-            .filter(published_version::Column::ProductId.is_in(texts))
-            .all(&self.db)
-            .await?
-        {
+        for row in published {
             let Some(outputs) = declared.get(&row.product_id) else {
                 continue;
             };

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use atrium_types::{DomainSummary, ProductId, ProductSummary};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
-use crate::entity::{domain, grant, product};
+use crate::entity::{domain, grant, product, product_count};
 use crate::{Catalog, GrantRecord, Result};
 
 /// Whom the catalog is shown to: everything (the operator, the system, admins), or what these
@@ -52,21 +52,24 @@ impl SeenBy {
     /// Whether the rule admits a product (the same rule as [`SeenBy::condition`], for a row
     /// already at hand).
     pub fn admits(&self, summary: &ProductSummary) -> bool {
+        let restricted = summary.visibility == atrium_types::Visibility::Restricted;
+        self.admits_without_grants(&summary.domain, &summary.owner, restricted)
+            || matches!(self, SeenBy::Keys { products, .. } if products.contains(&summary.id.to_string()))
+    }
+
+    /// Whether the rule admits a product of this domain, owner and visibility by them alone (a
+    /// grant on the product itself aside).
+    fn admits_without_grants(&self, domain: &str, owner: &str, restricted: bool) -> bool {
         match self {
             SeenBy::Everything => true,
-            SeenBy::Keys {
-                domains,
-                owners,
-                products,
-            } => {
-                summary.visibility != atrium_types::Visibility::Restricted
-                    || domains.contains(&summary.domain)
-                    || owners.contains(&summary.owner)
-                    || products.contains(&summary.id.to_string())
-            }
+            SeenBy::Keys { domains, owners, .. } => !restricted || domains.contains(domain) || owners.contains(owner),
         }
     }
 }
+
+/// How many values one `IN (…)` list binds at most: SQLite refuses a statement with more than
+/// 32,766 parameters, so longer lists are asked in parts.
+pub(crate) const IN_LIST: usize = 1000;
 
 impl Catalog {
     fn live_products(&self, seen: &SeenBy) -> sea_orm::Select<product::Entity> {
@@ -111,34 +114,22 @@ impl Catalog {
         self.summaries(rows).await
     }
 
-    /// How many products `seen` admits.
+    /// How many products `seen` admits (from the kept counts: no scan of the products).
     pub async fn visible_count(&self, seen: &SeenBy) -> Result<u64> {
-        use sea_orm::PaginatorTrait;
-        Ok(self.live_products(seen).count(&self.db).await?)
+        Ok(self.admitted_counts(seen).await?.values().sum())
     }
 
-    /// Every domain with the count and owners of the products `seen` admits in it (grouped by
-    /// the database).
+    /// Every domain with the count and owners of the products `seen` admits in it (from the kept
+    /// counts: no scan of the products).
     pub async fn visible_domains(&self, seen: &SeenBy) -> Result<Vec<DomainSummary>> {
         let domains = domain::Entity::find()
             .order_by_asc(domain::Column::Name)
             .all(&self.db)
             .await?;
-        let groups: Vec<(String, String, i64)> = self
-            .live_products(seen)
-            .select_only()
-            .column(product::Column::Domain)
-            .column(product::Column::Owner)
-            .column_as(product::Column::Id.count(), "products")
-            .group_by(product::Column::Domain)
-            .group_by(product::Column::Owner)
-            .into_tuple()
-            .all(&self.db)
-            .await?;
         let mut by_domain: BTreeMap<String, (u64, Vec<String>)> = BTreeMap::new();
-        for (domain, owner, count) in groups {
+        for ((domain, owner), count) in self.admitted_counts(seen).await? {
             let entry = by_domain.entry(domain).or_default();
-            entry.0 += u64::try_from(count).unwrap_or(0);
+            entry.0 += count;
             entry.1.push(owner);
         }
         Ok(domains
@@ -155,50 +146,89 @@ impl Catalog {
             .collect())
     }
 
+    /// How many live products `seen` admits per (domain, owner): the kept counts under the rule,
+    /// and the restricted products admitted by a grant alone (a few rows, by id).
+    async fn admitted_counts(&self, seen: &SeenBy) -> Result<BTreeMap<(String, String), u64>> {
+        let mut admitted: BTreeMap<(String, String), u64> = BTreeMap::new();
+        for row in product_count::Entity::find()
+            .filter(product_count::Column::Products.gt(0))
+            .all(&self.db)
+            .await?
+        {
+            let restricted = row.visibility == atrium_types::Visibility::Restricted.as_str();
+            if seen.admits_without_grants(&row.domain, &row.owner, restricted) {
+                *admitted.entry((row.domain, row.owner)).or_default() += u64::try_from(row.products).unwrap_or(0);
+            }
+        }
+        if let SeenBy::Keys { products, .. } = seen
+            && !products.is_empty()
+        {
+            let granted: Vec<(String, String)> = product::Entity::find()
+                .select_only()
+                .column(product::Column::Domain)
+                .column(product::Column::Owner)
+                .filter(product::Column::RemovedAt.is_null())
+                .filter(product::Column::Visibility.eq(atrium_types::Visibility::Restricted.as_str()))
+                .filter(product::Column::Id.is_in(products.iter().cloned()))
+                .into_tuple()
+                .all(&self.db)
+                .await?;
+            for (domain, owner) in granted {
+                if !seen.admits_without_grants(&domain, &owner, true) {
+                    *admitted.entry((domain, owner)).or_default() += 1;
+                }
+            }
+        }
+        Ok(admitted)
+    }
+
     /// Which of these ids name a product in the catalog (not removed).
     pub(crate) async fn live_ids(&self, ids: impl IntoIterator<Item = String>) -> Result<BTreeSet<String>> {
         let ids: Vec<String> = ids.into_iter().collect();
-        if ids.is_empty() {
-            return Ok(BTreeSet::new());
+        let mut live = BTreeSet::new();
+        for chunk in ids.chunks(IN_LIST) {
+            let found: Vec<String> = product::Entity::find()
+                .select_only()
+                .column(product::Column::Id)
+                .filter(product::Column::Id.is_in(chunk.iter().cloned()))
+                .filter(product::Column::RemovedAt.is_null())
+                .into_tuple()
+                .all(&self.db)
+                .await?;
+            live.extend(found);
         }
-        let live: Vec<String> = product::Entity::find()
-            .select_only()
-            .column(product::Column::Id)
-            .filter(product::Column::Id.is_in(ids))
-            .filter(product::Column::RemovedAt.is_null())
-            .into_tuple()
-            .all(&self.db)
-            .await?;
-        Ok(live.into_iter().collect())
+        Ok(live)
     }
 
     /// The summaries of these products (the live ones), for the decision.
     pub async fn summaries_of(&self, ids: &[ProductId]) -> Result<Vec<ProductSummary>> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
+        let mut rows = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(IN_LIST) {
+            rows.extend(
+                product::Entity::find()
+                    .filter(product::Column::RemovedAt.is_null())
+                    .filter(product::Column::Id.is_in(chunk.iter().map(ToString::to_string)))
+                    .all(&self.db)
+                    .await?,
+            );
         }
-        let rows = product::Entity::find()
-            .filter(product::Column::RemovedAt.is_null())
-            .filter(product::Column::Id.is_in(ids.iter().map(ToString::to_string)))
-            .all(&self.db)
-            .await?;
         self.summaries(rows).await
     }
 
     /// The grants not revoked on these products.
     pub async fn grants_on(&self, ids: &[ProductId]) -> Result<Vec<GrantRecord>> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
+        let mut rows = Vec::new();
+        for chunk in ids.chunks(IN_LIST) {
+            rows.extend(
+                grant::Entity::find()
+                    .filter(grant::Column::RevokedAt.is_null())
+                    .filter(grant::Column::ProductId.is_in(chunk.iter().map(ToString::to_string)))
+                    .all(&self.db)
+                    .await?,
+            );
         }
-        grant::Entity::find()
-            .filter(grant::Column::RevokedAt.is_null())
-            .filter(grant::Column::ProductId.is_in(ids.iter().map(ToString::to_string)))
-            .order_by_asc(grant::Column::Id)
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(crate::grants::record)
-            .collect()
+        rows.sort_by_key(|row| row.id);
+        rows.into_iter().map(crate::grants::record).collect()
     }
 
     /// The grants not revoked held by these principals (`user:…`, `team:…`).

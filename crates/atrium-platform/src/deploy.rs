@@ -80,9 +80,13 @@ impl Platform {
         if !fenced.is_empty() {
             return Err(PlatformError::Invalid(fenced));
         }
+        let batch: HashMap<&atrium_types::ProductId, &Descriptor> = descriptors
+            .iter()
+            .map(|descriptor| (descriptor.id(), descriptor))
+            .collect();
         let missing: Vec<Vec<MissingGrant>> = descriptors
             .iter()
-            .map(|descriptor| missing_grants(caller, &facts, &descriptors, descriptor))
+            .map(|descriptor| missing_grants(caller, &facts, &batch, descriptor))
             .collect();
         let mut deployments = Vec::with_capacity(descriptors.len());
         for (descriptor, source) in descriptors.into_iter().zip(sources) {
@@ -195,7 +199,12 @@ struct MissingGrant {
 }
 
 /// The grants a product's `product` inputs still need (its runs wait for them).
-fn missing_grants(caller: &Caller, facts: &Facts, batch: &[Descriptor], descriptor: &Descriptor) -> Vec<MissingGrant> {
+fn missing_grants(
+    caller: &Caller,
+    facts: &Facts,
+    batch: &HashMap<&atrium_types::ProductId, &Descriptor>,
+    descriptor: &Descriptor,
+) -> Vec<MissingGrant> {
     let subject = Subject::ProductRun {
         product: descriptor.id(),
         owner: &descriptor.metadata.owner,
@@ -206,7 +215,7 @@ fn missing_grants(caller: &Caller, facts: &Facts, batch: &[Descriptor], descript
             continue;
         };
         // An upstream of the same batch is judged by its new descriptor.
-        let summary = match batch.iter().find(|other| other.id() == product) {
+        let summary = match batch.get(product) {
             Some(upstream) => atrium_types::ProductSummary {
                 id: upstream.id().clone(),
                 title: upstream.metadata.title.clone(),

@@ -1,32 +1,56 @@
 //! The facts the access decision needs, loaded once per request, and the checks every entry point
 //! makes with them: the only way from a caller to a product.
 
+use std::collections::HashMap;
+
 use atrium_catalog::GrantRecord;
 use atrium_types::{ProductId, ProductSummary};
 
 use crate::access::{Action, Caller, ProductFacts, Refusal, Resource, Subject, authorize};
 use crate::{Platform, PlatformError, Result};
 
-/// Every product summary and every grant, as the decision sees them.
+/// Product summaries and grants, as the decision sees them, indexed by product so that a
+/// decision costs the same whatever the number of products and grants loaded.
 #[derive(Debug, Clone)]
 pub(crate) struct Facts {
     pub products: Vec<ProductSummary>,
     pub grants: Vec<GrantRecord>,
     pub now: chrono::DateTime<chrono::Utc>,
+    position: HashMap<ProductId, usize>,
+    grants_on: HashMap<ProductId, Vec<GrantRecord>>,
 }
 
 impl Facts {
+    pub fn new(products: Vec<ProductSummary>, grants: Vec<GrantRecord>, now: chrono::DateTime<chrono::Utc>) -> Self {
+        let position = products
+            .iter()
+            .enumerate()
+            .map(|(index, product)| (product.id.clone(), index))
+            .collect();
+        let mut grants_on: HashMap<ProductId, Vec<GrantRecord>> = HashMap::new();
+        for grant in &grants {
+            grants_on.entry(grant.product.clone()).or_default().push(grant.clone());
+        }
+        Self {
+            products,
+            grants,
+            now,
+            position,
+            grants_on,
+        }
+    }
+
     pub fn of<'a>(&'a self, product: &'a ProductSummary) -> ProductFacts<'a> {
         ProductFacts {
             id: &product.id,
             owner: &product.owner,
             visibility: product.visibility,
-            grants: &self.grants,
+            grants: self.grants_on.get(&product.id).map_or(&[], Vec::as_slice),
         }
     }
 
     pub fn find(&self, id: &ProductId) -> Option<&ProductSummary> {
-        self.products.iter().find(|product| &product.id == id)
+        self.position.get(id).and_then(|&index| self.products.get(index))
     }
 
     pub fn decide(&self, subject: Subject<'_>, action: Action<'_>, product: &ProductSummary) -> Result<(), Refusal> {
@@ -62,21 +86,21 @@ pub(crate) fn not_found(id: &ProductId) -> PlatformError {
 
 impl Platform {
     pub(crate) async fn facts(&self) -> Result<Facts> {
-        Ok(Facts {
-            products: self.catalog.list_products().await?,
-            grants: self.catalog.grants().await?,
-            now: self.clock.now(),
-        })
+        Ok(Facts::new(
+            self.catalog.list_products().await?,
+            self.catalog.grants().await?,
+            self.clock.now(),
+        ))
     }
 
     /// The facts of these products only (their summaries and the grants on them): what a
     /// decision about them needs, whatever the size of the catalog.
     pub(crate) async fn facts_for(&self, ids: &[ProductId]) -> Result<Facts> {
-        Ok(Facts {
-            products: self.catalog.summaries_of(ids).await?,
-            grants: self.catalog.grants_on(ids).await?,
-            now: self.clock.now(),
-        })
+        Ok(Facts::new(
+            self.catalog.summaries_of(ids).await?,
+            self.catalog.grants_on(ids).await?,
+            self.clock.now(),
+        ))
     }
 
     /// What the caller may know exists, for the catalog's lists and search (see

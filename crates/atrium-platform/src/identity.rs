@@ -166,7 +166,9 @@ impl Platform {
         if !same || token.expires_at.is_some_and(|expiry| expiry <= now) {
             return Ok(None);
         }
-        self.catalog.touch_token(&token_id, now).await?;
+        if token.touch_due(now) {
+            self.catalog.touch_token(&token_id, now).await?;
+        }
         Ok(self.catalog.user(&token.user).await?.map(caller_of))
     }
 

@@ -20,6 +20,7 @@ mod query;
 mod removal;
 mod requests;
 mod runs;
+mod samples;
 mod search;
 mod secret;
 pub mod starter;
@@ -145,6 +146,8 @@ pub struct Platform {
     data_dir: PathBuf,
     /// `None` when another process holds the index (a CLI beside a running server).
     search: Option<std::sync::Arc<search::SearchService>>,
+    /// The sample rows of the published versions shown lately.
+    samples: std::sync::Arc<samples::SampleCache>,
 }
 
 impl Platform {
@@ -187,6 +190,7 @@ impl Platform {
         };
         let platform = Self {
             search,
+            samples: std::sync::Arc::default(),
             catalog,
             engine,
             query_limits,

@@ -132,7 +132,8 @@ impl Platform {
     }
 
     async fn readable_tables(&self, caller: &Caller) -> Result<(Vec<ReadableTable>, HashMap<TableKey, TableAccess>)> {
-        let facts = self.facts().await?;
+        // Only products with a published version have tables to read.
+        let facts = self.facts_for(&self.catalog.published_product_ids().await?).await?;
         let visible: Vec<_> = facts
             .products
             .iter()

@@ -255,7 +255,7 @@ impl Platform {
         limit: usize,
     ) -> Result<Option<TableSample>> {
         let id = parse_id(id)?;
-        let facts = self.facts().await?;
+        let facts = self.facts_for(std::slice::from_ref(&id)).await?;
         facts.check(caller, &id, Action::See)?;
         let outputs = self
             .published_outputs(std::slice::from_ref(&id))
@@ -291,7 +291,8 @@ impl Platform {
             return Err(error);
         }
         let (location, version, output) = (table.location, table.version, table.output);
-        let (columns, rows) = atrium_engine::tables::sample(&location, version, limit).await?;
+        let sample = self.samples.sample(&location, version, limit).await?;
+        let (columns, rows) = (sample.0.clone(), sample.1.clone());
         record.rows = Some(rows.len() as u64);
         record.detail.insert("version".to_owned(), version.to_string());
         self.append_audit(vec![record]).await;
@@ -386,10 +387,11 @@ impl Platform {
         run_id: i32,
         descriptor: &atrium_descriptor::Descriptor,
     ) -> Result<Option<EngineError>> {
-        if descriptor.upstream_products().next().is_none() {
+        let upstream: Vec<ProductId> = descriptor.upstream_products().cloned().collect();
+        if upstream.is_empty() {
             return Ok(None);
         }
-        let facts = self.facts().await?;
+        let facts = self.facts_for(&upstream).await?;
         let subject = Subject::ProductRun {
             product: id,
             owner: &descriptor.metadata.owner,

@@ -4,6 +4,7 @@
 mod access;
 mod agreements;
 mod answers;
+mod counts;
 mod feed;
 mod fence;
 mod helpers;

@@ -10,6 +10,7 @@ pub mod grant;
 pub mod notification;
 pub mod output_column;
 pub mod product;
+pub mod product_count;
 pub mod product_input;
 pub mod product_output;
 pub mod product_revision;
