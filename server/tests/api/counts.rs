@@ -82,7 +82,6 @@ async fn domain_counts_equal_each_callers_product_list_through_every_change() {
         ("grant holder", &granted),
     ];
     let check = |step: &'static str| {
-        let callers = callers.clone();
         let app = &app;
         async move {
             for (who, client) in callers {
