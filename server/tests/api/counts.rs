@@ -13,6 +13,18 @@ fn product(id: &str, owner: &str, visibility: &str) -> String {
         .replace("visibility: internal", &format!("visibility: {visibility}"))
 }
 
+/// `GET path` as `client`: a JSON array.
+async fn list(client: &reqwest::Client, app: &TestApp, path: &str) -> Vec<serde_json::Value> {
+    client
+        .get(format!("{}{path}", app.address))
+        .send()
+        .await
+        .expect("answers")
+        .json()
+        .await
+        .expect("json")
+}
+
 /// Per domain: (count, owners), from `GET /api/v1/domains` and from `GET /api/v1/products`.
 async fn both_views(
     client: &reqwest::Client,
@@ -21,14 +33,7 @@ async fn both_views(
     BTreeMap<String, (u64, Vec<String>)>,
     BTreeMap<String, (u64, Vec<String>)>,
 ) {
-    let domains: Vec<serde_json::Value> = client
-        .get(format!("{}/api/v1/domains", app.address))
-        .send()
-        .await
-        .expect("answers")
-        .json()
-        .await
-        .expect("json");
+    let domains = list(client, app, "/api/v1/domains").await;
     let counted = domains
         .iter()
         .filter(|d| d["product_count"].as_u64().unwrap_or(0) > 0)
@@ -43,14 +48,7 @@ async fn both_views(
             )
         })
         .collect();
-    let products: Vec<serde_json::Value> = client
-        .get(format!("{}/api/v1/products", app.address))
-        .send()
-        .await
-        .expect("answers")
-        .json()
-        .await
-        .expect("json");
+    let products = list(client, app, "/api/v1/products").await;
     let mut listed: BTreeMap<String, (u64, Vec<String>)> = BTreeMap::new();
     for product in &products {
         let entry = listed
