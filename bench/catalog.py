@@ -55,13 +55,17 @@ def descriptor(rng, domain, index, earlier):
         lines.append("  - { name: raw, source: { kind: stream } }")
     lines += ["outputs:", f"  - name: {noun}", f"    description: One row per {noun} record.", "    columns:"]
     for column in range(rng.randint(5, 15)):
-        lines.append(f"      - {{ name: {rng.choice(WORDS)}_{column}, type: {rng.choice(TYPES)} }}")
+        kind = rng.choice(TYPES)
+        extra = f", classification: {rng.choice(['internal', 'public', 'confidential'])}" if kind == "string" else ""
+        lines.append(f"      - {{ name: {rng.choice(WORDS)}_{column}, type: {kind}{extra} }}")
     return f"{domain}.{name}", "\n".join(lines) + "\n"
 
 
 def atrium_cli(args, *command, capture=False):
-    done = subprocess.run([args.atrium_bin, "--data-dir", args.state, *command], check=True,
+    done = subprocess.run([args.atrium_bin, "--data-dir", args.state, *command],
                           capture_output=True, text=True, env=args.env)
+    if done.returncode != 0:
+        sys.exit(f"atrium {' '.join(command)} failed:\n{done.stderr[-3000:]}")
     return done.stdout.strip() if capture else None
 
 
@@ -181,10 +185,12 @@ def main():
         time.sleep(5)
         idle_before = rss_mib(server.pid)
 
-        visible = [p for p in ids if p.split(".")[0] in domains[:2]]
-        sample = random.Random(11).sample(visible, min(2000, len(visible)))
+        # Product pages of the domains the reader reads (restricted ones included).
+        readable = [p for p in ids if p.split(".")[0] in domains[:2]]
+        sample = random.Random(11).sample(readable, min(2000, len(readable)))
         first_page = json.loads(get(f"{args.base}/api/v1/products?limit=50", token))
-        print(f"  the reader sees {len(visible):,} of {len(ids):,} products; RSS idle {idle_before:.0f} MiB", flush=True)
+        visible = sum(d["product_count"] for d in json.loads(get(f"{args.base}/api/v1/domains", token)))
+        print(f"  the reader sees {visible:,} of {len(ids):,} products; RSS idle {idle_before:.0f} MiB", flush=True)
         cursors, cursor = [], None
         for page in range(40):
             url = f"{args.base}/api/v1/products?limit=50" + (f"&cursor={cursor}" if cursor else "")
@@ -214,7 +220,7 @@ def main():
     finally:
         server.terminate()
         server.wait()
-    write_report(args, deploy_seconds, redeploy_seconds, index_seconds, idle_before, idle_after, rows, len(visible))
+    write_report(args, deploy_seconds, redeploy_seconds, index_seconds, idle_before, idle_after, rows, visible)
 
 
 def write_report(args, deploy_seconds, redeploy_seconds, index_seconds, idle_before, idle_after, rows, visible):

@@ -16,6 +16,7 @@ mod m20261201_000009_sign_in_attempts;
 mod m20261202_000010_access_requests;
 mod m20261202_000011_change_feed;
 mod m20261203_000012_catalog_at_scale;
+mod m20261203_000013_product_tags_column;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000010_access_requests::Migration),
             Box::new(m20261202_000011_change_feed::Migration),
             Box::new(m20261203_000012_catalog_at_scale::Migration),
+            Box::new(m20261203_000013_product_tags_column::Migration),
         ]
     }
 }

@@ -90,6 +90,17 @@ impl Catalog {
         query.all(&self.db).await?.into_iter().map(request_record).collect()
     }
 
+    /// The requests for one product, newest first; `state` keeps those in it.
+    pub async fn requests_on(&self, product: &ProductId, state: Option<RequestState>) -> Result<Vec<RequestRecord>> {
+        let mut query = access_request::Entity::find()
+            .filter(access_request::Column::ProductId.eq(product.to_string()))
+            .order_by_desc(access_request::Column::Id);
+        if let Some(state) = state {
+            query = query.filter(access_request::Column::State.eq(state.as_str()));
+        }
+        query.all(&self.db).await?.into_iter().map(request_record).collect()
+    }
+
     pub async fn request(&self, id: i64) -> Result<Option<RequestRecord>> {
         access_request::Entity::find_by_id(id)
             .one(&self.db)

@@ -209,6 +209,7 @@ async fn write_product(
         updated_at: Set(now),
         removed_at: Set(None),
         removed_by: Set(None),
+        tags: Set(serde_json::to_string(&sorted_tags(descriptor)).unwrap_or_else(|_| "[]".to_owned())),
     };
     if existing.is_some() {
         row.update(txn).await?;
@@ -366,6 +367,12 @@ async fn delete_contract(txn: &DatabaseTransaction, id: &str) -> Result<()> {
         .exec(txn)
         .await?;
     Ok(())
+}
+
+/// A descriptor's tags, sorted and each once, as summaries list them.
+fn sorted_tags(descriptor: &Descriptor) -> Vec<String> {
+    let tags: std::collections::BTreeSet<&String> = descriptor.metadata.tags.iter().collect();
+    tags.into_iter().cloned().collect()
 }
 
 /// Positions are small list indices; a list that long was refused long before.

@@ -9,9 +9,7 @@ use atrium_types::{
 };
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
-use crate::entity::{
-    domain, output_column, product, product_input, product_output, product_revision, product_tag, quality_check,
-};
+use crate::entity::{domain, output_column, product, product_input, product_output, product_revision, quality_check};
 use crate::time::rfc3339;
 use crate::{Catalog, CatalogError, Result, render_markdown};
 
@@ -26,7 +24,7 @@ impl Catalog {
             .order_by_asc(product::Column::Id)
             .all(&self.db)
             .await?;
-        self.summaries(rows).await
+        summaries(rows)
     }
 
     /// How many products the catalog holds (removed ones left out).
@@ -70,11 +68,7 @@ impl Catalog {
             .one(&self.db)
             .await?
             .ok_or_else(|| not_found("product", &id_text))?;
-        let summary = self
-            .summaries(vec![row.clone()])
-            .await?
-            .pop()
-            .ok_or_else(|| not_found("product", &id_text))?;
+        let summary = summary(row.clone())?;
         Ok(ProductDetail {
             summary,
             description_html: render_markdown(&row.description),
@@ -96,27 +90,6 @@ impl Catalog {
             consumers: self.consumers(&id_text).await?,
             created_at: rfc3339(&row.created_at),
         })
-    }
-
-    pub(crate) async fn summaries(&self, rows: Vec<product::Model>) -> Result<Vec<ProductSummary>> {
-        let ids: Vec<String> = rows.iter().map(|row| row.id.clone()).collect();
-        let mut tags: HashMap<String, Vec<String>> = HashMap::new();
-        for chunk in ids.chunks(crate::visible::IN_LIST) {
-            for tag in product_tag::Entity::find()
-                .filter(product_tag::Column::ProductId.is_in(chunk.iter().cloned()))
-                .order_by_asc(product_tag::Column::Tag)
-                .all(&self.db)
-                .await?
-            {
-                tags.entry(tag.product_id).or_default().push(tag.tag);
-            }
-        }
-        rows.into_iter()
-            .map(|row| {
-                let tags = tags.remove(&row.id).unwrap_or_default();
-                summary(row, tags)
-            })
-            .collect()
     }
 
     async fn inputs(&self, id: &str) -> Result<Vec<InputView>> {
@@ -241,7 +214,14 @@ fn parse_word<T: std::str::FromStr>(what: &str, text: &str) -> Result<T> {
         .map_err(|_| CatalogError::Corrupt(format!("{what} `{text}`")))
 }
 
-fn summary(row: product::Model, tags: Vec<String>) -> Result<ProductSummary> {
+/// The summaries of product rows (their tags are on the row: one row per product).
+pub(crate) fn summaries(rows: Vec<product::Model>) -> Result<Vec<ProductSummary>> {
+    rows.into_iter().map(summary).collect()
+}
+
+fn summary(row: product::Model) -> Result<ProductSummary> {
+    let tags: Vec<String> = serde_json::from_str(&row.tags)
+        .map_err(|error| CatalogError::Corrupt(format!("the tags of `{}`: {error}", row.id)))?;
     Ok(ProductSummary {
         id: parse_id(&row.id)?,
         status: parse_word("status", &row.status)?,

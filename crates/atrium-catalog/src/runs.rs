@@ -275,11 +275,20 @@ impl Catalog {
     }
 
     /// The latest runs of a product, newest first.
+    /// The product's latest `limit` runs, newest first.
     pub async fn runs(&self, id: &ProductId, limit: u64) -> Result<Vec<RunView>> {
-        run::Entity::find()
-            .filter(run::Column::ProductId.eq(id.to_string()))
+        self.runs_before(id, None, limit).await
+    }
+
+    /// A page of the product's runs, newest first, older than the run `before` when given.
+    pub async fn runs_before(&self, id: &ProductId, before: Option<i64>, limit: u64) -> Result<Vec<RunView>> {
+        let mut select = run::Entity::find().filter(run::Column::ProductId.eq(id.to_string()));
+        if let Some(before) = before {
+            select = select.filter(run::Column::Id.lt(before));
+        }
+        select
             .order_by_desc(run::Column::Id)
-            .limit(limit)
+            .limit(limit.min(i64::MAX as u64))
             .all(&self.db)
             .await?
             .into_iter()

@@ -99,7 +99,7 @@ impl Catalog {
             select = select.limit(limit.min(i64::MAX as u64));
         }
         let rows = select.all(&self.db).await?;
-        self.summaries(rows).await
+        crate::read::summaries(rows)
     }
 
     /// The `limit` products `seen` admits that changed last.
@@ -111,7 +111,7 @@ impl Catalog {
             .limit(limit.min(i64::MAX as u64))
             .all(&self.db)
             .await?;
-        self.summaries(rows).await
+        crate::read::summaries(rows)
     }
 
     /// How many products `seen` admits (from the kept counts: no scan of the products).
@@ -212,7 +212,7 @@ impl Catalog {
                     .await?,
             );
         }
-        self.summaries(rows).await
+        crate::read::summaries(rows)
     }
 
     /// The grants not revoked on these products.

@@ -72,7 +72,15 @@ impl Platform {
     /// not the caller's to deploy, or reaches outside the data fence.
     pub async fn deploy(&self, caller: &Caller, sources: &[DescriptorSource]) -> Result<Vec<DeployOutcome>> {
         let descriptors = Self::validate(sources)?;
-        let facts = self.facts().await?;
+        // The facts of the batch's products and of the products they read, nothing else.
+        let mut at_hand: Vec<atrium_types::ProductId> = Vec::new();
+        for descriptor in &descriptors {
+            at_hand.push(descriptor.id().clone());
+            at_hand.extend(descriptor.upstream_products().cloned());
+        }
+        at_hand.sort();
+        at_hand.dedup();
+        let facts = self.facts_for(&at_hand).await?;
         for descriptor in &descriptors {
             self.may_deploy(caller, &facts, descriptor)?;
         }

@@ -76,7 +76,7 @@ impl Platform {
     pub async fn revoke_grant(&self, caller: &Caller, id: i64, reason: Option<&str>) -> Result<GrantView> {
         let missing = || PlatformError::NoSuchGrant(id);
         let grant = self.catalog.grant(id).await?.ok_or_else(missing)?;
-        let facts = self.facts().await?;
+        let facts = self.facts_for(std::slice::from_ref(&grant.product)).await?;
         match facts.check(caller, &grant.product, Action::ManageGrants) {
             Ok(_) => {}
             Err(PlatformError::Refused(crate::Refusal::Hidden { .. })) => return Err(missing()),

@@ -103,6 +103,14 @@ impl Platform {
         ))
     }
 
+    /// The facts of the products these access requests are for.
+    pub(crate) async fn facts_of_requests(&self, requests: &[atrium_catalog::RequestRecord]) -> Result<Facts> {
+        let mut ids: Vec<ProductId> = requests.iter().map(|request| request.product.clone()).collect();
+        ids.sort();
+        ids.dedup();
+        self.facts_for(&ids).await
+    }
+
     /// What the caller may know exists, for the catalog's lists and search (see
     /// [`crate::access::seen_by`]).
     pub(crate) async fn seen_by(&self, caller: &Caller) -> Result<atrium_catalog::SeenBy> {

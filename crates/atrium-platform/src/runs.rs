@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use atrium_catalog::RunRecord;
 use atrium_engine::{EngineError, RunReport, RunRequest, UpstreamVersions};
-use atrium_types::{AuditOutcome, CheckView, ProductId, RunOutputView, RunStatus, RunView, TableSample};
+use atrium_types::{AuditOutcome, CheckView, ProductId, RunOutputView, RunStatus, RunView};
 
 use crate::access::{Action, Caller, Subject};
 use crate::order::dependency_order;
@@ -244,66 +244,6 @@ impl Platform {
         Ok(entries)
     }
 
-    /// The first rows of the published version of one output (`None`: the product's first);
-    /// `None` before the first successful run, or for an output the product does not have.
-    /// The caller must be allowed to read that output's data.
-    pub async fn sample(
-        &self,
-        caller: &Caller,
-        id: &str,
-        output: Option<&str>,
-        limit: usize,
-    ) -> Result<Option<TableSample>> {
-        let id = parse_id(id)?;
-        let facts = self.facts_for(std::slice::from_ref(&id)).await?;
-        facts.check(caller, &id, Action::See)?;
-        let outputs = self
-            .published_outputs(std::slice::from_ref(&id))
-            .await?
-            .remove(&id)
-            .unwrap_or_default();
-        let table = match output {
-            Some(output) => outputs.into_iter().find(|table| table.output == output),
-            None => outputs.into_iter().next(),
-        };
-        let Some(table) = table else {
-            return Ok(None);
-        };
-        let decision = facts.check(
-            caller,
-            &id,
-            Action::ReadData {
-                output: Some(&table.output),
-            },
-        );
-        let outcome = if decision.is_ok() {
-            AuditOutcome::Ok
-        } else {
-            AuditOutcome::Refused
-        };
-        let mut record = self.audit_record(caller, crate::audit::SAMPLE, outcome, Some(&id));
-        record.detail.insert("output".to_owned(), table.output.clone());
-        if let Err(error) = decision {
-            record
-                .detail
-                .insert("reason".to_owned(), crate::requests::excerpt(&error.to_string()));
-            self.append_audit(vec![record]).await;
-            return Err(error);
-        }
-        let (location, version, output) = (table.location, table.version, table.output);
-        let sample = self.samples.sample(&location, version, limit).await?;
-        let (columns, rows) = (sample.0.clone(), sample.1.clone());
-        record.rows = Some(rows.len() as u64);
-        record.detail.insert("version".to_owned(), version.to_string());
-        self.append_audit(vec![record]).await;
-        Ok(Some(TableSample {
-            output,
-            version,
-            columns,
-            rows,
-        }))
-    }
-
     /// Accepts rows for a stream input (a JSON array or JSON lines) and returns how many were
     /// made durable. The product's PII handling is applied before they are written.
     pub async fn append_rows(&self, caller: &Caller, id: &str, input: &str, body: String) -> Result<usize> {
@@ -372,9 +312,14 @@ impl Platform {
     }
 
     pub async fn runs(&self, caller: &Caller, id: &str, limit: u64) -> Result<Vec<RunView>> {
+        self.runs_page(caller, id, None, limit).await
+    }
+
+    /// A page of a product's runs, newest first, older than the run `before` when given.
+    pub async fn runs_page(&self, caller: &Caller, id: &str, before: Option<i64>, limit: u64) -> Result<Vec<RunView>> {
         let id = parse_id(id)?;
         self.guard(caller, &id, Action::See).await?;
-        Ok(self.catalog.runs(&id, limit).await?)
+        Ok(self.catalog.runs_before(&id, before, limit).await?)
     }
 
     /// The first `product` input whose upstream this product may not read (it reads as its

@@ -19,7 +19,7 @@ impl Platform {
     pub async fn product_usage(&self, caller: &Caller, id: &str, days: u32) -> Result<ProductUsage> {
         let days = check_days(days)?;
         let id = crate::runs::parse_id(id)?;
-        let facts = self.facts().await?;
+        let facts = self.facts_for(std::slice::from_ref(&id)).await?;
         let product = facts.check(caller, &id, Action::See)?;
         let owner = facts.decide(caller.into(), Action::ManageGrants, product).is_ok();
         let detail = self.catalog.product(&id).await?;
@@ -42,6 +42,15 @@ impl Platform {
         }
         let since = self.clock.now() - Duration::days(i64::from(days));
         let groups = self.catalog.read_groups(audit::DATA_ACTIONS, Some(&id), since).await?;
+        // The consuming products, to be named to those who may see them.
+        let mut consumers: Vec<atrium_types::ProductId> = groups
+            .iter()
+            .filter_map(|group| group.actor.strip_prefix("product:"))
+            .filter_map(|consumer| atrium_types::ProductId::parse(consumer).ok())
+            .collect();
+        consumers.sort();
+        consumers.dedup();
+        let consumer_facts = self.facts_for(&consumers).await?;
         let mut usage = ProductUsage {
             product: Some(id),
             days,
@@ -57,9 +66,9 @@ impl Platform {
             let named = match consumer {
                 // A consuming product is named only to those who may see it.
                 Some(consumer) => atrium_types::ProductId::parse(consumer).ok().and_then(|consumer| {
-                    facts
+                    consumer_facts
                         .find(&consumer)
-                        .filter(|p| facts.sees(caller, p))
+                        .filter(|p| consumer_facts.sees(caller, p))
                         .map(|p| p.id.to_string())
                 }),
                 None => Some(group.actor.clone()),

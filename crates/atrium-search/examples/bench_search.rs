@@ -388,7 +388,7 @@ async fn fts5_query(db: &DatabaseConnection, matched: &str, domain: Option<&str>
     found
 }
 
-async fn run_size(size: usize, rounds: usize) -> Row {
+async fn run_size(size: usize, rounds: usize, atrium_only: bool) -> Row {
     let dir = tempfile::tempdir().expect("temp dir");
     let (index, _) = SearchIndex::open(&dir.path().join("index")).expect("an index");
     let started = Instant::now();
@@ -447,12 +447,47 @@ async fn run_size(size: usize, rounds: usize) -> Row {
     assert_eq!(seen, 1, "the change is searchable");
     drop(index);
 
-    let keys: Vec<String> = match &audience {
+    let fts5 = if atrium_only {
+        for (label, p50, p99) in &atrium {
+            eprintln!("  {label:<16} p50 {} p99 {} ms", ms(*p50), ms(*p99));
+        }
+        Fts5Figures::default()
+    } else {
+        fts5_side(size, rounds, &audience, &dir.path().join("fts5.db")).await
+    };
+    #[allow(clippy::cast_precision_loss)]
+    Row {
+        size,
+        build_secs,
+        docs_per_sec: size as f64 / build_secs,
+        index_mib,
+        rss_mib: rss,
+        peak_mib: peak,
+        atrium,
+        atrium_all,
+        fts5_build_secs: fts5.build_secs,
+        fts5: fts5.per_query,
+        fts5_all: fts5.all,
+        change_visible,
+    }
+}
+
+/// FTS5's figures for one size: its build time, and the mixed set's latencies.
+#[derive(Default)]
+struct Fts5Figures {
+    build_secs: f64,
+    per_query: Vec<(String, Duration, Duration)>,
+    all: (Duration, Duration),
+}
+
+/// The same documents and queries in SQLite FTS5, with the same access filter.
+async fn fts5_side(size: usize, rounds: usize, audience: &Audience, path: &std::path::Path) -> Fts5Figures {
+    let keys: Vec<String> = match audience {
         Audience::Keys(keys) => keys.iter().map(AudienceKey::term).collect(),
         Audience::Everything => Vec::new(),
     };
-    let (db, fts5_build_secs) = fts5_build(size, &dir.path().join("fts5.db")).await;
-    let mut fts5 = Vec::new();
+    let (db, build_secs) = fts5_build(size, path).await;
+    let mut per_query = Vec::new();
     let mut all = Vec::new();
     for (label, _, matched, domain) in QUERIES {
         let _ = fts5_query(&db, matched, *domain, &keys).await;
@@ -473,23 +508,12 @@ async fn run_size(size: usize, rounds: usize) -> Row {
         all.extend(samples.iter().copied());
         let p50 = percentile(&mut samples, 0.5);
         let p99 = percentile(&mut samples, 0.99);
-        fts5.push(((*label).to_owned(), p50, p99));
+        per_query.push(((*label).to_owned(), p50, p99));
     }
-    let fts5_all = (percentile(&mut all, 0.5), percentile(&mut all, 0.99));
-    #[allow(clippy::cast_precision_loss)]
-    Row {
-        size,
+    Fts5Figures {
         build_secs,
-        docs_per_sec: size as f64 / build_secs,
-        index_mib,
-        rss_mib: rss,
-        peak_mib: peak,
-        atrium,
-        atrium_all,
-        fts5_build_secs,
-        fts5,
-        fts5_all,
-        change_visible,
+        per_query,
+        all: (percentile(&mut all, 0.5), percentile(&mut all, 0.99)),
     }
 }
 
@@ -566,10 +590,12 @@ async fn main() {
         .filter_map(|size| size.trim().parse().ok())
         .collect();
     let rounds: usize = value("--rounds").and_then(|r| r.parse().ok()).unwrap_or(100);
+    // Atrium's side only, printed, no report: for looking at the index's own figures quickly.
+    let atrium_only = args.iter().any(|arg| arg == "--atrium-only");
     let mut rows = Vec::new();
     for size in sizes {
         eprintln!("indexing {size} products…");
-        let row = run_size(size, rounds).await;
+        let row = run_size(size, rounds, atrium_only).await;
         eprintln!(
             "{size}: build {:.1} s, Atrium p50 {} p99 {} ms, FTS5 p50 {} p99 {} ms",
             row.build_secs,
@@ -579,6 +605,9 @@ async fn main() {
             ms(row.fts5_all.1)
         );
         rows.push(row);
+    }
+    if atrium_only {
+        return;
     }
     let text = report(&rows, rounds);
     print!("{text}");

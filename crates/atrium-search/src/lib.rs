@@ -7,6 +7,7 @@
 //! platform gives it documents and, per request, the caller's [`Audience`]; every search applies
 //! that audience inside the Tantivy query, never after paging.
 
+mod bonus;
 mod document;
 mod groups;
 mod index;

@@ -15,6 +15,7 @@ use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocId, Score, Searcher, SegmentReader, TantivyDocument, Term};
 
 use crate::Result;
+use crate::bonus::BonusQuery;
 use crate::document::{AudienceKey, DocKind};
 use crate::index::SearchIndex;
 use crate::query::{FilterField, ParsedQuery};
@@ -255,17 +256,18 @@ impl SearchIndex {
                 ];
                 let matched = BooleanQuery::new(per_field);
                 // Every word found adds the same amount: hits with more of the words rank higher,
-                // and a hit missing one still ranks (no AND cliff).
+                // and a hit missing one still ranks (no AND cliff). Added in the word's own pass.
                 if several {
                     parts.push((
-                        format!("the word `{token}` is there"),
-                        Box::new(ConstScoreQuery::new(Box::new(matched.clone()), 10.0)),
+                        format!("the word `{token}` is there (10), in names, columns (best) and description (BM25)"),
+                        Box::new(BonusQuery::new(Box::new(matched), 10.0)),
+                    ));
+                } else {
+                    parts.push((
+                        format!("`{token}` in names, columns (best) and description (BM25)"),
+                        Box::new(matched),
                     ));
                 }
-                parts.push((
-                    format!("`{token}` in names, columns (best) and description (BM25)"),
-                    Box::new(matched),
-                ));
                 // Typo tolerance on names: a word no name, title or column has is expanded.
                 let known = [fields.names, fields.title, fields.columns]
                     .into_iter()

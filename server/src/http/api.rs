@@ -93,14 +93,10 @@ async fn list_products(
     let next = (page.len() as u64 == limit)
         .then(|| {
             page.last()
-                .map(|last| format!("</api/v1/products?limit={limit}&cursor={}>; rel=\"next\"", last.id))
+                .map(|last| format!("/api/v1/products?limit={limit}&cursor={}", last.id))
         })
         .flatten();
-    let mut response = Json(page).into_response();
-    if let Some(link) = next.and_then(|link| axum::http::HeaderValue::from_str(&link).ok()) {
-        response.headers_mut().insert(axum::http::header::LINK, link);
-    }
-    Ok(response)
+    Ok(with_next_page(Json(page).into_response(), next))
 }
 
 async fn get_product(
@@ -192,12 +188,44 @@ async fn start_run(
     Ok((StatusCode::CREATED, Json(run)))
 }
 
+/// The most runs one page lists.
+const RUNS_PAGE: u64 = 100;
+
+#[derive(Debug, Deserialize)]
+struct RunsQuery {
+    #[serde(default)]
+    limit: Option<u64>,
+    /// The id of the oldest run of the previous page.
+    #[serde(default)]
+    before: Option<i64>,
+}
+
+/// A page of a product's runs, newest first; a full page links to the next (older) one.
 async fn list_runs(
     State(state): State<AppState>,
     Signed(caller): Signed,
     ApiPath(id): ApiPath<String>,
-) -> Result<Json<Vec<RunView>>, HttpError> {
-    Ok(Json(state.platform.runs(&caller, &id, 50).await?))
+    ApiQuery(query): ApiQuery<RunsQuery>,
+) -> Result<axum::response::Response, HttpError> {
+    use axum::response::IntoResponse;
+    let limit = query.limit.unwrap_or(50).clamp(1, RUNS_PAGE);
+    let page = state.platform.runs_page(&caller, &id, query.before, limit).await?;
+    let next = (page.len() as u64 == limit)
+        .then(|| {
+            page.last()
+                .map(|last| format!("/api/v1/products/{id}/runs?limit={limit}&before={}", last.id))
+        })
+        .flatten();
+    Ok(with_next_page(Json(page).into_response(), next))
+}
+
+/// A page's answer with `Link: <next>; rel="next"` when there is a next page.
+fn with_next_page(mut response: axum::response::Response, next: Option<String>) -> axum::response::Response {
+    let link = next.and_then(|next| axum::http::HeaderValue::from_str(&format!("<{next}>; rel=\"next\"")).ok());
+    if let Some(link) = link {
+        response.headers_mut().insert(axum::http::header::LINK, link);
+    }
+    response
 }
 
 /// The input rows a run set aside (the quarantine), at most 1,000, in input and line order.

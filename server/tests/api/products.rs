@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{ORDERS, spawn_app};
+use crate::helpers::{DEALS, ORDERS, spawn_app};
 
 #[tokio::test]
 async fn healthz_answers() {
@@ -187,4 +187,35 @@ async fn the_openapi_document_describes_every_route() {
         .filter(|rest| rest.trim_start().starts_with('"'))
         .count();
     assert_eq!(documented, registered, "every route is documented, and only those");
+}
+
+/// `GET /api/v1/products/{id}/runs` a page at a time, newest first: a full page links to the
+/// older runs, and the pages together hold every run once.
+#[tokio::test]
+async fn the_runs_of_a_product_are_paged_newest_first() {
+    let app = spawn_app().await;
+    app.publish(DEALS, "sales.deals", r#"[{"deal_id": 1}]"#).await;
+    for _ in 0..4 {
+        let run = app.run_now("sales.deals").await;
+        assert_eq!(run["status"], "succeeded", "{run}");
+    }
+    let mut seen: Vec<i64> = Vec::new();
+    let mut next = Some("/api/v1/products/sales.deals/runs?limit=2".to_owned());
+    while let Some(path) = next.take() {
+        let response = app.get(&path).await;
+        assert_eq!(response.status(), 200);
+        next = response
+            .headers()
+            .get("link")
+            .and_then(|value| value.to_str().ok())
+            .and_then(|link| link.strip_prefix('<'))
+            .and_then(|link| link.split_once('>'))
+            .map(|(path, _)| path.to_owned());
+        let page: Vec<serde_json::Value> = response.json().await.expect("json");
+        assert!(page.len() <= 2);
+        seen.extend(page.iter().filter_map(|run| run["id"].as_i64()));
+        assert!(seen.len() <= 5, "the pages end");
+    }
+    assert_eq!(seen.len(), 5, "every run once: {seen:?}");
+    assert!(seen.windows(2).all(|pair| pair[0] > pair[1]), "newest first: {seen:?}");
 }

@@ -28,6 +28,9 @@ pub struct Model {
     /// When the product was removed from the catalog (hidden; its rows, tables and audit stay).
     pub removed_at: Option<DateTimeUtc>,
     pub removed_by: Option<String>,
+    /// The tags as a JSON array, sorted (`product_tags` holds them as rows too).
+    #[sea_orm(column_type = "Text")]
+    pub tags: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -138,11 +138,9 @@ impl Platform {
         let Some(user) = caller.as_user() else {
             return Ok(AccessCounts::default());
         };
-        let facts = self.facts().await?;
-        let inbox = self
-            .catalog
-            .requests(Some(RequestState::Pending))
-            .await?
+        let pending = self.catalog.requests(Some(RequestState::Pending)).await?;
+        let facts = self.facts_of_requests(&pending).await?;
+        let inbox = pending
             .iter()
             .filter(|request| decides(&facts, caller, request))
             .count() as u64;
@@ -164,7 +162,7 @@ impl Platform {
     /// What the caller may do about access on a product's page: ask (and what), decide, revoke.
     pub async fn product_access(&self, caller: &Caller, id: &str) -> Result<ProductAccess> {
         let id = crate::runs::parse_id(id)?;
-        let facts = self.facts().await?;
+        let facts = self.facts_for(std::slice::from_ref(&id)).await?;
         let product = facts.check(caller, &id, Action::See)?.clone();
         let detail = self.catalog.product(&id).await?;
         let unreadable_outputs: Vec<String> = detail
@@ -184,13 +182,10 @@ impl Platform {
             .map(|output| output.name.clone())
             .collect();
         let owns = facts.decide(caller.into(), Action::ManageGrants, &product).is_ok();
-        let requests = self.catalog.requests(None).await?;
+        let requests = self.catalog.requests_on(&id, Some(RequestState::Pending)).await?;
         let mut pending = Vec::new();
         let mut pending_for_owners = 0;
-        for request in requests.into_iter().filter(|request| request.product == id) {
-            if request.state != RequestState::Pending {
-                continue;
-            }
+        for request in requests {
             if owns {
                 pending_for_owners += 1;
             }
