@@ -8,7 +8,8 @@ and the API with wrk (50 connections, as a member of one team who reads two doma
 grant): the home page, product pages (a different product on each request), a domain page,
 `GET /api/v1/products?limit=50` (first pages and pages deep in the cursor), and a search. Reports
 p50/p99 and requests/s, the server's RSS idle after start-up and after the load, and writes the
-section "## The catalog at 100k products" of BENCHMARKS.md (other sections are kept).
+section "## The catalog at 100k products" of BENCHMARKS.md (one section per size, e.g. `--products 2000`
+beside it, to compare; other sections are kept).
 
 Run it with `make bench-catalog` (release build; wrk from Debian's packages). Usage:
     bench/catalog.py --atrium target/release/atrium --products 100000 --work bench/work-catalog --out BENCHMARKS.md
@@ -29,7 +30,13 @@ WORDS = ("orders customers revenue invoices shipments returns payments refunds i
          "suppliers parts leads campaigns clicks sessions churn margin forecast budget ledger "
          "accounts contracts claims tickets incidents deliveries warehouses routes carriers").split()
 TYPES = ["int64", "string", "date", "float64", "bool", '"decimal(15,2)"', "timestamp"]
-SECTION = "## The catalog at 100k products"
+
+
+def section(products):
+    """The report's heading: one section per catalog size, so that sizes can be compared."""
+    size = f"{products // 1000}k" if products % 1000 == 0 else f"{products:,}"
+    return f"## The catalog at {size} products"
+
 READER_TEAM = "team-d000"
 
 
@@ -225,8 +232,9 @@ def main():
 
 def write_report(args, deploy_seconds, redeploy_seconds, index_seconds, idle_before, idle_after, rows, visible):
     machine = f"{os.cpu_count()} cores, {round(os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30)} GiB"
+    heading = section(args.products)
     lines = [
-        SECTION,
+        heading,
         "",
         f"`make bench-catalog` (`bench/catalog.py --products {args.products}`), release build, embedded SQLite, on"
         f" {machine}, {time.strftime('%Y-%m-%d')}. {args.products:,} synthetic products over {args.domains} domains"
@@ -250,9 +258,9 @@ def write_report(args, deploy_seconds, redeploy_seconds, index_seconds, idle_bef
               " p99 < 20 ms, idle RSS < 150 MB.", ""]
     text = "\n".join(lines)
     existing = open(args.out).read() if os.path.exists(args.out) else "# Benchmarks\n"
-    start = existing.find(SECTION)
+    start = existing.find(heading + "\n")
     if start >= 0:
-        end = existing.find("\n## ", start + len(SECTION))
+        end = existing.find("\n## ", start + len(heading))
         existing = existing[:start] + text + (existing[end + 1:] if end >= 0 else "")
     else:
         existing = existing.rstrip() + "\n\n" + text

@@ -17,6 +17,7 @@ mod m20261202_000010_access_requests;
 mod m20261202_000011_change_feed;
 mod m20261203_000012_catalog_at_scale;
 mod m20261203_000013_product_tags_column;
+mod m20261203_000014_domain_pages;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000011_change_feed::Migration),
             Box::new(m20261203_000012_catalog_at_scale::Migration),
             Box::new(m20261203_000013_product_tags_column::Migration),
+            Box::new(m20261203_000014_domain_pages::Migration),
         ]
     }
 }

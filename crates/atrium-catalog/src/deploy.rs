@@ -117,7 +117,7 @@ async fn apply_one(
     write_product(txn, descriptor, existing.as_ref(), revision, &content_hash).await?;
     write_revision(txn, deployment, revision, &content_hash, &changes).await?;
     crate::schedules::sync_schedule(txn, &id, descriptor.schedule.as_ref()).await?;
-    replace_contract(txn, deployment).await?;
+    replace_contract(txn, deployment, existing.is_some()).await?;
     let change = if existing.is_some() {
         DeployChange::Updated
     } else {
@@ -244,20 +244,20 @@ async fn write_revision(
     Ok(())
 }
 
-/// Replaces tags, inputs, outputs, columns and checks with those of the new revision.
-async fn replace_contract(txn: &DatabaseTransaction, deployment: &Deployment) -> Result<()> {
+/// Replaces tags, inputs, outputs, columns and checks with those of the new revision: one
+/// statement per kind (and one per output for its id), whatever the size of the contract.
+async fn replace_contract(txn: &DatabaseTransaction, deployment: &Deployment, existed: bool) -> Result<()> {
     let descriptor = &deployment.descriptor;
     let id = descriptor.id().to_string();
-    delete_contract(txn, &id).await?;
-    for tag in &descriptor.metadata.tags {
-        product_tag::ActiveModel {
-            product_id: Set(id.clone()),
-            tag: Set(tag.clone()),
-        }
-        .insert(txn)
-        .await?;
+    if existed {
+        delete_contract(txn, &id).await?;
     }
-    for (position, input) in descriptor.inputs.iter().enumerate() {
+    let tags = descriptor.metadata.tags.iter().map(|tag| product_tag::ActiveModel {
+        product_id: Set(id.clone()),
+        tag: Set(tag.clone()),
+    });
+    insert_all::<product_tag::Entity, _>(txn, tags).await?;
+    let inputs = descriptor.inputs.iter().enumerate().map(|(position, input)| {
         let (format, location, upstream) = match &input.source {
             InputSource::File { format, path } => (Some(format.as_str()), Some(path.clone()), None),
             InputSource::Url { format, url } => (Some(format.as_str()), Some(url.clone()), None),
@@ -275,9 +275,10 @@ async fn replace_contract(txn: &DatabaseTransaction, deployment: &Deployment) ->
             upstream_product_id: Set(upstream),
             ..Default::default()
         }
-        .insert(txn)
-        .await?;
-    }
+    });
+    insert_all::<product_input::Entity, _>(txn, inputs).await?;
+    let mut columns = Vec::new();
+    let mut checks = Vec::new();
     for (position, output) in descriptor.outputs.iter().enumerate() {
         let storage_path = deployment
             .output_storage_paths
@@ -292,21 +293,41 @@ async fn replace_contract(txn: &DatabaseTransaction, deployment: &Deployment) ->
             storage_path: Set(storage_path),
             sql: Set(output.sql.clone()),
             ..Default::default()
-        }
-        .insert(txn)
-        .await?;
-        write_output_contract(txn, row.id, output).await?;
+        };
+        let output_id = product_output::Entity::insert(row).exec(txn).await?.last_insert_id;
+        columns.extend(output_columns(output_id, output));
+        checks.extend(output_checks(output_id, output));
+    }
+    insert_all::<output_column::Entity, _>(txn, columns).await?;
+    insert_all::<quality_check::Entity, _>(txn, checks).await?;
+    Ok(())
+}
+
+/// Rows per `INSERT`: well under SQLite's 32,766 parameters with the widest row (10 columns).
+const ROWS_PER_INSERT: usize = 1_000;
+
+/// Inserts the rows in as few statements as the parameter limit allows (none for no rows).
+async fn insert_all<E, A>(txn: &DatabaseTransaction, rows: impl IntoIterator<Item = A>) -> Result<()>
+where
+    E: EntityTrait,
+    A: ActiveModelTrait<Entity = E>,
+{
+    let rows: Vec<A> = rows.into_iter().collect();
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        E::insert_many(chunk.to_vec()).exec_without_returning(txn).await?;
     }
     Ok(())
 }
 
-async fn write_output_contract(
-    txn: &DatabaseTransaction,
+fn output_columns(
     output_id: i32,
     output: &atrium_descriptor::Output,
-) -> Result<()> {
-    for (position, column) in output.columns.iter().enumerate() {
-        output_column::ActiveModel {
+) -> impl Iterator<Item = output_column::ActiveModel> {
+    output
+        .columns
+        .iter()
+        .enumerate()
+        .map(move |(position, column)| output_column::ActiveModel {
             output_id: Set(output_id),
             position: Set(as_position(position)),
             name: Set(column.name.to_string()),
@@ -317,23 +338,25 @@ async fn write_output_contract(
             classification: Set(column.classification.map(|c| c.as_str().to_owned())),
             pii: Set(column.pii.map(|p| p.as_str().to_owned())),
             ..Default::default()
-        }
-        .insert(txn)
-        .await?;
-    }
-    for (position, check) in output.quality.iter().enumerate() {
-        quality_check::ActiveModel {
+        })
+}
+
+fn output_checks(
+    output_id: i32,
+    output: &atrium_descriptor::Output,
+) -> impl Iterator<Item = quality_check::ActiveModel> {
+    output
+        .quality
+        .iter()
+        .enumerate()
+        .map(move |(position, check)| quality_check::ActiveModel {
             output_id: Set(output_id),
             position: Set(as_position(position)),
             name: Set(check.name.to_string()),
             sql: Set(check.sql.clone()),
             expect: Set(check.expect.to_json()),
             ..Default::default()
-        }
-        .insert(txn)
-        .await?;
-    }
-    Ok(())
+        })
 }
 
 async fn delete_contract(txn: &DatabaseTransaction, id: &str) -> Result<()> {

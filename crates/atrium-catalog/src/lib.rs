@@ -35,11 +35,12 @@ pub use feed::{FeedEvent, FeedSeq, kinds};
 pub use grants::{GrantRecord, NewGrant};
 pub use identity::{UserChange, UserRecord};
 pub use markdown::{markdown_text, render_markdown};
+pub use read::RUNS_ON_PAGE;
 pub use runs::{PublishedOutput, RunRecord, RunnableProduct};
 pub use schedules::ClaimedRun;
 pub use time::rfc3339;
 pub use trail::{AuditRecord, DomainEvent, Notice, Trail};
-pub use visible::SeenBy;
+pub use visible::{CountRow, Counts, SeenBy};
 
 use sea_orm::DatabaseConnection;
 

@@ -14,7 +14,7 @@ use crate::time::rfc3339;
 use crate::{Catalog, CatalogError, Result, render_markdown};
 
 /// How many runs the product page lists.
-const RUNS_ON_PAGE: u64 = 20;
+pub const RUNS_ON_PAGE: u64 = 20;
 
 impl Catalog {
     /// Every product, by id.
@@ -22,6 +22,7 @@ impl Catalog {
         let rows = product::Entity::find()
             .filter(product::Column::RemovedAt.is_null())
             .order_by_asc(product::Column::Id)
+            .into_partial_model::<product::SummaryRow>()
             .all(&self.db)
             .await?;
         summaries(rows)
@@ -38,7 +39,13 @@ impl Catalog {
 
     /// A domain's page: its owners and the first `limit` of its products `seen` admits, with
     /// how many there are.
-    pub async fn domain(&self, name: &str, seen: &crate::SeenBy, limit: u64) -> Result<DomainView> {
+    pub async fn domain(
+        &self,
+        name: &str,
+        counts: &crate::Counts,
+        seen: &crate::SeenBy,
+        limit: u64,
+    ) -> Result<DomainView> {
         let domain = domain::Entity::find_by_id(name.to_owned())
             .one(&self.db)
             .await?
@@ -47,7 +54,7 @@ impl Catalog {
             .visible_products(seen, Some(&domain.name), None, Some(limit))
             .await?;
         let summary = self
-            .visible_domains(seen)
+            .visible_domains_in(counts, seen)
             .await?
             .into_iter()
             .find(|summary| summary.name == domain.name);
@@ -61,14 +68,23 @@ impl Catalog {
         })
     }
 
+    /// A product's page as the catalog holds it now, with its latest [`RUNS_ON_PAGE`] runs.
     pub async fn product(&self, id: &ProductId) -> Result<ProductDetail> {
+        let mut detail = self.product_contract(id).await?;
+        detail.runs = self.runs(id, RUNS_ON_PAGE).await?;
+        Ok(detail)
+    }
+
+    /// A product's page without its runs (`runs` is empty): what changes only with the feed's
+    /// events (a deploy or removal of it or of a product it names, a run finished).
+    pub async fn product_contract(&self, id: &ProductId) -> Result<ProductDetail> {
         let id_text = id.to_string();
         let row = product::Entity::find_by_id(id_text.clone())
             .filter(product::Column::RemovedAt.is_null())
             .one(&self.db)
             .await?
             .ok_or_else(|| not_found("product", &id_text))?;
-        let summary = summary(row.clone())?;
+        let summary = summary(row.summary_row())?;
         Ok(ProductDetail {
             summary,
             description_html: render_markdown(&row.description),
@@ -86,7 +102,7 @@ impl Catalog {
                 alert_webhook: row.slo_alert_webhook,
             }),
             revisions: self.revisions(&id_text).await?,
-            runs: self.runs(id, RUNS_ON_PAGE).await?,
+            runs: Vec::new(),
             consumers: self.consumers(&id_text).await?,
             created_at: rfc3339(&row.created_at),
         })
@@ -215,11 +231,11 @@ fn parse_word<T: std::str::FromStr>(what: &str, text: &str) -> Result<T> {
 }
 
 /// The summaries of product rows (their tags are on the row: one row per product).
-pub(crate) fn summaries(rows: Vec<product::Model>) -> Result<Vec<ProductSummary>> {
+pub(crate) fn summaries(rows: Vec<product::SummaryRow>) -> Result<Vec<ProductSummary>> {
     rows.into_iter().map(summary).collect()
 }
 
-fn summary(row: product::Model) -> Result<ProductSummary> {
+fn summary(row: product::SummaryRow) -> Result<ProductSummary> {
     let tags: Vec<String> = serde_json::from_str(&row.tags)
         .map_err(|error| CatalogError::Corrupt(format!("the tags of `{}`: {error}", row.id)))?;
     Ok(ProductSummary {

@@ -67,6 +67,24 @@ impl SeenBy {
     }
 }
 
+/// The domains and the live products per (domain, owner, visibility): what every caller's counts
+/// are made of.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Counts {
+    /// Every domain's name, in order.
+    pub domains: Vec<String>,
+    pub rows: Vec<CountRow>,
+}
+
+/// How many live products a domain has of one owner and visibility.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CountRow {
+    pub domain: String,
+    pub owner: String,
+    pub restricted: bool,
+    pub products: u64,
+}
+
 /// How many values one `IN (…)` list binds at most: SQLite refuses a statement with more than
 /// 32,766 parameters, so longer lists are asked in parts.
 pub(crate) const IN_LIST: usize = 1000;
@@ -98,7 +116,7 @@ impl Catalog {
             // The database takes a signed count.
             select = select.limit(limit.min(i64::MAX as u64));
         }
-        let rows = select.all(&self.db).await?;
+        let rows = select.into_partial_model::<product::SummaryRow>().all(&self.db).await?;
         crate::read::summaries(rows)
     }
 
@@ -109,6 +127,7 @@ impl Catalog {
             .order_by_desc(product::Column::UpdatedAt)
             .order_by_asc(product::Column::Id)
             .limit(limit.min(i64::MAX as u64))
+            .into_partial_model::<product::SummaryRow>()
             .all(&self.db)
             .await?;
         crate::read::summaries(rows)
@@ -116,29 +135,58 @@ impl Catalog {
 
     /// How many products `seen` admits (from the kept counts: no scan of the products).
     pub async fn visible_count(&self, seen: &SeenBy) -> Result<u64> {
-        Ok(self.admitted_counts(seen).await?.values().sum())
+        let counts = self.counts().await?;
+        Ok(self.admitted_counts(&counts, seen).await?.values().sum())
     }
 
     /// Every domain with the count and owners of the products `seen` admits in it (from the kept
     /// counts: no scan of the products).
     pub async fn visible_domains(&self, seen: &SeenBy) -> Result<Vec<DomainSummary>> {
+        let counts = self.counts().await?;
+        self.visible_domains_in(&counts, seen).await
+    }
+
+    /// The domains and the kept counts, as they are now: what [`Catalog::visible_domains_in`]
+    /// shows to each caller. Only a deploy or a removal changes them (both are in the feed).
+    pub async fn counts(&self) -> Result<Counts> {
         let domains = domain::Entity::find()
+            .select_only()
+            .column(domain::Column::Name)
             .order_by_asc(domain::Column::Name)
+            .into_tuple()
             .all(&self.db)
             .await?;
+        let rows = product_count::Entity::find()
+            .filter(product_count::Column::Products.gt(0))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|row| CountRow {
+                restricted: row.visibility == atrium_types::Visibility::Restricted.as_str(),
+                domain: row.domain,
+                owner: row.owner,
+                products: u64::try_from(row.products).unwrap_or(0),
+            })
+            .collect();
+        Ok(Counts { domains, rows })
+    }
+
+    /// Every domain of `counts` with the count and owners of the products `seen` admits in it.
+    pub async fn visible_domains_in(&self, counts: &Counts, seen: &SeenBy) -> Result<Vec<DomainSummary>> {
         let mut by_domain: BTreeMap<String, (u64, Vec<String>)> = BTreeMap::new();
-        for ((domain, owner), count) in self.admitted_counts(seen).await? {
+        for ((domain, owner), count) in self.admitted_counts(counts, seen).await? {
             let entry = by_domain.entry(domain).or_default();
             entry.0 += count;
             entry.1.push(owner);
         }
-        Ok(domains
-            .into_iter()
-            .map(|domain| {
-                let (product_count, mut owners) = by_domain.remove(&domain.name).unwrap_or_default();
+        Ok(counts
+            .domains
+            .iter()
+            .map(|name| {
+                let (product_count, mut owners) = by_domain.remove(name).unwrap_or_default();
                 owners.sort();
                 DomainSummary {
-                    name: domain.name,
+                    name: name.clone(),
                     product_count,
                     owners,
                 }
@@ -148,16 +196,11 @@ impl Catalog {
 
     /// How many live products `seen` admits per (domain, owner): the kept counts under the rule,
     /// and the restricted products admitted by a grant alone (a few rows, by id).
-    async fn admitted_counts(&self, seen: &SeenBy) -> Result<BTreeMap<(String, String), u64>> {
+    async fn admitted_counts(&self, counts: &Counts, seen: &SeenBy) -> Result<BTreeMap<(String, String), u64>> {
         let mut admitted: BTreeMap<(String, String), u64> = BTreeMap::new();
-        for row in product_count::Entity::find()
-            .filter(product_count::Column::Products.gt(0))
-            .all(&self.db)
-            .await?
-        {
-            let restricted = row.visibility == atrium_types::Visibility::Restricted.as_str();
-            if seen.admits_without_grants(&row.domain, &row.owner, restricted) {
-                *admitted.entry((row.domain, row.owner)).or_default() += u64::try_from(row.products).unwrap_or(0);
+        for row in &counts.rows {
+            if seen.admits_without_grants(&row.domain, &row.owner, row.restricted) {
+                *admitted.entry((row.domain.clone(), row.owner.clone())).or_default() += row.products;
             }
         }
         if let SeenBy::Keys { products, .. } = seen
@@ -208,6 +251,7 @@ impl Catalog {
                 product::Entity::find()
                     .filter(product::Column::RemovedAt.is_null())
                     .filter(product::Column::Id.is_in(chunk.iter().map(ToString::to_string)))
+                    .into_partial_model::<product::SummaryRow>()
                     .all(&self.db)
                     .await?,
             );

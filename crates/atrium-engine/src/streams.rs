@@ -298,6 +298,32 @@ pub fn newest_segment_nanos(dir: &Path) -> Option<u128> {
         .max()
 }
 
+/// The products with a folder of stream inputs under `streams_root` (rows were pushed to them at
+/// some time), by id: what the micro-batches look at, whatever the size of the catalog.
+pub fn products_with_streams(streams_root: &Path) -> Vec<ProductId> {
+    let mut found = Vec::new();
+    let Ok(domains) = std::fs::read_dir(streams_root) else {
+        return found;
+    };
+    for domain in domains.flatten().filter(|entry| entry.path().is_dir()) {
+        let Ok(products) = std::fs::read_dir(domain.path()) else {
+            continue;
+        };
+        for product in products.flatten().filter(|entry| entry.path().is_dir()) {
+            let id = format!(
+                "{}.{}",
+                domain.file_name().to_string_lossy(),
+                product.file_name().to_string_lossy()
+            );
+            if let Ok(id) = ProductId::parse(&id) {
+                found.push(id);
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
 /// Whether the input has received any rows.
 pub fn has_segments(dir: &Path) -> bool {
     std::fs::read_dir(dir)

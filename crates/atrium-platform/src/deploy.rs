@@ -97,9 +97,12 @@ impl Platform {
             .map(|descriptor| missing_grants(caller, &facts, &batch, descriptor))
             .collect();
         let mut deployments = Vec::with_capacity(descriptors.len());
+        let mut provisioned = std::collections::HashSet::new();
         for (descriptor, source) in descriptors.into_iter().zip(sources) {
             let domain = &descriptor.metadata.domain;
-            self.engine.root().provision_domain(domain)?;
+            if provisioned.insert(domain.clone()) {
+                self.engine.root().provision_domain(domain)?;
+            }
             let output_storage_paths = descriptor
                 .outputs
                 .iter()

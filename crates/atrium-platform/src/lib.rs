@@ -14,6 +14,7 @@ mod external;
 mod grants;
 mod guard;
 mod identity;
+mod kept;
 mod order;
 mod published;
 mod query;
@@ -148,6 +149,8 @@ pub struct Platform {
     search: Option<std::sync::Arc<search::SearchService>>,
     /// The sample rows of the published versions shown lately.
     samples: std::sync::Arc<samples::SampleCache>,
+    /// What pages read of the catalog that only a catalog change changes.
+    kept: std::sync::Arc<kept::KeptViews>,
 }
 
 impl Platform {
@@ -191,6 +194,7 @@ impl Platform {
         let platform = Self {
             search,
             samples: std::sync::Arc::default(),
+            kept: std::sync::Arc::default(),
             catalog,
             engine,
             query_limits,
@@ -221,23 +225,25 @@ impl Platform {
 
     pub async fn home(&self, caller: &Caller) -> Result<HomeView> {
         let seen = self.seen_by(caller).await?;
+        let domains = self.catalog.visible_domains_in(&*self.counts().await?, &seen).await?;
         Ok(HomeView {
-            domains: self.catalog.visible_domains(&seen).await?,
+            product_count: domains.iter().map(|domain| domain.product_count).sum(),
+            domains,
             recent: self.catalog.recent_products(&seen, RECENT_ON_HOME).await?,
-            product_count: self.catalog.visible_count(&seen).await?,
         })
     }
 
     pub async fn domains(&self, caller: &Caller) -> Result<Vec<DomainSummary>> {
         let seen = self.seen_by(caller).await?;
-        Ok(self.catalog.visible_domains(&seen).await?)
+        Ok(self.catalog.visible_domains_in(&*self.counts().await?, &seen).await?)
     }
 
     /// A domain's page: its owners and the first [`DOMAIN_PAGE`] of its products the caller may
     /// see (search lists them all).
     pub async fn domain(&self, caller: &Caller, name: &str) -> Result<DomainView> {
         let seen = self.seen_by(caller).await?;
-        Ok(self.catalog.domain(name, &seen, DOMAIN_PAGE).await?)
+        let counts = self.counts().await?;
+        Ok(self.catalog.domain(name, &counts, &seen, DOMAIN_PAGE).await?)
     }
 
     /// A product's page: its contract, runs and consumers. Inputs and consumers the caller may
@@ -245,7 +251,7 @@ impl Platform {
     pub async fn product(&self, caller: &Caller, id: &str) -> Result<ProductDetail> {
         let id = runs::parse_id(id)?;
         self.guard(caller, &id, Action::See).await?;
-        let mut detail = self.catalog.product(&id).await?;
+        let mut detail = self.product_detail(&id).await?;
         let mut related: Vec<atrium_types::ProductId> = detail.consumers.clone();
         related.extend(detail.inputs.iter().filter_map(|input| match input {
             InputView::Product { product, .. } => Some(product.clone()),

@@ -82,22 +82,28 @@ impl Platform {
     pub async fn run_fresh_streams(&self, caller: &Caller) -> Result<Vec<RunView>> {
         self.guard_platform(caller)?;
         let mut views = Vec::new();
-        for summary in self.catalog.list_products().await? {
-            let runnable = self.catalog.runnable(&summary.id).await?;
+        // Only the products rows were ever pushed to: not a pass over the whole catalog.
+        for id in atrium_engine::streams::products_with_streams(self.engine.streams_dir()) {
+            let runnable = match self.catalog.runnable(&id).await {
+                Ok(runnable) => runnable,
+                // Removed, or never deployed here: its rows wait for a deploy of the id.
+                Err(atrium_catalog::CatalogError::NotFound { .. }) => continue,
+                Err(error) => return Err(error.into()),
+            };
             let newest = runnable
                 .descriptor
                 .inputs
                 .iter()
                 .filter(|input| matches!(input.source, atrium_descriptor::InputSource::Stream))
                 .filter_map(|input| {
-                    let dir = atrium_engine::streams::stream_dir(self.engine.streams_dir(), &summary.id, &input.name);
+                    let dir = atrium_engine::streams::stream_dir(self.engine.streams_dir(), &id, &input.name);
                     atrium_engine::streams::newest_segment_nanos(&dir)
                 })
                 .max();
             let Some(newest) = newest else { continue };
             let last_start = self
                 .catalog
-                .runs(&summary.id, 1)
+                .runs(&id, 1)
                 .await?
                 .first()
                 .and_then(|run| chrono::DateTime::parse_from_rfc3339(&run.started_at).ok())
@@ -106,7 +112,7 @@ impl Platform {
             if last_start.is_some_and(|start| newest < start) {
                 continue;
             }
-            match self.run(caller, &summary.id.to_string(), RunTrigger::Stream).await {
+            match self.run(caller, &id.to_string(), RunTrigger::Stream).await {
                 Ok(view) => views.push(view),
                 Err(PlatformError::Catalog(atrium_catalog::CatalogError::AlreadyRunning(_))) => {}
                 Err(error) => return Err(error),

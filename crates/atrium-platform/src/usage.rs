@@ -22,7 +22,7 @@ impl Platform {
         let facts = self.facts_for(std::slice::from_ref(&id)).await?;
         let product = facts.check(caller, &id, Action::See)?;
         let owner = facts.decide(caller.into(), Action::ManageGrants, product).is_ok();
-        let detail = self.catalog.product(&id).await?;
+        let detail = self.product_detail(&id).await?;
         let reader = facts
             .decide(caller.into(), Action::ReadData { output: None }, product)
             .is_ok()

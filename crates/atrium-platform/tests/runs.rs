@@ -366,6 +366,28 @@ outputs:
     let runs = platform.run_fresh_streams(&Caller::Operator).await.expect("runs");
     assert_eq!(runs.len(), 1);
     assert_eq!(runs[0].rows_written, 3, "a run folds in every row received");
+
+    // Rows pushed to a product removed since wait, and keep nothing else from running.
+    platform
+        .append_rows(
+            &Caller::Operator,
+            "sales.clicks",
+            "clicks",
+            "{\"click_id\": 4}\n".to_owned(),
+        )
+        .await
+        .expect("appends");
+    platform
+        .remove_product(&Caller::Operator, "sales.clicks")
+        .await
+        .expect("removes");
+    assert!(
+        platform
+            .run_fresh_streams(&Caller::Operator)
+            .await
+            .expect("looks past the removed product")
+            .is_empty()
+    );
 }
 
 #[tokio::test]

@@ -251,6 +251,45 @@ mod restarts_and_replicas {
         );
         assert_eq!(one.search_position(), two.search_position());
     }
+
+    /// A product page's contract is kept between views; a change through another replica (or
+    /// `atrium deploy`) shows on the next view, without waiting for the follower.
+    #[tokio::test]
+    async fn a_product_page_shows_a_change_through_another_replica_on_the_next_view() {
+        let one_dir = tempfile::tempdir().expect("temp dir");
+        let two_dir = tempfile::tempdir().expect("temp dir");
+        let shared = database_of(one_dir.path(), postgres_database_for(one_dir.path()).await);
+        let one = open(&settings(one_dir.path(), Some(shared.clone()))).await;
+        let two = open(&settings(two_dir.path(), Some(shared))).await;
+        deploy(&two, DEALS).await;
+        let page = |platform: &Platform| {
+            let platform = platform.clone();
+            async move { platform.product(&Caller::Operator, "sales.deals").await }
+        };
+        let first = page(&one).await.expect("the page");
+        assert_eq!((first.summary.title.as_str(), first.summary.revision), ("Deals", 1));
+        assert_eq!(page(&one).await.expect("the page again"), first, "the kept contract");
+        deploy(&two, &DEALS.replace("title: Deals", "title: Won deals")).await;
+        let second = page(&one).await.expect("the page");
+        assert_eq!(
+            (second.summary.title.as_str(), second.summary.revision),
+            ("Won deals", 2)
+        );
+        assert_eq!(second.revisions.len(), 2);
+        deploy(
+            &two,
+            &crate::helpers::ORDERS
+                .replace("crm.customers", "sales.deals")
+                .replace("id: sales.orders", "id: sales.won"),
+        )
+        .await;
+        let consumed = page(&one).await.expect("the page");
+        assert_eq!(consumed.consumers, vec!["sales.won".parse().expect("an id")]);
+        two.remove_product(&Caller::Operator, "sales.deals")
+            .await
+            .expect("removes");
+        assert!(page(&one).await.is_err(), "gone on the next view");
+    }
 }
 
 /// Relevance over the demo mesh (`examples/mesh`, deployed without running): query → the product

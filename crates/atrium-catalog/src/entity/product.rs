@@ -37,3 +37,36 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// The columns a [`atrium_types::ProductSummary`] is made of: lists select these alone (a product's
+/// description and SQL can be long, and every value is a copy across sqlx's SQLite thread).
+#[derive(Clone, Debug, DerivePartialModel)]
+#[sea_orm(entity = "Entity")]
+pub struct SummaryRow {
+    pub id: String,
+    pub domain: String,
+    pub title: String,
+    pub owner: String,
+    pub status: String,
+    pub visibility: String,
+    pub current_revision: i32,
+    pub updated_at: DateTimeUtc,
+    pub tags: String,
+}
+
+impl Model {
+    /// The summary's columns of the whole row.
+    pub fn summary_row(&self) -> SummaryRow {
+        SummaryRow {
+            id: self.id.clone(),
+            domain: self.domain.clone(),
+            title: self.title.clone(),
+            owner: self.owner.clone(),
+            status: self.status.clone(),
+            visibility: self.visibility.clone(),
+            current_revision: self.current_revision,
+            updated_at: self.updated_at,
+            tags: self.tags.clone(),
+        }
+    }
+}

@@ -164,7 +164,7 @@ impl Platform {
         let id = crate::runs::parse_id(id)?;
         let facts = self.facts_for(std::slice::from_ref(&id)).await?;
         let product = facts.check(caller, &id, Action::See)?.clone();
-        let detail = self.catalog.product(&id).await?;
+        let detail = self.product_detail(&id).await?;
         let unreadable_outputs: Vec<String> = detail
             .outputs
             .iter()
