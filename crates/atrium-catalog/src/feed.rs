@@ -27,6 +27,8 @@ pub mod kinds {
     pub const RUN_FINISHED: &str = "run.finished";
     /// A grant was given, revoked or expired.
     pub const GRANT_CHANGED: &str = "grant.changed";
+    /// A domain was created without a deploy (`atrium domain add`); its name is in the payload.
+    pub const DOMAIN_CREATED: &str = "domain.created";
 }
 
 /// A position in the feed: the `seq` of the last event a consumer applied (0 before any).

@@ -226,6 +226,12 @@ impl Catalog {
             }
             .insert(&txn)
             .await?;
+            let event = crate::DomainEvent {
+                kind: crate::kinds::DOMAIN_CREATED.to_owned(),
+                product: None,
+                payload: serde_json::json!({ "domain": domain.to_string() }),
+            };
+            crate::feed::append(&txn, now, vec![event]).await?;
         }
         set_role(&txn, &principal.to_string(), domain, role).await?;
         txn.commit().await?;
