@@ -133,21 +133,8 @@ impl Catalog {
         crate::read::summaries(rows)
     }
 
-    /// How many products `seen` admits (from the kept counts: no scan of the products).
-    pub async fn visible_count(&self, seen: &SeenBy) -> Result<u64> {
-        let counts = self.counts().await?;
-        Ok(self.admitted_counts(&counts, seen).await?.values().sum())
-    }
-
-    /// Every domain with the count and owners of the products `seen` admits in it (from the kept
-    /// counts: no scan of the products).
-    pub async fn visible_domains(&self, seen: &SeenBy) -> Result<Vec<DomainSummary>> {
-        let counts = self.counts().await?;
-        self.visible_domains_in(&counts, seen).await
-    }
-
     /// The domains and the kept counts, as they are now: what [`Catalog::visible_domains_in`]
-    /// shows to each caller. Only a deploy or a removal changes them (both are in the feed).
+    /// shows to each caller. Only a deploy, a removal or a new domain changes them (all in the feed).
     pub async fn counts(&self) -> Result<Counts> {
         let domains = domain::Entity::find()
             .select_only()

@@ -36,6 +36,13 @@ struct Kept {
     counts: Option<Arc<Counts>>,
 }
 
+impl Kept {
+    /// Moves the position on to `seq` (never back: another request may have gone further).
+    fn stand_at(&mut self, seq: FeedSeq) {
+        self.position = Some(self.position.map_or(seq, |position| position.max(seq)));
+    }
+}
+
 #[derive(Debug)]
 pub(crate) struct KeptViews {
     kept: Mutex<Kept>,
@@ -101,7 +108,7 @@ impl KeptViews {
         kept.contracts.clear();
         kept.counts = None;
         kept.generation += 1;
-        kept.position = Some(kept.position.map_or(head, |position| position.max(head)));
+        kept.stand_at(head);
     }
 
     /// Forgets what these events change, and stands after them: the counts and every contract on
@@ -126,7 +133,7 @@ impl KeptViews {
             kept.generation += 1;
         }
         if let Some(last) = events.last() {
-            kept.position = Some(kept.position.map_or(last.seq, |position| position.max(last.seq)));
+            kept.stand_at(last.seq);
         }
     }
 

@@ -173,6 +173,17 @@ mod restarts_and_replicas {
             .expect("deploys");
     }
 
+    /// Two replicas on one catalog database (PostgreSQL when the tests have one), each with its
+    /// own data directory (kept with them).
+    async fn two_replicas() -> ([tempfile::TempDir; 2], Platform, Platform) {
+        let one_dir = tempfile::tempdir().expect("temp dir");
+        let two_dir = tempfile::tempdir().expect("temp dir");
+        let shared = database_of(one_dir.path(), postgres_database_for(one_dir.path()).await);
+        let one = open(&settings(one_dir.path(), Some(shared.clone()))).await;
+        let two = open(&settings(two_dir.path(), Some(shared))).await;
+        ([one_dir, two_dir], one, two)
+    }
+
     fn database_of(dir: &std::path::Path, postgres: Option<String>) -> String {
         postgres.unwrap_or_else(|| atrium_catalog::Catalog::sqlite_url(&dir.join("atrium.db")))
     }
@@ -232,11 +243,7 @@ mod restarts_and_replicas {
 
     #[tokio::test]
     async fn a_deploy_through_another_replica_reaches_this_ones_search() {
-        let one_dir = tempfile::tempdir().expect("temp dir");
-        let two_dir = tempfile::tempdir().expect("temp dir");
-        let shared = database_of(one_dir.path(), postgres_database_for(one_dir.path()).await);
-        let one = open(&settings(one_dir.path(), Some(shared.clone()))).await;
-        let two = open(&settings(two_dir.path(), Some(shared))).await;
+        let (_dirs, one, two) = two_replicas().await;
         deploy(&two, DEALS).await;
         assert_eq!(
             found(&two, "sales.deals").await.first().map(String::as_str),
@@ -256,11 +263,7 @@ mod restarts_and_replicas {
     /// `atrium deploy`) shows on the next view, without waiting for the follower.
     #[tokio::test]
     async fn a_product_page_shows_a_change_through_another_replica_on_the_next_view() {
-        let one_dir = tempfile::tempdir().expect("temp dir");
-        let two_dir = tempfile::tempdir().expect("temp dir");
-        let shared = database_of(one_dir.path(), postgres_database_for(one_dir.path()).await);
-        let one = open(&settings(one_dir.path(), Some(shared.clone()))).await;
-        let two = open(&settings(two_dir.path(), Some(shared))).await;
+        let (_dirs, one, two) = two_replicas().await;
         deploy(&two, DEALS).await;
         let page = |platform: &Platform| {
             let platform = platform.clone();
