@@ -18,6 +18,7 @@ mod m20261202_000011_change_feed;
 mod m20261203_000012_catalog_at_scale;
 mod m20261203_000013_product_tags_column;
 mod m20261203_000014_domain_pages;
+mod m20261203_000015_recent_products;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000012_catalog_at_scale::Migration),
             Box::new(m20261203_000013_product_tags_column::Migration),
             Box::new(m20261203_000014_domain_pages::Migration),
+            Box::new(m20261203_000015_recent_products::Migration),
         ]
     }
 }

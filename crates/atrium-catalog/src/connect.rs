@@ -9,7 +9,12 @@ impl Catalog {
     /// Connects to `url` (`sqlite://path?mode=rwc` or `postgres://…`) and runs pending migrations.
     pub async fn connect(url: &str) -> Result<Self> {
         let mut options = ConnectOptions::new(url.to_owned());
-        options.sqlx_logging(false);
+        // Every statement at debug level (`RUST_LOG=sqlx::query=debug` shows what a request
+        // asks), a statement slower than a second as a warning.
+        options
+            .sqlx_logging(true)
+            .sqlx_logging_level(log::LevelFilter::Debug)
+            .sqlx_slow_statements_logging_settings(log::LevelFilter::Warn, std::time::Duration::from_secs(1));
         if url.starts_with("sqlite:") {
             // One writer at a time is SQLite's rule; a small pool avoids lock contention.
             options.max_connections(4);

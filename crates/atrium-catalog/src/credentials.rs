@@ -217,12 +217,21 @@ impl Catalog {
         query.all(&self.db).await?.into_iter().map(token_view).collect()
     }
 
-    /// Deletes the token; `None` when there was none of that id.
-    pub async fn revoke_token(&self, id: &str) -> Result<Option<TokenView>> {
-        let Some(row) = api_token::Entity::find_by_id(id.to_owned()).one(&self.db).await? else {
+    /// Deletes the token, with a `token.revoked` event in the same transaction (so that every
+    /// replica stops taking it at once); `None` when there was none of that id.
+    pub async fn revoke_token(&self, id: &str, now: DateTime<Utc>) -> Result<Option<TokenView>> {
+        let txn = self.begin_write().await?;
+        let Some(row) = api_token::Entity::find_by_id(id.to_owned()).one(&txn).await? else {
             return Ok(None);
         };
-        api_token::Entity::delete_by_id(id.to_owned()).exec(&self.db).await?;
+        api_token::Entity::delete_by_id(id.to_owned()).exec(&txn).await?;
+        let event = crate::DomainEvent {
+            kind: crate::kinds::TOKEN_REVOKED.to_owned(),
+            product: None,
+            payload: serde_json::json!({ "token": id }),
+        };
+        crate::feed::append(&txn, now, vec![event]).await?;
+        txn.commit().await?;
         Ok(Some(token_view(row)?))
     }
 }

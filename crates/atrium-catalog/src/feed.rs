@@ -29,6 +29,11 @@ pub mod kinds {
     pub const GRANT_CHANGED: &str = "grant.changed";
     /// A domain was created without a deploy (`atrium domain add`); its name is in the payload.
     pub const DOMAIN_CREATED: &str = "domain.created";
+    /// Who someone is changed: a user created or changed (teams, roles, admin), or a role given
+    /// to a user or a team (the payload names the `user` or the `principal`).
+    pub const IDENTITY_CHANGED: &str = "identity.changed";
+    /// An API token was revoked (its id, never its secret, in the payload).
+    pub const TOKEN_REVOKED: &str = "token.revoked";
 }
 
 /// A position in the feed: the `seq` of the last event a consumer applied (0 before any).

@@ -53,7 +53,8 @@ pub struct UserChange {
 }
 
 impl Catalog {
-    /// Creates the user, or changes an existing one; returns whether it was created.
+    /// Creates the user, or changes an existing one (an `identity.changed` event in the same
+    /// transaction); returns whether it was created.
     pub async fn upsert_user(&self, name: &UserName, change: UserChange, now: DateTime<Utc>) -> Result<bool> {
         let txn = self.begin_write().await?;
         let existing = user::Entity::find_by_id(name.to_string()).one(&txn).await?;
@@ -114,6 +115,12 @@ impl Catalog {
                 set_role(&txn, &principal, &domain, role).await?;
             }
         }
+        let event = crate::DomainEvent {
+            kind: crate::kinds::IDENTITY_CHANGED.to_owned(),
+            product: None,
+            payload: serde_json::json!({ "user": name.to_string() }),
+        };
+        crate::feed::append(&txn, now, vec![event]).await?;
         txn.commit().await?;
         Ok(created)
     }
@@ -203,7 +210,8 @@ impl Catalog {
     }
 
     /// Creates the domain when it does not exist yet (with its storage prefix) and gives
-    /// `principal` the role in it.
+    /// `principal` the role in it (`domain.created` and `identity.changed` events in the same
+    /// transaction).
     pub async fn add_domain_role(
         &self,
         domain: &DomainName,
@@ -234,6 +242,12 @@ impl Catalog {
             crate::feed::append(&txn, now, vec![event]).await?;
         }
         set_role(&txn, &principal.to_string(), domain, role).await?;
+        let event = crate::DomainEvent {
+            kind: crate::kinds::IDENTITY_CHANGED.to_owned(),
+            product: None,
+            payload: serde_json::json!({ "principal": principal.to_string() }),
+        };
+        crate::feed::append(&txn, now, vec![event]).await?;
         txn.commit().await?;
         Ok(())
     }

@@ -120,12 +120,13 @@ impl Catalog {
         crate::read::summaries(rows)
     }
 
-    /// The `limit` products `seen` admits that changed last.
+    /// The `limit` products `seen` admits that changed last (the last id first among those changed
+    /// together: both in the order of `idx_products_updated_at_id`, read backwards, no sort).
     pub async fn recent_products(&self, seen: &SeenBy, limit: u64) -> Result<Vec<ProductSummary>> {
         let rows = self
             .live_products(seen)
             .order_by_desc(product::Column::UpdatedAt)
-            .order_by_asc(product::Column::Id)
+            .order_by_desc(product::Column::Id)
             .limit(limit.min(i64::MAX as u64))
             .into_partial_model::<product::SummaryRow>()
             .all(&self.db)

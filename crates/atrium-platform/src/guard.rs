@@ -114,7 +114,7 @@ impl Platform {
     /// What the caller may know exists, for the catalog's lists and search (see
     /// [`crate::access::seen_by`]).
     pub(crate) async fn seen_by(&self, caller: &Caller) -> Result<atrium_catalog::SeenBy> {
-        let held = self.catalog.grants_held(&crate::access::principals(caller)).await?;
+        let held = self.kept_grants(crate::access::principals(caller)).await?;
         Ok(crate::access::seen_by(caller, &held, self.clock.now()))
     }
 

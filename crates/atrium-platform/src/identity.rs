@@ -144,7 +144,11 @@ impl Platform {
         else {
             return Ok(None);
         };
-        Ok(self.catalog.user(&session.user).await?.map(caller_of))
+        self.forget_changed().await?;
+        Ok(self
+            .kept_user(&session.user)
+            .await?
+            .map(|user| caller_of(UserRecord::clone(&user))))
     }
 
     pub async fn end_session(&self, secret: &str) -> Result<()> {
@@ -158,7 +162,8 @@ impl Platform {
             return Ok(None);
         };
         let token_id = format!("{TOKEN_PREFIX}{id}");
-        let Some(token) = self.catalog.token(&token_id).await? else {
+        self.forget_changed().await?;
+        let Some(token) = self.kept_token(&token_id).await? else {
             return Ok(None);
         };
         let now = self.clock.now();
@@ -168,8 +173,12 @@ impl Platform {
         }
         if token.touch_due(now) {
             self.catalog.touch_token(&token_id, now).await?;
+            self.kept_token_touched(&token_id, now);
         }
-        Ok(self.catalog.user(&token.user).await?.map(caller_of))
+        Ok(self
+            .kept_user(&token.user)
+            .await?
+            .map(|user| caller_of(UserRecord::clone(&user))))
     }
 
     /// Creates an API token for `user` (the caller's own, or anyone's for an admin); the secret
@@ -223,7 +232,7 @@ impl Platform {
         if self.guard_self_or_admin(caller, &token.user).is_err() {
             return Err(PlatformError::NoSuchToken(id.to_owned()));
         }
-        self.catalog.revoke_token(id).await?;
+        self.catalog.revoke_token(id, self.clock.now()).await?;
         tracing::info!(token = %id, "API token revoked");
         let mut audit = self.audit_record(caller, "token.revoke", AuditOutcome::Ok, None);
         audit.detail.insert("token".to_owned(), id.to_owned());

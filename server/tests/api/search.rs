@@ -293,6 +293,44 @@ mod restarts_and_replicas {
             .expect("removes");
         assert!(page(&one).await.is_err(), "gone on the next view");
     }
+
+    /// Who a bearer is (its token, the user's teams and roles) is kept between requests and
+    /// forgotten through the feed: a role given and a token revoked through another replica hold
+    /// on the next request.
+    #[tokio::test]
+    async fn a_callers_roles_and_token_change_through_another_replica_on_the_next_request() {
+        let (_dirs, one, two) = two_replicas().await;
+        let ann: atrium_types::UserName = "ann".parse().expect("a name");
+        let team: atrium_types::TeamName = "team-x".parse().expect("a team");
+        let settings = atrium_platform::UserSettings {
+            teams: Some(vec![team.clone()]),
+            ..atrium_platform::UserSettings::default()
+        };
+        two.upsert_user(&Caller::Operator, &ann, settings)
+            .await
+            .expect("a user");
+        let token = two
+            .create_token(&Caller::Operator, &ann, "cli", None)
+            .await
+            .expect("a token");
+        let roles = |platform: &Platform| {
+            let (platform, secret) = (platform.clone(), token.secret.clone());
+            async move {
+                let caller = platform.token_caller(&secret).await.expect("the check answers");
+                caller.map(|caller| caller.as_user().map(|user| user.roles.len()).unwrap_or_default())
+            }
+        };
+        assert_eq!(roles(&one).await, Some(0));
+        assert_eq!(roles(&one).await, Some(0), "kept");
+        two.add_domain(&Caller::Operator, &"sales".parse().expect("a domain"), &team)
+            .await
+            .expect("a domain owned by the team");
+        assert_eq!(roles(&one).await, Some(1), "the team's new role, on the next request");
+        two.revoke_token(&Caller::Operator, &token.token.id)
+            .await
+            .expect("revokes");
+        assert_eq!(roles(&one).await, None, "refused on the next request");
+    }
 }
 
 /// Relevance over the demo mesh (`examples/mesh`, deployed without running): query → the product

@@ -1,27 +1,34 @@
-//! What pages read of the catalog that only a catalog change changes, kept between requests: the
-//! contracts of the product pages shown lately (outputs, columns, checks, inputs, revisions,
-//! consumers, published versions: about ten statements and tens of rows each) and the domains
-//! with their kept counts (the home page, the domain list and pages). The catalog's change feed
-//! tells of every change, and this keeps its own position in it: before anything kept is handed
-//! out, the feed's head is read (one row) and the events after the position forget what they
-//! change, so a change committed by any replica or CLI is seen by the next request on every
-//! replica. A read that began before something was forgotten is not kept.
+//! What requests read of the catalog that only a catalog change changes, kept between requests:
+//! the contracts of the product pages shown lately (outputs, columns, checks, inputs, revisions,
+//! consumers, published versions: about ten statements and tens of rows each), the domains with
+//! their kept counts (the home page, the domain list and pages), and who callers are (tokens,
+//! users with their teams and roles, the grants they hold: four or five statements on every
+//! request, see `callers.rs`). The catalog's change feed tells of every change, and this keeps
+//! its own position in it: before anything kept is handed out, the feed's head is read (one row)
+//! and the events after the position forget what they change, so a change committed by any
+//! replica or CLI is seen by the next request on every replica, as if everything had been read
+//! afresh. A read that began before something was forgotten is not kept.
 //!
-//! Nothing here decides: who may see a product is decided on every request from facts read
-//! afresh, and a caller's counts are made from the kept ones under their own keys; runs are read
-//! afresh too.
+//! The decision itself is made on every request, from these facts and the clock (a token's or a
+//! grant's expiry is checked at each use); a caller's counts are made from the kept ones under
+//! their own keys; runs are read afresh.
+
+mod callers;
 
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use atrium_catalog::{Counts, FeedEvent, FeedSeq, kinds};
-use atrium_types::{ProductDetail, ProductId};
+use atrium_catalog::{Counts, FeedEvent, FeedSeq, GrantRecord, TokenRecord, UserRecord, kinds};
+use atrium_types::{ProductDetail, ProductId, UserName};
 use lru::LruCache;
 
 use crate::{Platform, Result};
 
 /// How many contracts are kept.
 const KEPT: NonZeroUsize = NonZeroUsize::new(1024).expect("not zero");
+
+/// How many tokens, users and grant sets are kept (each).
+const KEPT_CALLERS: NonZeroUsize = NonZeroUsize::new(4096).expect("not zero");
 
 /// Beyond this many events behind the feed, everything is forgotten at once rather than read.
 const MOST_EVENTS_READ: FeedSeq = 1_000;
@@ -34,12 +41,29 @@ struct Kept {
     generation: u64,
     contracts: LruCache<ProductId, Arc<ProductDetail>>,
     counts: Option<Arc<Counts>>,
+    /// API tokens by id (the secret is checked against the kept hash on every use).
+    tokens: LruCache<String, TokenRecord>,
+    users: LruCache<UserName, Arc<UserRecord>>,
+    /// The unrevoked grants held by a set of principals (a user and their teams).
+    grants: LruCache<Vec<String>, Arc<Vec<GrantRecord>>>,
 }
 
 impl Kept {
     /// Moves the position on to `seq` (never back: another request may have gone further).
     fn stand_at(&mut self, seq: FeedSeq) {
         self.position = Some(self.position.map_or(seq, |position| position.max(seq)));
+    }
+
+    fn forget_pages(&mut self) {
+        self.contracts.clear();
+        self.counts = None;
+    }
+
+    fn forget_everything(&mut self) {
+        self.forget_pages();
+        self.tokens.clear();
+        self.users.clear();
+        self.grants.clear();
     }
 }
 
@@ -56,6 +80,9 @@ impl Default for KeptViews {
                 generation: 0,
                 contracts: LruCache::new(KEPT),
                 counts: None,
+                tokens: LruCache::new(KEPT_CALLERS),
+                users: LruCache::new(KEPT_CALLERS),
+                grants: LruCache::new(KEPT_CALLERS),
             }),
         }
     }
@@ -67,34 +94,35 @@ impl KeptViews {
         self.kept.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The kept contract, or the generation a read from the catalog must be kept under.
-    fn get(&self, id: &ProductId) -> std::result::Result<Arc<ProductDetail>, u64> {
+    /// What `pick` finds kept, or the generation a read from the catalog must be kept under.
+    fn find<T>(&self, pick: impl FnOnce(&mut Kept) -> Option<T>) -> std::result::Result<T, u64> {
         let mut kept = self.lock();
         let generation = kept.generation;
-        kept.contracts.get(id).cloned().ok_or(generation)
+        pick(&mut kept).ok_or(generation)
     }
 
-    /// Keeps a contract read from the catalog, unless something was forgotten since the read
-    /// began (its events may have changed what it read).
-    fn keep(&self, id: ProductId, contract: Arc<ProductDetail>, generation: u64) {
+    /// Keeps what was read from the catalog (`put`), unless something was forgotten since the
+    /// read began (its events may have changed what it read).
+    fn keep(&self, generation: u64, put: impl FnOnce(&mut Kept)) {
         let mut kept = self.lock();
         if kept.generation == generation {
-            kept.contracts.put(id, contract);
+            put(&mut kept);
         }
+    }
+
+    /// Changes what is kept whatever was forgotten meanwhile (for what no event changes).
+    fn keep_anyway(&self, change: impl FnOnce(&mut Kept)) {
+        change(&mut self.lock());
+    }
+
+    /// The kept contract, or the generation a read from the catalog must be kept under.
+    fn get(&self, id: &ProductId) -> std::result::Result<Arc<ProductDetail>, u64> {
+        self.find(|kept| kept.contracts.get(id).cloned())
     }
 
     /// The kept counts, or the generation a read from the catalog must be kept under.
     fn counts(&self) -> std::result::Result<Arc<Counts>, u64> {
-        let kept = self.lock();
-        kept.counts.clone().ok_or(kept.generation)
-    }
-
-    /// Keeps counts read from the catalog, unless something was forgotten since the read began.
-    fn keep_counts(&self, counts: Arc<Counts>, generation: u64) {
-        let mut kept = self.lock();
-        if kept.generation == generation {
-            kept.counts = Some(counts);
-        }
+        self.find(|kept| kept.counts.clone())
     }
 
     /// Where the cache stands in the feed (`None`: nowhere yet, nothing kept).
@@ -105,30 +133,35 @@ impl KeptViews {
     /// Forgets everything, and stands at `head`.
     fn forget_all(&self, head: FeedSeq) {
         let mut kept = self.lock();
-        kept.contracts.clear();
-        kept.counts = None;
+        kept.forget_everything();
         kept.generation += 1;
         kept.stand_at(head);
     }
 
     /// Forgets what these events change, and stands after them: the counts and every contract on
-    /// a deploy, a removal or any kind not known here (a product's page names its inputs and
-    /// consumers, whose existence and edges a deploy changes), the product's own contract on a
-    /// finished run (its published versions).
+    /// a deploy, a removal or a new domain (a product's page names its inputs and consumers,
+    /// whose existence and edges a deploy changes), the product's own contract on a finished run
+    /// (its published versions), the grants held on a grant's change, the users on a change of
+    /// who someone is, the token on its revocation; everything on a kind not known here.
     fn forget(&self, events: &[FeedEvent]) {
         let mut kept = self.lock();
         for event in events {
             match (event.kind.as_str(), &event.product) {
-                // Who may read changes no contract and no count; neither do access requests.
-                (kinds::GRANT_CHANGED, _) => continue,
+                // Access requests change nothing kept (a decision writes its grant's event).
                 (kind, _) if kind.starts_with("access.") => continue,
+                (kinds::GRANT_CHANGED, _) => kept.grants.clear(),
+                (kinds::IDENTITY_CHANGED, _) => kept.users.clear(),
+                (kinds::TOKEN_REVOKED, _) => match event.payload.get("token").and_then(|token| token.as_str()) {
+                    Some(token) => {
+                        kept.tokens.pop(token);
+                    }
+                    None => kept.tokens.clear(),
+                },
                 (kinds::RUN_FINISHED, Some(product)) => {
                     kept.contracts.pop(product);
                 }
-                _ => {
-                    kept.contracts.clear();
-                    kept.counts = None;
-                }
+                (kinds::PRODUCT_DEPLOYED | kinds::PRODUCT_REMOVED | kinds::DOMAIN_CREATED, _) => kept.forget_pages(),
+                _ => kept.forget_everything(),
             }
             kept.generation += 1;
         }
@@ -152,7 +185,10 @@ impl Platform {
             Ok(contract) => contract,
             Err(generation) => {
                 let contract = Arc::new(self.catalog.product_contract(id).await?);
-                self.kept.keep(id.clone(), contract.clone(), generation);
+                let kept = contract.clone();
+                self.kept.keep(generation, |cache| {
+                    cache.contracts.put(id.clone(), kept);
+                });
                 contract
             }
         };
@@ -168,14 +204,15 @@ impl Platform {
             Ok(counts) => Ok(counts),
             Err(generation) => {
                 let counts = Arc::new(self.catalog.counts().await?);
-                self.kept.keep_counts(counts.clone(), generation);
+                let kept = counts.clone();
+                self.kept.keep(generation, |cache| cache.counts = Some(kept));
                 Ok(counts)
             }
         }
     }
 
     /// Forgets what the feed's events since the last request changed.
-    async fn forget_changed(&self) -> Result<()> {
+    pub(crate) async fn forget_changed(&self) -> Result<()> {
         let head = self.catalog.feed_head().await?;
         loop {
             let position = match self.kept.position() {
@@ -253,12 +290,16 @@ mod tests {
             panic!("nothing is kept yet");
         };
         cache.forget(&[event(kinds::PRODUCT_DEPLOYED, "sales.orders")]);
-        cache.keep(id("sales.orders"), contract("sales.orders"), generation);
+        cache.keep(generation, |kept| {
+            kept.contracts.put(id("sales.orders"), contract("sales.orders"));
+        });
         assert!(!kept(&cache, "sales.orders"));
         let Err(generation) = cache.get(&id("sales.orders")) else {
             panic!("nothing is kept yet");
         };
-        cache.keep(id("sales.orders"), contract("sales.orders"), generation);
+        cache.keep(generation, |kept| {
+            kept.contracts.put(id("sales.orders"), contract("sales.orders"));
+        });
         assert!(kept(&cache, "sales.orders"));
     }
 
@@ -268,7 +309,9 @@ mod tests {
         let keep_both = |cache: &KeptViews| {
             for product in ["sales.orders", "crm.customers"] {
                 let generation = cache.get(&id(product)).err().unwrap_or_default();
-                cache.keep(id(product), contract(product), generation);
+                cache.keep(generation, |kept| {
+                    kept.contracts.put(id(product), contract(product));
+                });
             }
             assert_eq!(cache.len(), 2);
         };
@@ -280,7 +323,7 @@ mod tests {
         assert!(!kept(&cache, "sales.orders") && kept(&cache, "crm.customers"));
         keep_both(&cache);
         let generation = cache.counts().err().unwrap_or_default();
-        cache.keep_counts(Arc::default(), generation);
+        cache.keep(generation, |kept| kept.counts = Some(Arc::default()));
         cache.forget(&[event(kinds::RUN_FINISHED, "crm.customers")]);
         assert!(cache.counts().is_ok(), "a run changes no count");
         cache.forget(&[event(kinds::PRODUCT_DEPLOYED, "sales.orders")]);
@@ -289,6 +332,95 @@ mod tests {
         keep_both(&cache);
         cache.forget(&[event(kinds::PRODUCT_REMOVED, "crm.customers")]);
         assert_eq!(cache.len(), 0);
+    }
+
+    fn keep_callers(cache: &KeptViews) {
+        let generation = cache.find(|_| None::<()>).err().unwrap_or_default();
+        cache.keep(generation, |kept| {
+            for token in ["atr_a", "atr_b"] {
+                kept.tokens.put(
+                    token.to_owned(),
+                    TokenRecord {
+                        user: "ann".parse().expect("a user name"),
+                        secret_hash: String::new(),
+                        expires_at: None,
+                        last_used_at: None,
+                    },
+                );
+            }
+            let ann: UserName = "ann".parse().expect("a user name");
+            kept.users.put(
+                ann.clone(),
+                Arc::new(UserRecord {
+                    name: ann,
+                    display_name: String::new(),
+                    email: None,
+                    password_hash: None,
+                    admin: false,
+                    teams: Vec::new(),
+                    roles: std::collections::BTreeMap::new(),
+                }),
+            );
+            kept.grants.put(vec!["user:ann".to_owned()], Arc::default());
+            kept.contracts.put(id("sales.orders"), contract("sales.orders"));
+        });
+    }
+
+    /// (tokens, users, grant sets, contracts) kept.
+    fn kept_callers(cache: &KeptViews) -> (usize, usize, usize, usize) {
+        let kept = cache.lock();
+        (
+            kept.tokens.len(),
+            kept.users.len(),
+            kept.grants.len(),
+            kept.contracts.len(),
+        )
+    }
+
+    fn no_product(kind: &str, payload: serde_json::Value) -> FeedEvent {
+        FeedEvent {
+            product: None,
+            payload,
+            ..event(kind, "sales.orders")
+        }
+    }
+
+    #[test]
+    fn who_someone_is_is_forgotten_by_its_own_events_only() {
+        let cache = KeptViews::default();
+        keep_callers(&cache);
+        assert_eq!(kept_callers(&cache), (2, 1, 1, 1));
+        cache.forget(&[event(kinds::RUN_FINISHED, "crm.customers")]);
+        cache.forget(&[no_product(kinds::DOMAIN_CREATED, serde_json::json!({ "domain": "hr" }))]);
+        assert_eq!(
+            kept_callers(&cache),
+            (2, 1, 1, 0),
+            "pages are forgotten, callers are not"
+        );
+        keep_callers(&cache);
+        cache.forget(&[no_product(
+            kinds::TOKEN_REVOKED,
+            serde_json::json!({ "token": "atr_a" }),
+        )]);
+        assert_eq!(kept_callers(&cache), (1, 1, 1, 1), "the revoked token only");
+        cache.forget(&[no_product(
+            kinds::IDENTITY_CHANGED,
+            serde_json::json!({ "user": "ann" }),
+        )]);
+        assert_eq!(
+            kept_callers(&cache),
+            (1, 0, 1, 1),
+            "every user (a team's role reaches many)"
+        );
+        cache.forget(&[event(kinds::GRANT_CHANGED, "sales.orders")]);
+        assert_eq!(kept_callers(&cache), (1, 0, 0, 1), "the grants held, not the contracts");
+        keep_callers(&cache);
+        cache.forget(&[no_product("something.new", serde_json::Value::Null)]);
+        assert_eq!(
+            kept_callers(&cache),
+            (0, 0, 0, 0),
+            "a kind not known here forgets everything"
+        );
     }
 
     #[test]
