@@ -19,6 +19,7 @@ mod m20261203_000012_catalog_at_scale;
 mod m20261203_000013_product_tags_column;
 mod m20261203_000014_domain_pages;
 mod m20261203_000015_recent_products;
+mod m20261204_000016_pending_requests;
 
 pub struct Migrator;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000013_product_tags_column::Migration),
             Box::new(m20261203_000014_domain_pages::Migration),
             Box::new(m20261203_000015_recent_products::Migration),
+            Box::new(m20261204_000016_pending_requests::Migration),
         ]
     }
 }

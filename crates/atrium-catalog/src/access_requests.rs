@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 
-use crate::entity::{access_request, grant};
+use crate::entity::{access_request, grant, product};
 use crate::grants::{NewGrant, record as grant_record};
 use crate::{Catalog, CatalogError, GrantRecord, Result, Trail};
 
@@ -88,6 +88,41 @@ impl Catalog {
             query = query.filter(access_request::Column::State.eq(state.as_str()));
         }
         query.all(&self.db).await?.into_iter().map(request_record).collect()
+    }
+
+    /// The pending requests on products of these `domains` or of these `owners`, newest first:
+    /// the candidates a caller may decide (the decision is still made on each). One primary-key
+    /// look-up per pending request, however many products the catalog holds.
+    pub async fn pending_requests_on(&self, domains: &[String], owners: &[String]) -> Result<Vec<RequestRecord>> {
+        use sea_orm::sea_query::{ExprTrait, Query};
+        if domains.is_empty() && owners.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut theirs = sea_orm::Condition::any();
+        if !domains.is_empty() {
+            theirs = theirs.add(product::Column::Domain.is_in(domains.iter().cloned()));
+        }
+        if !owners.is_empty() {
+            theirs = theirs.add(product::Column::Owner.is_in(owners.iter().cloned()));
+        }
+        let product_of_request = Query::select()
+            .expr(Expr::val(1))
+            .from(product::Entity)
+            .and_where(
+                Expr::col((product::Entity, product::Column::Id))
+                    .equals((access_request::Entity, access_request::Column::ProductId)),
+            )
+            .cond_where(theirs)
+            .to_owned();
+        access_request::Entity::find()
+            .filter(access_request::Column::State.eq(RequestState::Pending.as_str()))
+            .filter(Expr::exists(product_of_request))
+            .order_by_desc(access_request::Column::Id)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(request_record)
+            .collect()
     }
 
     /// The requests for one product, newest first; `state` keeps those in it.

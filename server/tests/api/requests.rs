@@ -44,6 +44,18 @@ pub(crate) async fn get(client: &Client, app: &TestApp, path: &str) -> (u16, Val
     send(client, app, reqwest::Method::GET, path, None).await
 }
 
+/// The header's counts (`inbox`: requests waiting for the caller's decision, `unread`).
+async fn header_counts(client: &Client, app: &TestApp) -> Value {
+    let response = client
+        .post(format!("{}/portal/access-counts", app.address))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(response.status(), 200);
+    response.json().await.expect("json")
+}
+
 async fn count_deals(client: &Client, app: &TestApp) -> (u16, Value) {
     post(
         client,
@@ -123,6 +135,8 @@ async fn request_approve_read_revoke_with_every_step_audited() {
     // The owner's inbox: the request, and its count in the header's source.
     let (_, mine) = get(&owen, &app, "/api/v1/access-requests?role=owner&state=pending").await;
     assert_eq!(mine.as_array().map(Vec::len), Some(1), "{mine}");
+    assert_eq!(header_counts(&owen, &app).await["inbox"], 1);
+    assert_eq!(header_counts(&bob, &app).await["inbox"], 0, "bob decides nothing");
     let (_, asked) = get(&bob, &app, "/api/v1/access-requests").await;
     assert_eq!(asked[0]["id"], id);
     // Bob may not decide his own request; an approval may only shorten it.

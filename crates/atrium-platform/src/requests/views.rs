@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use atrium_catalog::RequestRecord;
 use atrium_types::{
     AccessCounts, AccessRequestView, EXPIRING_SOON_DAYS, GrantStatus, HeldGrant, InboxEntry, MAX_GRANT_DAYS,
-    MyAccessView, ProductAccess, RequestRole, RequestState,
+    MyAccessView, ProductAccess, RequestRole, RequestState, Role,
 };
 use chrono::Duration;
 
@@ -138,7 +138,21 @@ impl Platform {
         let Some(user) = caller.as_user() else {
             return Ok(AccessCounts::default());
         };
-        let pending = self.catalog.requests(Some(RequestState::Pending)).await?;
+        // Only an owner decides (a domain's owners, the product's owner team, an admin): the
+        // candidates are the requests on the products they own, and the decision picks from them.
+        let pending = if user.admin {
+            self.catalog.requests(Some(RequestState::Pending)).await?
+        } else {
+            let domains: Vec<String> = user
+                .roles
+                .iter()
+                .filter(|(_, role)| role.includes(Role::Owner))
+                .map(|(domain, _)| domain.to_string())
+                .collect();
+            let mut owners: Vec<String> = user.teams.iter().map(ToString::to_string).collect();
+            owners.push(user.name.to_string());
+            self.catalog.pending_requests_on(&domains, &owners).await?
+        };
         let facts = self.facts_of_requests(&pending).await?;
         let inbox = pending
             .iter()
