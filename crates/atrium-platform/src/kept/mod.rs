@@ -16,6 +16,7 @@
 mod callers;
 
 use std::num::NonZeroUsize;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use atrium_catalog::{Counts, FeedEvent, FeedSeq, GrantRecord, TokenRecord, UserRecord, kinds};
@@ -70,6 +71,40 @@ impl Kept {
 #[derive(Debug)]
 pub(crate) struct KeptViews {
     kept: Mutex<Kept>,
+    head: SharedHead,
+}
+
+/// The feed's head, read once for every request that arrived before the read began: requests
+/// arriving together share one read instead of each asking the database, and none is answered
+/// with a head read before it arrived (which could miss a change committed just before).
+#[derive(Debug, Default)]
+struct SharedHead {
+    /// How many reads have begun.
+    begun: AtomicU64,
+    /// The last read done: its number (counted in `begun`) and the head it found. Held across a
+    /// read, so reads take turns and those waiting take the next one's answer.
+    last: tokio::sync::Mutex<Option<(u64, FeedSeq)>>,
+}
+
+impl SharedHead {
+    /// The head as of a read that began after this call did.
+    async fn read<F, Fut>(&self, read: F) -> Result<FeedSeq>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<FeedSeq>>,
+    {
+        let arrived = self.begun.load(Ordering::SeqCst);
+        let mut last = self.last.lock().await;
+        if let Some((number, head)) = *last
+            && number > arrived
+        {
+            return Ok(head);
+        }
+        let number = self.begun.fetch_add(1, Ordering::SeqCst) + 1;
+        let head = read().await?;
+        *last = Some((number, head));
+        Ok(head)
+    }
 }
 
 impl Default for KeptViews {
@@ -84,6 +119,7 @@ impl Default for KeptViews {
                 users: LruCache::new(KEPT_CALLERS),
                 grants: LruCache::new(KEPT_CALLERS),
             }),
+            head: SharedHead::default(),
         }
     }
 }
@@ -213,7 +249,11 @@ impl Platform {
 
     /// Forgets what the feed's events since the last request changed.
     pub(crate) async fn forget_changed(&self) -> Result<()> {
-        let head = self.catalog.feed_head().await?;
+        let head = self
+            .kept
+            .head
+            .read(|| async { Ok(self.catalog.feed_head().await?) })
+            .await?;
         loop {
             let position = match self.kept.position() {
                 Some(position) if position >= head => return Ok(()),
@@ -420,6 +460,65 @@ mod tests {
             kept_callers(&cache),
             (0, 0, 0, 0),
             "a kind not known here forgets everything"
+        );
+    }
+
+    /// Requests waiting while a read of the head is under way share the next read, which begins
+    /// after they arrived; none takes the answer of a read that began before it arrived.
+    #[tokio::test]
+    async fn requests_arriving_together_share_one_read_of_the_head_begun_after_them() {
+        use std::sync::atomic::AtomicI64;
+        let shared = Arc::new(SharedHead::default());
+        let database_head = Arc::new(AtomicI64::new(1));
+        let reads = Arc::new(AtomicU64::new(0));
+        let (release_first, first_released) = tokio::sync::oneshot::channel::<()>();
+        let first = {
+            let (shared, database_head, reads) = (shared.clone(), database_head.clone(), reads.clone());
+            tokio::spawn(async move {
+                shared
+                    .read(|| async move {
+                        reads.fetch_add(1, Ordering::SeqCst);
+                        let head = database_head.load(Ordering::SeqCst);
+                        let _ = first_released.await;
+                        Ok(head)
+                    })
+                    .await
+            })
+        };
+        while reads.load(Ordering::SeqCst) == 0 {
+            tokio::task::yield_now().await;
+        }
+        // A change commits while the first read is under way; then two requests arrive.
+        database_head.store(2, Ordering::SeqCst);
+        let later: Vec<_> = (0..2)
+            .map(|_| {
+                let (shared, database_head, reads) = (shared.clone(), database_head.clone(), reads.clone());
+                tokio::spawn(async move {
+                    shared
+                        .read(|| async move {
+                            reads.fetch_add(1, Ordering::SeqCst);
+                            Ok(database_head.load(Ordering::SeqCst))
+                        })
+                        .await
+                })
+            })
+            .collect();
+        for _ in 0..10 {
+            tokio::task::yield_now().await;
+        }
+        release_first.send(()).expect("the first read waits");
+        assert_eq!(first.await.expect("joined").expect("read"), 1);
+        for request in later {
+            assert_eq!(
+                request.await.expect("joined").expect("read"),
+                2,
+                "a head read after arriving"
+            );
+        }
+        assert_eq!(
+            reads.load(Ordering::SeqCst),
+            2,
+            "the two later requests shared one read"
         );
     }
 
