@@ -131,6 +131,18 @@ impl Catalog {
             .collect()
     }
 
+    /// Every grant ever given on one product (revoked and expired ones too), oldest first.
+    pub async fn grant_history_of(&self, product: &ProductId) -> Result<Vec<GrantRecord>> {
+        grant::Entity::find()
+            .filter(grant::Column::ProductId.eq(product.to_string()))
+            .order_by_asc(grant::Column::Id)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(record)
+            .collect()
+    }
+
     pub async fn grant(&self, id: i64) -> Result<Option<GrantRecord>> {
         grant::Entity::find_by_id(id)
             .one(&self.db)

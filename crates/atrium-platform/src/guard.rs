@@ -96,11 +96,8 @@ impl Platform {
     /// The facts of these products only (their summaries and the grants on them): what a
     /// decision about them needs, whatever the size of the catalog.
     pub(crate) async fn facts_for(&self, ids: &[ProductId]) -> Result<Facts> {
-        Ok(Facts::new(
-            self.catalog.summaries_of(ids).await?,
-            self.catalog.grants_on(ids).await?,
-            self.clock.now(),
-        ))
+        let (summaries, grants) = self.kept_facts(ids).await?;
+        Ok(Facts::new(summaries, grants, self.clock.now()))
     }
 
     /// The facts of the products these access requests are for.

@@ -28,15 +28,12 @@ impl Platform {
         let id = parse_id(id)?;
         let facts = self.facts_for(std::slice::from_ref(&id)).await?;
         facts.check(caller, &id, Action::See)?;
-        let outputs = self
-            .published_outputs(std::slice::from_ref(&id))
-            .await?
-            .remove(&id)
-            .unwrap_or_default();
+        let outputs = self.kept_published(&id).await?;
         let table = match output {
-            Some(output) => outputs.into_iter().find(|table| table.output == output),
-            None => outputs.into_iter().next(),
-        };
+            Some(output) => outputs.iter().find(|table| table.output == output),
+            None => outputs.first(),
+        }
+        .cloned();
         let Some(table) = table else {
             return Ok(None);
         };

@@ -331,6 +331,112 @@ mod restarts_and_replicas {
             .expect("revokes");
         assert_eq!(roles(&one).await, None, "refused on the next request");
     }
+
+    /// The sample of a product page is of the version its latest run published, however many
+    /// times it was shown before, when that run ran on another replica.
+    #[tokio::test]
+    async fn a_sample_shows_the_version_a_run_through_another_replica_published() {
+        // Replicas share the tables' store as they share the database (S3 in production).
+        let (one_dir, two_dir) = (
+            tempfile::tempdir().expect("temp dir"),
+            tempfile::tempdir().expect("temp dir"),
+        );
+        let shared = database_of(one_dir.path(), postgres_database_for(one_dir.path()).await);
+        let store = format!("file://{}/", one_dir.path().join("store").display());
+        let sharing = |dir: &std::path::Path| PlatformSettings {
+            store_url: Some(store.clone()),
+            ..settings(dir, Some(shared.clone()))
+        };
+        let one = open(&sharing(one_dir.path())).await;
+        let two = open(&sharing(two_dir.path())).await;
+        deploy(&two, DEALS).await;
+        let run = |rows: &'static str| {
+            let two = two.clone();
+            async move {
+                two.append_rows(&Caller::Operator, "sales.deals", "events", rows.to_owned())
+                    .await
+                    .expect("rows");
+                let run = two
+                    .run(&Caller::Operator, "sales.deals", atrium_platform::RunTrigger::Manual)
+                    .await
+                    .expect("runs");
+                assert_eq!(run.status, atrium_types::RunStatus::Succeeded, "{run:?}");
+            }
+        };
+        let sample = |platform: &Platform| {
+            let platform = platform.clone();
+            async move {
+                platform
+                    .sample(&Caller::Operator, "sales.deals", None, 10)
+                    .await
+                    .expect("a sample")
+            }
+        };
+        assert!(sample(&one).await.is_none(), "nothing published yet");
+        run(r#"[{"deal_id": 7}]"#).await;
+        let first = sample(&one).await.expect("published");
+        assert_eq!(sample(&one).await.expect("kept").version, first.version);
+        run(r#"[{"deal_id": 8}]"#).await;
+        let second = sample(&one).await.expect("published");
+        assert!(
+            second.version > first.version,
+            "{} after {}",
+            second.version,
+            first.version
+        );
+    }
+
+    /// The decision's facts about a product (its visibility, the grants on it) are kept between
+    /// requests and forgotten through the feed: a grant given and revoked, and a change of
+    /// visibility, through another replica, decide the next request here.
+    #[tokio::test]
+    async fn a_products_grants_and_visibility_change_through_another_replica_on_the_next_request() {
+        let (_dirs, one, two) = two_replicas().await;
+        let restricted = DEALS.replace("visibility: internal", "visibility: restricted");
+        deploy(&two, &restricted).await;
+        let ann: atrium_types::UserName = "ann".parse().expect("a name");
+        two.upsert_user(&Caller::Operator, &ann, atrium_platform::UserSettings::default())
+            .await
+            .expect("a user");
+        let token = two
+            .create_token(&Caller::Operator, &ann, "cli", None)
+            .await
+            .expect("a token");
+        let ann_sees = |platform: &Platform| {
+            let (platform, secret) = (platform.clone(), token.secret.clone());
+            async move {
+                let caller = platform
+                    .token_caller(&secret)
+                    .await
+                    .expect("the check answers")
+                    .expect("a caller");
+                platform.product(&caller, "sales.deals").await.is_ok()
+            }
+        };
+        assert!(!ann_sees(&one).await, "restricted");
+        assert!(!ann_sees(&one).await, "restricted, kept");
+        let grant = two
+            .add_grant(
+                &Caller::Operator,
+                &atrium_types::GrantRequest {
+                    product: "sales.deals".parse().expect("an id"),
+                    output: None,
+                    principal: "user:ann".parse().expect("a principal"),
+                    expires_at: None,
+                },
+            )
+            .await
+            .expect("a grant");
+        assert!(ann_sees(&one).await, "the grant, on the next request");
+        two.revoke_grant(&Caller::Operator, grant.id, None)
+            .await
+            .expect("revokes");
+        assert!(!ann_sees(&one).await, "revoked, on the next request");
+        deploy(&two, DEALS).await;
+        assert!(ann_sees(&one).await, "made internal, on the next request");
+        deploy(&two, &restricted).await;
+        assert!(!ann_sees(&one).await, "restricted again, on the next request");
+    }
 }
 
 /// Relevance over the demo mesh (`examples/mesh`, deployed without running): query → the product

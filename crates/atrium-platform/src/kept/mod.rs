@@ -1,9 +1,11 @@
 //! What requests read of the catalog that only a catalog change changes, kept between requests:
 //! the contracts of the product pages shown lately (outputs, columns, checks, inputs, revisions,
 //! consumers, published versions: about ten statements and tens of rows each), the domains with
-//! their kept counts (the home page, the domain list and pages), and who callers are (tokens,
+//! their kept counts (the home page, the domain list and pages), who callers are (tokens,
 //! users with their teams and roles, the grants they hold: four or five statements on every
-//! request, see `callers.rs`). The catalog's change feed tells of every change, and this keeps
+//! request, see `callers.rs`), the decision's facts about products (`facts.rs`: each one's
+//! summary and the grants on it, read by every guarded entry point) and the published tables of
+//! the samples shown lately (`published.rs`). The catalog's change feed tells of every change, and this keeps
 //! its own position in it: before anything kept is handed out, the feed's head is read (one row)
 //! and the events after the position forget what they change, so a change committed by any
 //! replica or CLI is seen by the next request on every replica, as if everything had been read
@@ -14,6 +16,8 @@
 //! their own keys; runs are read afresh.
 
 mod callers;
+mod facts;
+mod published;
 
 use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -31,6 +35,9 @@ const KEPT: NonZeroUsize = NonZeroUsize::new(1024).expect("not zero");
 /// How many tokens, users and grant sets are kept (each).
 const KEPT_CALLERS: NonZeroUsize = NonZeroUsize::new(4096).expect("not zero");
 
+/// How many products' facts (summary and grants) are kept.
+const KEPT_FACTS: NonZeroUsize = NonZeroUsize::new(16_384).expect("not zero");
+
 /// Beyond this many events behind the feed, everything is forgotten at once rather than read.
 const MOST_EVENTS_READ: FeedSeq = 1_000;
 
@@ -47,6 +54,10 @@ struct Kept {
     users: LruCache<UserName, Arc<UserRecord>>,
     /// The unrevoked grants held by a set of principals (a user and their teams).
     grants: LruCache<Vec<String>, Arc<Vec<GrantRecord>>>,
+    /// The decision's facts about a product, by product.
+    facts: LruCache<ProductId, Arc<facts::ProductFactsKept>>,
+    /// The published tables of the products whose samples were shown lately.
+    published: LruCache<ProductId, Arc<Vec<crate::published::PublishedTable>>>,
 }
 
 impl Kept {
@@ -58,6 +69,8 @@ impl Kept {
     fn forget_pages(&mut self) {
         self.contracts.clear();
         self.counts = None;
+        self.facts.clear();
+        self.published.clear();
     }
 
     fn forget_everything(&mut self) {
@@ -118,6 +131,8 @@ impl Default for KeptViews {
                 tokens: LruCache::new(KEPT_CALLERS),
                 users: LruCache::new(KEPT_CALLERS),
                 grants: LruCache::new(KEPT_CALLERS),
+                facts: LruCache::new(KEPT_FACTS),
+                published: LruCache::new(KEPT),
             }),
             head: SharedHead::default(),
         }
@@ -185,7 +200,10 @@ impl KeptViews {
             match (event.kind.as_str(), &event.product) {
                 // Access requests change nothing kept (a decision writes its grant's event).
                 (kind, _) if kind.starts_with("access.") => continue,
-                (kinds::GRANT_CHANGED, _) => kept.grants.clear(),
+                (kinds::GRANT_CHANGED, _) => {
+                    kept.grants.clear();
+                    kept.facts.clear();
+                }
                 (kinds::IDENTITY_CHANGED, _) => kept.users.clear(),
                 (kinds::TOKEN_REVOKED, _) => match event.payload.get("token").and_then(|token| token.as_str()) {
                     Some(token) => {
@@ -195,6 +213,8 @@ impl KeptViews {
                 },
                 (kinds::RUN_FINISHED, Some(product)) => {
                     kept.contracts.pop(product);
+                    kept.facts.pop(product);
+                    kept.published.pop(product);
                 }
                 (kinds::PRODUCT_DEPLOYED | kinds::PRODUCT_REMOVED | kinds::DOMAIN_CREATED, _) => kept.forget_pages(),
                 _ => kept.forget_everything(),

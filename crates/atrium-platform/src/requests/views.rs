@@ -210,10 +210,9 @@ impl Platform {
         let now = self.clock.now();
         let grants = if owns {
             self.catalog
-                .grant_history()
+                .grant_history_of(&id)
                 .await?
                 .into_iter()
-                .filter(|grant| grant.product == id)
                 .rev()
                 .map(|grant| grant.view(now))
                 .collect()
