@@ -7,11 +7,6 @@ use server::cli::{Cli, Command};
 use server::commands::Outcome;
 use tracing_subscriber::EnvFilter;
 
-/// mimalloc rather than glibc's malloc: under 50 concurrent page requests glibc's `malloc`,
-/// `free` and `malloc_consolidate` were about a fifth of the server's CPU (BENCHMARKS.md).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
