@@ -184,6 +184,22 @@ mod restarts_and_replicas {
         ([one_dir, two_dir], one, two)
     }
 
+    /// A user made through `platform`, and an API token of theirs.
+    async fn user_with_token(
+        platform: &Platform,
+        name: &atrium_types::UserName,
+        settings: atrium_platform::UserSettings,
+    ) -> atrium_types::CreatedToken {
+        platform
+            .upsert_user(&Caller::Operator, name, settings)
+            .await
+            .expect("a user");
+        platform
+            .create_token(&Caller::Operator, name, "cli", None)
+            .await
+            .expect("a token")
+    }
+
     fn database_of(dir: &std::path::Path, postgres: Option<String>) -> String {
         postgres.unwrap_or_else(|| atrium_catalog::Catalog::sqlite_url(&dir.join("atrium.db")))
     }
@@ -306,13 +322,7 @@ mod restarts_and_replicas {
             teams: Some(vec![team.clone()]),
             ..atrium_platform::UserSettings::default()
         };
-        two.upsert_user(&Caller::Operator, &ann, settings)
-            .await
-            .expect("a user");
-        let token = two
-            .create_token(&Caller::Operator, &ann, "cli", None)
-            .await
-            .expect("a token");
+        let token = user_with_token(&two, &ann, settings).await;
         let roles = |platform: &Platform| {
             let (platform, secret) = (platform.clone(), token.secret.clone());
             async move {
@@ -395,13 +405,7 @@ mod restarts_and_replicas {
         let restricted = DEALS.replace("visibility: internal", "visibility: restricted");
         deploy(&two, &restricted).await;
         let ann: atrium_types::UserName = "ann".parse().expect("a name");
-        two.upsert_user(&Caller::Operator, &ann, atrium_platform::UserSettings::default())
-            .await
-            .expect("a user");
-        let token = two
-            .create_token(&Caller::Operator, &ann, "cli", None)
-            .await
-            .expect("a token");
+        let token = user_with_token(&two, &ann, atrium_platform::UserSettings::default()).await;
         let ann_sees = |platform: &Platform| {
             let (platform, secret) = (platform.clone(), token.secret.clone());
             async move {
