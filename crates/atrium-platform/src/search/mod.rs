@@ -36,7 +36,8 @@ pub(crate) struct SearchService {
     ready: Arc<tokio::sync::watch::Sender<bool>>,
     /// Searches and suggestions run on the blocking threads this many at a time (the cores):
     /// they are CPU-bound, and fifty at once only added threads, each with its own buffers
-    /// (the server's RSS after a search load went from ~240 to ~600 MiB with them).
+    /// (with mimalloc tried as the allocator, RSS after a search load was 616 MiB without the
+    /// turns and 195 MiB with them; BENCHMARKS.md).
     at_once: Arc<tokio::sync::Semaphore>,
 }
 
